@@ -1,0 +1,409 @@
+#!/usr/bin/env bash
+# Throwaway PostgreSQL 15, Redis 7 and Kafka 3.9 servers for the test suite.
+#
+#   bash .ci/services.sh start | stop
+#   bash .ci/services.sh start-X | stop-X | pause-X | resume-X | kill-X   (X = postgres, redis, kafka)
+#   bash .ci/services.sh kafka-topics ARGS...   (kafka-topics.sh against our broker)
+#
+# `start` installs whatever is missing (Debian packages, Kafka jars via Maven),
+# starts all three on 127.0.0.1 on non-default ports, waits until each really
+# answers, and writes $MG_CI_DIR/env for `source`. It is idempotent: servers
+# that already run are left alone. `stop` stops all three and deletes
+# $MG_CI_DIR. `stop-X` only stops X and keeps its data, so a later `start-X`
+# is a restart of the same server (useful for fault tests, as are
+# pause-X/resume-X = SIGSTOP/SIGCONT and kill-X = SIGKILL).
+#
+# Environment:
+#   MG_CI_DIR         data, logs, pid files, env file  (default /tmp/marketgraph-ci)
+#   MG_CACHE_DIR      Kafka jars + Maven repo, kept between runs (default /var/cache/marketgraph-ci)
+#   MG_KAFKA_VERSION  Kafka version to fetch           (default 3.9.2, the newest 3.9.x on Maven Central)
+#   MG_START_TIMEOUT  seconds to wait for each server  (default 120)
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CI_DIR=${MG_CI_DIR:-/tmp/marketgraph-ci}
+CACHE_DIR=${MG_CACHE_DIR:-/var/cache/marketgraph-ci}
+KAFKA_VERSION=${MG_KAFKA_VERSION:-3.9.2}
+START_TIMEOUT=${MG_START_TIMEOUT:-120}
+
+# Non-default ports so nothing clashes with servers a developer runs.
+PG_PORT=55432
+REDIS_PORT=56379
+KAFKA_PORT=59092
+KAFKA_CONTROLLER_PORT=59093
+
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DIR=$CI_DIR/postgres
+REDIS_DIR=$CI_DIR/redis
+KAFKA_DIR=$CI_DIR/kafka
+KAFKA_LIBS=$CACHE_DIR/kafka-libs
+M2_REPO=$CACHE_DIR/m2
+
+log() { printf 'services.sh: %s\n' "$*" >&2; }
+
+# die MESSAGE [LOGFILE...]: fail with the tail of the server's logs, so a CI
+# failure says which server broke and why without digging for files.
+die() {
+    log "ERROR: $1"
+    shift
+    local f
+    for f in "$@"; do
+        [[ -s $f ]] || continue
+        log "last lines of $f:"
+        tail -n 40 "$f" | sed 's/^/    /' >&2
+    done
+    exit 1
+}
+
+# ---------------------------------------------------------------- install --
+
+APT_UPDATED=
+# apt_install PKG...: install only if missing; `apt-get update` at most once.
+apt_install() {
+    local missing=() p
+    for p in "$@"; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+    done
+    ((${#missing[@]})) || return 0
+    log "installing ${missing[*]} (apt)"
+    export DEBIAN_FRONTEND=noninteractive
+    local apt=(apt-get -y -q -o DPkg::Lock::Timeout=300 -o Acquire::Retries=3)
+    if [[ -z $APT_UPDATED ]]; then
+        "${apt[@]}" update >/dev/null || die "apt-get update failed"
+        APT_UPDATED=1
+    fi
+    # Keep the packages' own init scripts from starting system-wide servers on
+    # the default ports: we run our own instances.
+    local own_policy=
+    if [[ ! -e /usr/sbin/policy-rc.d ]]; then
+        printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d
+        chmod +x /usr/sbin/policy-rc.d
+        own_policy=1
+    fi
+    local rc=0
+    "${apt[@]}" install "${missing[@]}" >"$CACHE_DIR/apt.log" 2>&1 || rc=$?
+    [[ -z $own_policy ]] || rm -f /usr/sbin/policy-rc.d
+    ((rc == 0)) || die "apt-get install ${missing[*]} failed" "$CACHE_DIR/apt.log"
+}
+
+# Packages each server needs (binaries checked too, in case of a half install).
+packages_for() {
+    case $1 in
+        postgres) [[ -x $PG_BIN/postgres && -x $PG_BIN/initdb ]] && command -v psql >/dev/null || echo postgresql ;;
+        redis)    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || echo redis-server ;;
+        kafka)    command -v java >/dev/null || echo default-jre-headless
+                  command -v mvn >/dev/null || echo maven ;;
+    esac
+}
+
+# Kafka has no Debian package and no tarball can be downloaded here, so the
+# jars come from Maven Central: .ci/kafka/pom.xml lists the broker and the CLI
+# tools, and dependency:copy-dependencies flattens them into one folder that
+# serves as Kafka's libs/. A stamp (version + pom hash) makes it a cache.
+fetch_kafka() {
+    local stamp
+    stamp="$KAFKA_VERSION $(sha256sum "$HERE/kafka/pom.xml" | cut -d' ' -f1)"
+    [[ -f $KAFKA_LIBS/.stamp && $(<"$KAFKA_LIBS/.stamp") == "$stamp" ]] && return 0
+    log "fetching Kafka $KAFKA_VERSION jars (maven)"
+    local tmp=$KAFKA_LIBS.tmp.$$ mvnlog=$CACHE_DIR/mvn.log try
+    for try in 1 2; do
+        rm -rf "$tmp"
+        if mvn -B -ntp -f "$HERE/kafka/pom.xml" -Dmaven.repo.local="$M2_REPO" \
+            -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$tmp" \
+            dependency:copy-dependencies >"$mvnlog" 2>&1; then
+            echo "$stamp" >"$tmp/.stamp"
+            rm -rf "$KAFKA_LIBS"
+            mv "$tmp" "$KAFKA_LIBS"
+            return 0
+        fi
+        log "maven failed (try $try)"
+    done
+    rm -rf "$tmp"
+    die "could not fetch Kafka $KAFKA_VERSION with maven" "$mvnlog"
+}
+
+install_for() {
+    local pkgs=() s
+    for s in "$@"; do pkgs+=($(packages_for "$s")); done
+    apt_install "${pkgs[@]}"
+    [[ " $* " != *" kafka "* ]] || fetch_kafka
+}
+
+# -------------------------------------------------------------- processes --
+
+# Each server runs in the foreground of its own session (setsid), so it
+# outlives this script, ignores the caller's Ctrl-C, and its whole process
+# tree (postgres backends included) can be signalled as one group.
+# CMD must be a real program (setsid execs it), not a shell function.
+# fd 9 is our lock: closed so the servers don't hold it forever.
+launch() { # PIDFILE LOGFILE CMD...
+    local pidfile=$1 logfile=$2
+    shift 2
+    setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
+    echo $! >"$pidfile"
+}
+
+running_pid() { # PIDFILE -> prints the pid if that process is alive
+    local pid
+    [[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+}
+
+# wait_for NAME PIDFILE LOGFILE... -- CHECK...: the one readiness loop. Polls
+# CHECK until it succeeds; fails at once if the process died, or on timeout.
+wait_for() {
+    local name=$1 pidfile=$2 logs=()
+    shift 2
+    while [[ $1 != -- ]]; do logs+=("$1"); shift; done
+    shift
+    local deadline=$((SECONDS + START_TIMEOUT))
+    until "$@" >/dev/null 2>&1; do
+        running_pid "$pidfile" >/dev/null || die "$name exited during startup" "${logs[@]}"
+        ((SECONDS < deadline)) || die "$name not ready after ${START_TIMEOUT}s" "${logs[@]}"
+        sleep 0.2
+    done
+}
+
+signal_server() { # NAME PIDFILE SIGNAL: signal the server's process group
+    local pid
+    pid=$(running_pid "$2") || die "$1 is not running"
+    kill -s "$3" -- "-$pid"
+}
+
+# stop_server NAME PIDFILE SIGNAL: graceful stop (signal to the main process
+# only, as its children react differently to it), SIGKILL to all after 30s.
+stop_server() {
+    local name=$1 pidfile=$2 sig=$3 pid i
+    if pid=$(running_pid "$pidfile"); then
+        kill -s CONT -- "-$pid" 2>/dev/null || true # a paused server can't shut down
+        kill -s "$sig" "$pid" 2>/dev/null || true
+        for ((i = 0; i < 150; i++)); do
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.2
+        done
+        if kill -0 "$pid" 2>/dev/null; then
+            log "$name did not stop in 30s, killing it"
+            kill -s KILL -- "-$pid" 2>/dev/null || true
+        fi
+    fi
+    rm -f "$pidfile"
+}
+
+tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# --------------------------------------------------------------- postgres --
+
+AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups)
+
+launch_postgres() {
+    running_pid "$PG_DIR/pid" >/dev/null && return 0
+    mkdir -p "$PG_DIR"
+    chown postgres: "$PG_DIR"
+    "${AS_POSTGRES[@]}" test -w "$PG_DIR" || die "the postgres user cannot write $PG_DIR: put MG_CI_DIR somewhere it can reach"
+    if [[ ! -f $PG_DIR/data/PG_VERSION ]]; then
+        rm -rf "$PG_DIR/data"
+        # trust on the unix socket (our admin connection), real passwords on TCP.
+        "${AS_POSTGRES[@]}" "$PG_BIN/initdb" -D "$PG_DIR/data" -U postgres -E UTF8 --locale=C \
+            --auth-local=trust --auth-host=scram-sha-256 --no-sync >"$PG_DIR/initdb.log" 2>&1 ||
+            die "initdb failed" "$PG_DIR/initdb.log"
+        # Loopback only; durability off: it is a throwaway test database.
+        cat >>"$PG_DIR/data/postgresql.conf" <<EOF
+
+# --- marketgraph CI ---
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_DIR'
+max_connections = 200
+fsync = off
+synchronous_commit = off
+full_page_writes = off
+logging_collector = off
+EOF
+    fi
+    # postgres itself, not pg_ctl, so that it is our pid like the others.
+    launch "$PG_DIR/pid" "$PG_DIR/postgres.log" "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data"
+}
+
+ready_postgres() {
+    wait_for postgres "$PG_DIR/pid" "$PG_DIR/postgres.log" -- \
+        "$PG_BIN/pg_isready" -q -h 127.0.0.1 -p "$PG_PORT" -U postgres
+    # Role and database, created once (the data dir survives stop-postgres).
+    psql -q -h "$PG_DIR" -p "$PG_PORT" -U postgres -d postgres -v ON_ERROR_STOP=1 >/dev/null <<'EOF' ||
+SELECT 'CREATE ROLE marketgraph LOGIN CREATEDB PASSWORD ''marketgraph'''
+  WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'marketgraph') \gexec
+SELECT 'CREATE DATABASE marketgraph OWNER marketgraph'
+  WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = 'marketgraph') \gexec
+EOF
+        die "could not create the marketgraph role/database" "$PG_DIR/postgres.log"
+}
+
+stop_postgres() { stop_server postgres "$PG_DIR/pid" INT; } # SIGINT = fast shutdown
+
+# ------------------------------------------------------------------ redis --
+
+launch_redis() {
+    running_pid "$REDIS_DIR/pid" >/dev/null && return 0
+    mkdir -p "$REDIS_DIR"
+    # No persistence: no RDB snapshots, no AOF.
+    launch "$REDIS_DIR/pid" "$REDIS_DIR/redis.log" redis-server \
+        --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
+        --save '' --appendonly no --daemonize no
+}
+
+ready_redis() {
+    wait_for redis "$REDIS_DIR/pid" "$REDIS_DIR/redis.log" -- redis_pong
+}
+redis_pong() { [[ $(redis-cli -h 127.0.0.1 -p "$REDIS_PORT" ping) == PONG ]]; }
+
+stop_redis() { stop_server redis "$REDIS_DIR/pid" TERM; }
+
+# ------------------------------------------------------------------ kafka --
+
+# A single KRaft node that is both broker and controller.
+write_kafka_config() {
+    mkdir -p "$KAFKA_DIR/data"
+    cat >"$KAFKA_DIR/server.properties" <<EOF
+process.roles=broker,controller
+node.id=1
+controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$KAFKA_DIR/data
+num.partitions=1
+auto.create.topics.enable=true
+delete.topic.enable=true
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=1
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=1
+group.initial.rebalance.delay.ms=0
+EOF
+    # Kafka 3.9 logs through reload4j (log4j 1.x API), which needs a config:
+    # the broker's to a file, the CLI tools' warnings to stderr.
+    cat >"$KAFKA_DIR/log4j.properties" <<EOF
+log4j.rootLogger=INFO, file
+log4j.appender.file=org.apache.log4j.FileAppender
+log4j.appender.file.File=$KAFKA_DIR/server.log
+log4j.appender.file.Append=false
+log4j.appender.file.layout=org.apache.log4j.PatternLayout
+log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+    cat >"$KAFKA_DIR/tools-log4j.properties" <<'EOF'
+log4j.rootLogger=WARN, stderr
+log4j.appender.stderr=org.apache.log4j.ConsoleAppender
+log4j.appender.stderr.Target=System.err
+log4j.appender.stderr.layout=org.apache.log4j.PatternLayout
+log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
+EOF
+}
+
+# kafka_jvm LOG4J-CONFIG HEAP: sets JVM=(java ...) with Kafka's jars on the
+# classpath (an array, not a function, so setsid/timeout can run it).
+kafka_jvm() {
+    JVM=(java "-Xmx$2" -XX:+UseG1GC -Djava.awt.headless=true
+        "-Dlog4j.configuration=file:$KAFKA_DIR/$1" -cp "$KAFKA_LIBS/*")
+}
+
+launch_kafka() {
+    running_pid "$KAFKA_DIR/pid" >/dev/null && return 0
+    write_kafka_config
+    if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
+        # KRaft needs formatted storage; any random base64url UUID is a cluster id.
+        local cluster_id
+        cluster_id=$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | cut -c1-22)
+        kafka_jvm tools-log4j.properties 256m
+        "${JVM[@]}" kafka.tools.StorageTool format \
+            -t "$cluster_id" -c "$KAFKA_DIR/server.properties" --ignore-formatted \
+            >"$KAFKA_DIR/format.log" 2>&1 || die "kafka storage format failed" "$KAFKA_DIR/format.log"
+    fi
+    # A fresh server.log, so "Kafka Server started" can only be this run's.
+    rm -f "$KAFKA_DIR/server.log"
+    # stdout/stderr (JVM errors only; log4j writes server.log) go to kafka.out.
+    kafka_jvm log4j.properties 512m
+    launch "$KAFKA_DIR/pid" "$KAFKA_DIR/kafka.out" \
+        "${JVM[@]}" -Xms512m -XX:+ExitOnOutOfMemoryError kafka.Kafka "$KAFKA_DIR/server.properties"
+}
+
+ready_kafka() {
+    wait_for kafka "$KAFKA_DIR/pid" "$KAFKA_DIR/server.log" "$KAFKA_DIR/kafka.out" -- kafka_started
+    # A real round trip through the admin API: the broker serves metadata.
+    kafka_topics --list >/dev/null 2>"$KAFKA_DIR/check.log" ||
+        die "kafka is up but does not answer admin requests" "$KAFKA_DIR/check.log" "$KAFKA_DIR/server.log"
+}
+kafka_started() {
+    tcp_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$KAFKA_DIR/server.log"
+}
+
+kafka_topics() { # kafka-topics.sh; the timeout because it retries forever on a dead broker
+    kafka_jvm tools-log4j.properties 256m
+    timeout 60 "${JVM[@]}" org.apache.kafka.tools.TopicCommand \
+        --bootstrap-server "127.0.0.1:$KAFKA_PORT" "$@"
+}
+
+stop_kafka() { stop_server kafka "$KAFKA_DIR/pid" TERM; } # SIGTERM = controlled shutdown
+
+# ------------------------------------------------------------------- main --
+
+write_env() {
+    cat >"$CI_DIR/env" <<EOF
+export POSTGRES_URL=postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph
+export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
+export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
+EOF
+}
+
+# start_servers NAME...: install all first (one apt run), launch all, then wait
+# for each, so the servers boot in parallel.
+start_servers() {
+    local s t0=$SECONDS
+    install_for "$@"
+    for s in "$@"; do "launch_$s"; done
+    for s in "$@"; do "ready_$s"; done
+    write_env
+    log "ready: $* in $((SECONDS - t0))s; settings in $CI_DIR/env"
+}
+
+pidfile_of() { case $1 in postgres) echo "$PG_DIR/pid" ;; redis) echo "$REDIS_DIR/pid" ;; kafka) echo "$KAFKA_DIR/pid" ;; esac; }
+
+usage() {
+    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    exit 2
+}
+
+main() {
+    local cmd=${1:-}
+    [[ -n $cmd ]] || usage
+    shift
+    mkdir -p "$CI_DIR" "$CACHE_DIR"
+    # One invocation at a time (parallel test workers, a start racing a stop,
+    # two checkouts sharing the cache).
+    exec 9>"$CACHE_DIR/.lock"
+    flock 9
+
+    case $cmd in
+        start) start_servers postgres redis kafka ;;
+        stop)
+            stop_kafka; stop_redis; stop_postgres
+            rm -rf "$CI_DIR"
+            log "stopped; removed $CI_DIR"
+            ;;
+        kafka-topics) flock -u 9; kafka_topics "$@" ;;
+        *-postgres | *-redis | *-kafka)
+            local action=${cmd%-*} name=${cmd##*-}
+            case $action in
+                start)  start_servers "$name" ;;
+                stop)   "stop_$name" ;;
+                pause)  signal_server "$name" "$(pidfile_of "$name")" STOP ;;
+                resume) signal_server "$name" "$(pidfile_of "$name")" CONT ;;
+                kill)   signal_server "$name" "$(pidfile_of "$name")" KILL ;;
+                *) usage ;;
+            esac
+            ;;
+        *) usage ;;
+    esac
+}
+
+main "$@"

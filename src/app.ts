@@ -1,0 +1,115 @@
+import { readFileSync } from 'node:fs';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import type { Config } from './config.js';
+import { seedDemoData } from './demo/seed.js';
+import { createContext, type Context } from './graphql/context.js';
+import { createErrorMasker } from './graphql/mask-error.js';
+import { createSchema } from './graphql/schema.js';
+import { createTickHub } from './graphql/tick-hub.js';
+import { useMetrics } from './graphql/use-metrics.js';
+import { attachWebSocket } from './graphql/websocket.js';
+import { createHttpServer } from './http/server.js';
+import { createTickIngest } from './ingest/insert-ticks.js';
+import type { Logger } from './logger.js';
+import { createMetrics } from './metrics.js';
+import { closeStores, createStores, instrumentStores, startStores, type Stores } from './stores/stores.js';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+  name: string;
+  version: string;
+};
+
+/** The server lifecycle, as one union instead of booleans. */
+export type Phase = 'starting' | 'started' | 'draining' | 'stopped';
+
+export interface AppOptions {
+  config: Config;
+  logger: Logger;
+  /** Tests count store calls here (see PortObserver). */
+  onStoreCall?: (store: string, operation: string) => void;
+  /** Replaces the adapters chosen from config (tests use this to inject faults). */
+  stores?: Stores;
+}
+
+export interface App {
+  readonly url: string;
+  readonly phase: Phase;
+  stores: Stores;
+  stop(): Promise<void>;
+}
+
+/** The composition root: stores, ingest, schema, HTTP and WebSocket, wired with explicit arguments. */
+export async function startApp({ config, logger, onStoreCall, stores: given }: AppOptions): Promise<App> {
+  let phase: Phase = 'starting';
+  const metrics = createMetrics();
+  const stores = instrumentStores(given ?? createStores(config), {
+    metrics,
+    logger,
+    slowMs: config.slowStoreOpMs,
+    onCall: onStoreCall,
+  });
+  await startStores(stores);
+  const ingest = createTickIngest(stores, metrics);
+  await ingest.start();
+  if (config.seedDemoData) await seedDemoData(stores, ingest, logger);
+
+  const hub = createTickHub(stores.stream);
+  hub.start();
+  const services = { config, stores, ingest, hub };
+  const makeContext = (): Context => createContext(services);
+  const maskError = createErrorMasker(logger);
+  const schema = createSchema();
+
+  const apollo = new ApolloServer<Context>({
+    schema,
+    formatError: maskError,
+    includeStacktraceInErrorResponses: false,
+    logger,
+    plugins: [ApolloServerPluginLandingPageDisabled(), useMetrics(metrics)],
+  });
+  await apollo.start();
+
+  const httpServer = createHttpServer({
+    config,
+    apollo,
+    createContext: makeContext,
+    stores,
+    metrics,
+    logger,
+    version: { name: pkg.name, version: pkg.version },
+  });
+  const ws = attachWebSocket({ httpServer, schema, createContext: makeContext, maskError });
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, config.host, resolve);
+  });
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}/graphql`;
+  phase = 'started';
+  logger.info({ url, stores: Object.fromEntries(Object.entries(stores).map(([k, v]) => [k, v.engine])) }, 'marketgraph started');
+
+  return {
+    url,
+    stores,
+    get phase() {
+      return phase;
+    },
+    async stop() {
+      if (phase !== 'started') return;
+      phase = 'draining';
+      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
+      httpServer.closeIdleConnections();
+      await ws.close();
+      await apollo.stop();
+      await closed;
+      await ingest.drain();
+      hub.stop();
+      await closeStores(stores);
+      phase = 'stopped';
+      logger.info('marketgraph stopped');
+    },
+  };
+}

@@ -1,0 +1,39 @@
+import { GraphQLError } from 'graphql';
+
+/** Every `extensions.code` marketgraph puts in a response. */
+export const ErrorCode = {
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  STORE_UNAVAILABLE: 'STORE_UNAVAILABLE',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+export function badInput(message: string, argument?: string): GraphQLError {
+  return new GraphQLError(message, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, ...(argument ? { argument } : {}) },
+  });
+}
+
+/**
+ * A store failed. The driver's error stays in `cause` for the log; the client only
+ * learns which store, never the driver's message (it can name hosts and tables).
+ */
+export class StoreError extends Error {
+  constructor(
+    readonly store: string,
+    readonly operation: string,
+    cause: unknown,
+  ) {
+    super(`${store} store failed during ${operation}`, { cause });
+  }
+}
+
+export function storeUnavailable(error: StoreError): GraphQLError {
+  return new GraphQLError(`The ${error.store} store is unavailable.`, {
+    extensions: { code: ErrorCode.STORE_UNAVAILABLE, store: error.store },
+    originalError: error,
+  });
+}

@@ -1,0 +1,40 @@
+import { unwrapResolverError } from '@apollo/server/errors';
+import type { GraphQLFormattedError } from 'graphql';
+import { ErrorCode, StoreError, storeUnavailable } from '../errors.js';
+import type { Logger } from '../logger.js';
+
+// Codes whose messages were written for the client (ours, and the ones graphql-js and
+// Apollo Server produce while parsing, validating and coercing a request).
+const CLIENT_CODES = new Set<string>([
+  ...Object.values(ErrorCode).filter((c) => c !== ErrorCode.INTERNAL_SERVER_ERROR),
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/**
+ * Error masking at the GraphQL edge, for HTTP and WebSocket alike: a store failure
+ * becomes STORE_UNAVAILABLE naming the store; an error with a client-facing code passes;
+ * anything else becomes INTERNAL_SERVER_ERROR and the original is logged. No stack traces.
+ */
+export function createErrorMasker(logger: Logger) {
+  return function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const original = unwrapResolverError(error);
+    const base = { locations: formatted.locations, path: formatted.path };
+    if (original instanceof StoreError) {
+      logger.warn({ err: original.cause, store: original.store, operation: original.operation }, 'store failure');
+      const e = storeUnavailable(original);
+      return { ...base, message: e.message, extensions: e.extensions };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === 'string' && CLIENT_CODES.has(code)) {
+      const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
+      return { ...base, message: formatted.message, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'unexpected error');
+    return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
+  };
+}

@@ -1,0 +1,79 @@
+import type { Resolvers } from '../../generated/graphql.js';
+import { badInput } from '../../errors.js';
+import type { InstrumentRow, PositionRow } from '../../stores/relational/relational-store.js';
+import type { Context } from '../context.js';
+import { decodeKeyCursor, keyCursor } from '../cursor.js';
+import { DateTime } from '../datetime.js';
+import { LIMITS, pageSize } from '../limits.js';
+import { mutationResolvers } from './mutation.js';
+import { subscriptionResolvers } from './subscription.js';
+import { candles, tickConnection, tickResolvers } from './ticks.js';
+
+/** A Relay connection over rows fetched with one extra row to tell whether more follow. */
+function connection<T>(rows: T[], first: number, cursorOf: (row: T) => string) {
+  const edges = rows.slice(0, first).map((node) => ({ cursor: cursorOf(node), node }));
+  return { edges, pageInfo: { hasNextPage: rows.length > first, endCursor: edges.at(-1)?.cursor ?? null } };
+}
+
+async function profit(position: PositionRow, ctx: Context): Promise<number | null> {
+  const [instrument, tick] = await Promise.all([
+    ctx.loaders.instrument.load(position.symbol),
+    ctx.loaders.latestTick.load(position.symbol),
+  ]);
+  if (!instrument || !tick) return null;
+  const move = position.side === 'BUY' ? tick.bid - position.openPrice : position.openPrice - tick.ask;
+  return move * position.volume * instrument.contractSize;
+}
+
+async function instrumentOf(symbol: string, ctx: Context): Promise<InstrumentRow> {
+  const instrument = await ctx.loaders.instrument.load(symbol);
+  // A foreign key makes this unreachable; say so plainly if the data says otherwise.
+  if (!instrument) throw new Error(`position references missing instrument ${symbol}`);
+  return instrument;
+}
+
+export const resolvers: Resolvers = {
+  DateTime,
+  Query: {
+    instrument: (_, { symbol }, ctx) => ctx.loaders.instrument.load(symbol),
+    async instruments(_, { assetClass, first, after }, ctx) {
+      const limit = pageSize('first', first, LIMITS.listDefault, LIMITS.listMax);
+      const afterSymbol = after ? decodeKeyCursor('instrument', after) : undefined;
+      const rows = await ctx.stores.relational.listInstruments({
+        assetClass: assetClass ?? undefined,
+        after: afterSymbol,
+        limit: limit + 1,
+      });
+      for (const row of rows) ctx.loaders.instrument.prime(row.symbol, row);
+      return connection(rows, limit, (r) => keyCursor('instrument', r.symbol));
+    },
+    ticks: (_, { symbol, ...args }, ctx) => tickConnection(ctx, symbol, args),
+    candles: (_, { symbol, ...args }, ctx) => candles(ctx, symbol, args),
+    account: (_, { id }, ctx) => ctx.loaders.account.load(id),
+    async accounts(_, { first, after }, ctx) {
+      const limit = pageSize('first', first, LIMITS.listDefault, LIMITS.listMax);
+      const afterId = after ? decodeKeyCursor('account', after) : undefined;
+      if (afterId !== undefined && !/^\d{1,18}$/.test(afterId)) throw badInput('`after` is not a cursor returned by this list', 'after');
+      const rows = await ctx.stores.relational.listAccounts({ after: afterId, limit: limit + 1 });
+      for (const row of rows) ctx.loaders.account.prime(row.id, row);
+      return connection(rows, limit, (r) => keyCursor('account', r.id));
+    },
+  },
+  Instrument: {
+    __resolveReference: (ref, ctx) => ctx.loaders.instrument.load(ref.symbol),
+    latestTick: (instrument, _, ctx) => ctx.loaders.latestTick.load(instrument.symbol),
+    ticks: (instrument, args, ctx) => tickConnection(ctx, instrument.symbol, args),
+    candles: (instrument, args, ctx) => candles(ctx, instrument.symbol, args),
+  },
+  Account: {
+    __resolveReference: (ref, ctx) => ctx.loaders.account.load(ref.id),
+    positions: (account, _, ctx) => ctx.loaders.positions.load(account.id),
+  },
+  Position: {
+    instrument: (position, _, ctx) => instrumentOf(position.symbol, ctx),
+    profit: (position, _, ctx) => profit(position, ctx),
+  },
+  Tick: tickResolvers,
+  Mutation: mutationResolvers,
+  Subscription: subscriptionResolvers,
+};

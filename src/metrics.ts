@@ -1,0 +1,36 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** Every Prometheus metric marketgraph exports, on one registry per gateway. */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'marketgraph_' });
+  return {
+    registry,
+    graphqlRequests: new Counter({
+      name: 'marketgraph_graphql_requests_total',
+      help: 'GraphQL operations by type and outcome (ok, error).',
+      labelNames: ['operation', 'outcome'] as const,
+      registers: [registry],
+    }),
+    storeOperations: new Histogram({
+      name: 'marketgraph_store_operation_duration_seconds',
+      help: 'Duration of store port calls, by store, operation and outcome.',
+      labelNames: ['store', 'operation', 'outcome'] as const,
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    ticksIngested: new Counter({
+      name: 'marketgraph_ticks_ingested_total',
+      help: 'Ticks received by insertTicks, by outcome (accepted, duplicate, rejected).',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    subscriptionsActive: new Counter({
+      name: 'marketgraph_subscription_ticks_delivered_total',
+      help: 'Ticks handed to subscribers.',
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,19 @@
+import type { StoredTick } from '../ticks/tick-store.js';
+
+/** The port for the latest tick per symbol and small query results. */
+export interface CacheStore {
+  readonly engine: string;
+  start(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** In the order of `symbols`; undefined where the cache does not know the symbol. */
+  getLatest(symbols: readonly string[]): Promise<(StoredTick | undefined)[]>;
+  /** Keeps, per symbol, whichever is newer by (time, seq): the cached tick or the offered one. */
+  offerLatest(ticks: readonly StoredTick[]): Promise<void>;
+  get(key: string): Promise<string | undefined>;
+  set(key: string, value: string, ttlMs: number): Promise<void>;
+}
+
+export function isNewer(a: StoredTick, b: StoredTick | undefined): boolean {
+  return !b || a.time > b.time || (a.time === b.time && a.seq > b.seq);
+}

@@ -1,0 +1,179 @@
+import type {
+  AccountRow,
+  InstrumentInput,
+  InstrumentRow,
+  NewAccount,
+  NewPosition,
+  PositionRow,
+  RelationalStore,
+} from './relational-store.js';
+import type { SqlClient } from './sql-client.js';
+
+const createTables = `
+CREATE TABLE IF NOT EXISTS instruments (
+  symbol text PRIMARY KEY,
+  description text,
+  asset_class text NOT NULL,
+  base_currency text NOT NULL,
+  quote_currency text NOT NULL,
+  digits integer NOT NULL CHECK (digits BETWEEN 0 AND 12),
+  contract_size double precision NOT NULL DEFAULT 1 CHECK (contract_size > 0),
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS instruments_asset_class ON instruments (asset_class, symbol);
+CREATE TABLE IF NOT EXISTS accounts (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  login text NOT NULL UNIQUE,
+  name text NOT NULL,
+  currency text NOT NULL,
+  balance numeric(20, 2) NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS positions (
+  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+  account_id bigint NOT NULL REFERENCES accounts (id),
+  symbol text NOT NULL REFERENCES instruments (symbol),
+  side text NOT NULL CHECK (side IN ('BUY', 'SELL')),
+  volume double precision NOT NULL CHECK (volume > 0),
+  open_price double precision NOT NULL,
+  open_time timestamptz NOT NULL
+);
+CREATE INDEX IF NOT EXISTS positions_account ON positions (account_id, id);
+`;
+
+// Column lists that map rows to the port's shapes. Numbers are cast in SQL so that
+// PGlite and `pg` (which returns bigint and numeric as strings) give the same types.
+const instrumentColumns = `symbol, description, asset_class AS "assetClass", base_currency AS "baseCurrency",
+  quote_currency AS "quoteCurrency", digits, contract_size AS "contractSize"`;
+const accountColumns = `id::text AS id, login, name, currency, balance::float8 AS balance`;
+const positionColumns = `id::text AS id, account_id::text AS "accountId", symbol, side, volume,
+  open_price AS "openPrice", (extract(epoch FROM open_time) * 1000)::float8 AS "openTime"`;
+
+/** Instruments, accounts and positions in PostgreSQL: PGlite embedded, or a server through `pg`. */
+export function createPostgresRelationalStore(engine: string, connect: () => Promise<SqlClient>): RelationalStore {
+  let client: SqlClient | undefined;
+  const db = (): SqlClient => {
+    if (!client) throw new Error('relational store is not started');
+    return client;
+  };
+
+  return {
+    engine,
+    async start() {
+      client = await connect();
+      await client.exec(createTables);
+    },
+    async ping() {
+      await db().query('SELECT 1');
+    },
+    async close() {
+      await client?.close();
+      client = undefined;
+    },
+
+    async instrumentsBySymbols(symbols) {
+      const { rows } = await db().query<InstrumentRow>(
+        `SELECT ${instrumentColumns} FROM instruments WHERE symbol = ANY($1::text[])`,
+        [symbols],
+      );
+      const bySymbol = new Map(rows.map((r) => [r.symbol, r]));
+      return symbols.map((s) => bySymbol.get(s) ?? null);
+    },
+
+    async listInstruments({ after, limit, assetClass }) {
+      const { rows } = await db().query<InstrumentRow>(
+        `SELECT ${instrumentColumns} FROM instruments
+         WHERE ($1::text IS NULL OR symbol > $1) AND ($2::text IS NULL OR asset_class = $2)
+         ORDER BY symbol LIMIT $3`,
+        [after ?? null, assetClass ?? null, limit],
+      );
+      return rows;
+    },
+
+    async upsertInstruments(instruments: readonly InstrumentInput[]) {
+      if (instruments.length === 0) return 0;
+      // One statement for the whole list: unnest() turns parallel arrays into rows.
+      const column = <K extends keyof InstrumentInput>(key: K) => instruments.map((i) => i[key] ?? null);
+      const { rows } = await db().query<{ n: number }>(
+        `WITH upserted AS (
+           INSERT INTO instruments AS i (symbol, description, asset_class, base_currency, quote_currency, digits, contract_size)
+           SELECT s, d, a, b, q, g, coalesce(c, 1)
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[]) AS t(s, d, a, b, q, g, c)
+           ON CONFLICT (symbol) DO UPDATE SET description = excluded.description, asset_class = excluded.asset_class,
+             base_currency = excluded.base_currency, quote_currency = excluded.quote_currency,
+             digits = excluded.digits, contract_size = excluded.contract_size, updated_at = now()
+           RETURNING 1)
+         SELECT count(*)::int AS n FROM upserted`,
+        [
+          column('symbol'),
+          column('description'),
+          column('assetClass'),
+          column('baseCurrency'),
+          column('quoteCurrency'),
+          column('digits'),
+          column('contractSize'),
+        ],
+      );
+      return rows[0]?.n ?? 0;
+    },
+
+    async accountsByIds(ids) {
+      const numeric = ids.filter((id) => /^\d{1,18}$/.test(id));
+      const { rows } = await db().query<AccountRow>(
+        `SELECT ${accountColumns} FROM accounts WHERE id = ANY($1::bigint[])`,
+        [numeric],
+      );
+      const byId = new Map(rows.map((r) => [r.id, r]));
+      return ids.map((id) => byId.get(id) ?? null);
+    },
+
+    async listAccounts({ after, limit }) {
+      const { rows } = await db().query<AccountRow>(
+        `SELECT ${accountColumns} FROM accounts WHERE ($1::bigint IS NULL OR accounts.id > $1) ORDER BY accounts.id LIMIT $2`,
+        [after ?? null, limit],
+      );
+      return rows;
+    },
+
+    async positionsByAccountIds(accountIds) {
+      const numeric = accountIds.filter((id) => /^\d{1,18}$/.test(id));
+      const { rows } = await db().query<PositionRow>(
+        `SELECT ${positionColumns} FROM positions WHERE account_id = ANY($1::bigint[]) ORDER BY positions.account_id, positions.id`,
+        [numeric],
+      );
+      const byAccount = new Map<string, PositionRow[]>();
+      for (const row of rows) {
+        const list = byAccount.get(row.accountId);
+        if (list) list.push(row);
+        else byAccount.set(row.accountId, [row]);
+      }
+      return accountIds.map((id) => byAccount.get(id) ?? []);
+    },
+
+    async createAccounts(accounts: readonly NewAccount[]) {
+      const { rows } = await db().query<AccountRow>(
+        `INSERT INTO accounts (login, name, currency, balance)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::numeric[])
+         RETURNING ${accountColumns}`,
+        [accounts.map((a) => a.login), accounts.map((a) => a.name), accounts.map((a) => a.currency), accounts.map((a) => a.balance)],
+      );
+      return rows;
+    },
+
+    async createPositions(positions: readonly NewPosition[]) {
+      if (positions.length === 0) return;
+      await db().query(
+        `INSERT INTO positions (account_id, symbol, side, volume, open_price, open_time)
+         SELECT a, s, d, v, p, to_timestamp(t / 1000.0)
+         FROM unnest($1::bigint[], $2::text[], $3::text[], $4::float8[], $5::float8[], $6::float8[]) AS x(a, s, d, v, p, t)`,
+        [
+          positions.map((p) => p.accountId),
+          positions.map((p) => p.symbol),
+          positions.map((p) => p.side),
+          positions.map((p) => p.volume),
+          positions.map((p) => p.openPrice),
+          positions.map((p) => p.openTime),
+        ],
+      );
+    },
+  };
+}

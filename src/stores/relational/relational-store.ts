@@ -1,0 +1,67 @@
+/** The port for instruments, accounts and positions. */
+
+export interface InstrumentRow {
+  symbol: string;
+  description: string | null;
+  assetClass: string;
+  baseCurrency: string;
+  quoteCurrency: string;
+  digits: number;
+  contractSize: number;
+}
+
+export type InstrumentInput = Omit<InstrumentRow, 'contractSize' | 'description'> & {
+  description?: string | null;
+  contractSize?: number | null;
+};
+
+export interface AccountRow {
+  id: string;
+  login: string;
+  name: string;
+  currency: string;
+  balance: number;
+}
+
+export interface PositionRow {
+  id: string;
+  accountId: string;
+  symbol: string;
+  side: 'BUY' | 'SELL';
+  volume: number;
+  openPrice: number;
+  openTime: number; // epoch ms
+}
+
+export interface NewAccount {
+  login: string;
+  name: string;
+  currency: string;
+  balance: number;
+}
+
+export type NewPosition = Omit<PositionRow, 'id'>;
+
+export interface ListQuery {
+  /** Rows after this key (symbol for instruments, id for accounts). */
+  after?: string;
+  limit: number;
+}
+
+export interface RelationalStore {
+  readonly engine: string;
+  start(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** In the order of `symbols`; null where unknown. */
+  instrumentsBySymbols(symbols: readonly string[]): Promise<(InstrumentRow | null)[]>;
+  listInstruments(query: ListQuery & { assetClass?: string }): Promise<InstrumentRow[]>;
+  upsertInstruments(instruments: readonly InstrumentInput[]): Promise<number>;
+  /** In the order of `ids`; null where unknown. */
+  accountsByIds(ids: readonly string[]): Promise<(AccountRow | null)[]>;
+  listAccounts(query: ListQuery): Promise<AccountRow[]>;
+  /** One list per id, in the order of `accountIds`. */
+  positionsByAccountIds(accountIds: readonly string[]): Promise<PositionRow[][]>;
+  createAccounts(accounts: readonly NewAccount[]): Promise<AccountRow[]>;
+  createPositions(positions: readonly NewPosition[]): Promise<void>;
+}

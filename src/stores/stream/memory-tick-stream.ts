@@ -1,0 +1,21 @@
+import type { TickListener, TickStream } from './tick-stream.js';
+
+/** In-process publish/subscribe: delivery is synchronous, so order is the publish order. */
+export function createMemoryTickStream(): TickStream {
+  const listeners = new Set<TickListener>();
+  return {
+    engine: 'in-process',
+    async start() {},
+    async ping() {},
+    async close() {
+      listeners.clear();
+    },
+    async publish(ticks) {
+      for (const listener of listeners) listener(ticks);
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,55 @@
+import type { Candle, StoredTick } from './tick-store.js';
+
+/** Rows as ClickHouse returns them in JSONEachRow (64-bit integers may come quoted). */
+export interface TickRow {
+  symbol: string;
+  time_ms: number | string;
+  bid: number;
+  ask: number;
+  last: number | null;
+  volume: number | null;
+  flags: number | null;
+  seq: number | string;
+}
+
+export interface CandleRow {
+  bucket: number | string;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
+  n: number | string;
+}
+
+export function rowToTick(r: TickRow): StoredTick {
+  return {
+    symbol: r.symbol,
+    time: Number(r.time_ms),
+    bid: r.bid,
+    ask: r.ask,
+    last: r.last,
+    volume: r.volume,
+    flags: r.flags,
+    seq: Number(r.seq),
+  };
+}
+
+export function rowToCandle(r: CandleRow): Candle {
+  return { time: Number(r.bucket), open: r.o, high: r.h, low: r.l, close: r.c, volume: r.v, ticks: Number(r.n) };
+}
+
+/**
+ * JSONEachRow body for an insert, written with one template per tick rather than
+ * JSON.stringify of an object per row. `time` goes as an integer,
+ * which ClickHouse reads into DateTime64(3) as milliseconds since the epoch (UTC).
+ */
+export function ticksToJsonEachRow(ticks: readonly StoredTick[]): Buffer {
+  let out = '';
+  for (const t of ticks) {
+    out +=
+      `{"symbol":${JSON.stringify(t.symbol)},"time":${t.time},"bid":${t.bid},"ask":${t.ask},` +
+      `"last":${t.last ?? 'null'},"volume":${t.volume ?? 'null'},"flags":${t.flags ?? 'null'},"seq":${t.seq}}\n`;
+  }
+  return Buffer.from(out);
+}

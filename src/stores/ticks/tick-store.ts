@@ -1,0 +1,72 @@
+/** The port resolvers and the ingest path use for ticks. Times are epoch milliseconds, UTC. */
+
+export interface TickInput {
+  symbol: string;
+  time: number;
+  bid: number;
+  ask: number;
+  last: number | null;
+  volume: number | null;
+  flags: number | null;
+}
+
+/** A tick as stored: `seq` orders ticks of the same millisecond and makes cursors unique. */
+export interface StoredTick extends TickInput {
+  seq: number;
+}
+
+export const CANDLE_INTERVALS = ['M1', 'M5', 'M15', 'M30', 'H1', 'H4', 'D1'] as const;
+export type CandleInterval = (typeof CANDLE_INTERVALS)[number];
+
+export interface Candle {
+  time: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  volume: number;
+  ticks: number;
+}
+
+/** Position in one symbol's ticks, ordered by (time, seq). */
+export interface TickPosition {
+  time: number;
+  seq: number;
+}
+
+export interface TickPageQuery {
+  symbol: string;
+  from?: number; // inclusive
+  to?: number; // inclusive
+  /** Only ticks strictly older than this position (newest-first paging). */
+  before?: TickPosition;
+  limit: number;
+}
+
+export interface CandleQuery {
+  symbol: string;
+  interval: CandleInterval;
+  from?: number; // inclusive
+  to?: number; // exclusive
+  limit: number;
+}
+
+export interface TickStore {
+  readonly engine: string;
+  start(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Appends ticks as given; deduplication is the caller's (see ingest/). */
+  insert(ticks: readonly StoredTick[]): Promise<void>;
+  /** Stored ticks of these symbols with time in [from, to], for duplicate checks. */
+  ticksBetween(symbols: readonly string[], from: number, to: number): Promise<StoredTick[]>;
+  /** Newest tick of each symbol, in the order of `symbols`; null where a symbol has none. */
+  latest(symbols: readonly string[]): Promise<(StoredTick | null)[]>;
+  /** Newest first. */
+  page(query: TickPageQuery): Promise<StoredTick[]>;
+  /** Oldest first. */
+  candles(query: CandleQuery): Promise<Candle[]>;
+  /** Highest `seq` stored, 0 when empty. */
+  maxSeq(): Promise<number>;
+  count(): Promise<number>;
+}
