@@ -55,7 +55,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given }: A
   await ingest.start();
   if (config.seedDemoData) await seedDemoData(stores, ingest, logger);
 
-  const hub = createTickHub(stores.stream);
+  const hub = createTickHub(stores.stream, metrics);
   hub.start();
   const services = { config, stores, ingest, hub };
   const makeContext = (): Context => createContext(services);

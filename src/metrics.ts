@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** Every Prometheus metric marketgraph exports, on one registry per gateway. */
 export function createMetrics() {
@@ -25,9 +25,14 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
-    subscriptionsActive: new Counter({
+    subscriptionsActive: new Gauge({
+      name: 'marketgraph_subscriptions_active',
+      help: 'Tick subscriptions currently open on this gateway process.',
+      registers: [registry],
+    }),
+    ticksDelivered: new Counter({
       name: 'marketgraph_subscription_ticks_delivered_total',
-      help: 'Ticks handed to subscribers.',
+      help: 'Ticks handed to subscriptions (one per subscription a tick matches).',
       registers: [registry],
     }),
   };

@@ -1,3 +1,4 @@
+import type { Metrics } from '../metrics.js';
 import type { TickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 
@@ -13,14 +14,16 @@ export class SlowSubscriberError extends Error {
  * gateway process and indexes subscribers by symbol, so a tick costs one lookup,
  * not one filter per subscriber.
  */
-export function createTickHub(stream: TickStream, maxBuffered = 10_000) {
+export function createTickHub(stream: TickStream, metrics: Metrics, maxBuffered = 10_000) {
   const bySymbol = new Map<string, Set<TickQueue>>();
   let unsubscribe: (() => void) | undefined;
 
   function onTicks(ticks: readonly StoredTick[]) {
     for (const tick of ticks) {
       const queues = bySymbol.get(tick.symbol);
-      if (queues) for (const queue of queues) queue.push(tick);
+      if (!queues) continue;
+      for (const queue of queues) queue.push(tick);
+      metrics.ticksDelivered.inc(queues.size);
     }
   }
 
@@ -43,7 +46,9 @@ export function createTickHub(stream: TickStream, maxBuffered = 10_000) {
       const unique = [...new Set(symbols)];
       const queue: TickQueue = new TickQueue(maxBuffered, () => {
         for (const s of unique) bySymbol.get(s)?.delete(queue);
+        metrics.subscriptionsActive.dec();
       });
+      metrics.subscriptionsActive.inc();
       for (const s of unique) {
         let set = bySymbol.get(s);
         if (!set) bySymbol.set(s, (set = new Set()));

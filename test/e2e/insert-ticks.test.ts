@@ -25,7 +25,7 @@ describe('insertTicks', () => {
     const seen: string[] = [];
     let after: string | null = null;
     for (let page = 0; page < 3; page++) {
-      const { data } = await gw.gql(query, { after });
+      const { data }: { data?: any } = await gw.gql(query, { after });
       seen.push(...data.ticks.edges.map((e: any) => e.node.time));
       expect(data.ticks.pageInfo.hasNextPage).toBe(page < 2);
       after = data.ticks.pageInfo.endCursor;
