@@ -124,6 +124,7 @@ fetch_kafka() {
 
 install_for() {
     local pkgs=() s
+    # shellcheck disable=SC2207 # package names: plain words
     for s in "$@"; do pkgs+=($(packages_for "$s")); done
     apt_install "${pkgs[@]}"
     [[ " $* " != *" kafka "* ]] || fetch_kafka
@@ -137,15 +138,39 @@ install_for() {
 # CMD must be a real program (setsid execs it), not a shell function.
 # fd 9 is our lock: closed so the servers don't hold it forever.
 launch() { # PIDFILE LOGFILE CMD...
-    local pidfile=$1 logfile=$2
+    local pidfile=$1 logfile=$2 old
     shift 2
+    # A killed server lingers as a zombie until init reaps it (~2s here), and
+    # postgres refuses to start while the pid in its lock file still exists.
+    if [[ -f $pidfile ]] && old=$(<"$pidfile") && [[ -n $old ]]; then
+        wait_state "$old" '[!Z]' 10 || true
+    fi
     setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
     echo $! >"$pidfile"
 }
 
-running_pid() { # PIDFILE -> prints the pid if that process is alive
+# proc_state PID: the process's state letter (R, S, T, Z, ...), or "-" if gone.
+proc_state() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || { echo -; return; }
+    stat=${stat##*) } # skip "pid (comm) ", comm may hold spaces
+    echo "${stat%% *}"
+}
+
+# wait_state PID PATTERN SECONDS: wait until proc_state matches the glob.
+wait_state() {
+    local i
+    for ((i = 0; i < $3 * 5; i++)); do
+        # shellcheck disable=SC2053 # $2 is a glob on purpose
+        [[ $(proc_state "$1") == $2 ]] && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
+running_pid() { # PIDFILE -> prints the pid if that process lives (zombies don't)
     local pid
-    [[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid ]] && kill -0 "$pid" 2>/dev/null && echo "$pid"
+    [[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid && $(proc_state "$pid") != [-ZX] ]] && echo "$pid"
 }
 
 # wait_for NAME PIDFILE LOGFILE... -- CHECK...: the one readiness loop. Polls
@@ -163,26 +188,30 @@ wait_for() {
     done
 }
 
-signal_server() { # NAME PIDFILE SIGNAL: signal the server's process group
-    local pid
-    pid=$(running_pid "$2") || die "$1 is not running"
-    kill -s "$3" -- "-$pid"
+# signal_server NAME PIDFILE SIGNAL: signal the server's whole process group
+# and return once it took effect, so fault tests need no sleeps.
+signal_server() {
+    local name=$1 sig=$3 pid
+    pid=$(running_pid "$2") || die "$name is not running"
+    kill -s "$sig" -- "-$pid"
+    case $sig in
+        STOP) wait_state "$pid" T 10 ;;
+        CONT) wait_state "$pid" '[!T]' 10 ;;
+        KILL) wait_state "$pid" '[-ZX]' 10 ;;
+    esac || die "$name did not react to SIG$sig"
 }
 
 # stop_server NAME PIDFILE SIGNAL: graceful stop (signal to the main process
 # only, as its children react differently to it), SIGKILL to all after 30s.
 stop_server() {
-    local name=$1 pidfile=$2 sig=$3 pid i
+    local name=$1 pidfile=$2 sig=$3 pid
     if pid=$(running_pid "$pidfile"); then
         kill -s CONT -- "-$pid" 2>/dev/null || true # a paused server can't shut down
         kill -s "$sig" "$pid" 2>/dev/null || true
-        for ((i = 0; i < 150; i++)); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.2
-        done
-        if kill -0 "$pid" 2>/dev/null; then
+        if ! wait_state "$pid" '[-ZX]' 30; then
             log "$name did not stop in 30s, killing it"
             kill -s KILL -- "-$pid" 2>/dev/null || true
+            wait_state "$pid" '[-ZX]' 10 || true
         fi
     fi
     rm -f "$pidfile"
@@ -280,6 +309,10 @@ transaction.state.log.replication.factor=1
 transaction.state.log.min.isr=1
 transaction.state.log.num.partitions=1
 group.initial.rebalance.delay.ms=0
+# After a kill-kafka the restarted broker can only register once the old
+# registration's session expired (default 9s): keep that short.
+broker.heartbeat.interval.ms=1000
+broker.session.timeout.ms=4000
 EOF
     # Kafka 3.9 logs through reload4j (log4j 1.x API), which needs a config:
     # the broker's to a file, the CLI tools' warnings to stderr.

@@ -1,0 +1,86 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { INSERT, UPSERT, instrument } from '../helpers/fixtures.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+
+let gw: TestGateway;
+beforeAll(async () => {
+  gw = await startGateway();
+});
+afterAll(() => gw.destroy());
+
+describe('operational endpoints', () => {
+  it('answers /healthz while the process is alive', async () => {
+    const res = await gw.get('/healthz');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers /readyz with each store, its engine, status and latency', async () => {
+    const res = await gw.get('/readyz');
+    expect(res.status).toBe(200);
+    const body = (await res.json()) as any;
+    expect(body.status).toBe('ready');
+    expect(body.stores.map((s: any) => s.store)).toEqual(['relational', 'ticks', 'cache', 'stream']);
+    for (const s of body.stores) {
+      expect(s.status).toBe('up');
+      expect(s.latencyMs).toBeGreaterThanOrEqual(0);
+    }
+    expect(body.stores[1].engine).toMatch(/^chdb /);
+  });
+
+  it('answers /readyz with 503 and names the store that does not answer', async () => {
+    const ticks = gw.app.stores.ticks;
+    const ping = ticks.ping;
+    ticks.ping = async () => {
+      throw new Error('engine gone');
+    };
+    try {
+      const res = await gw.get('/readyz');
+      expect(res.status).toBe(503);
+      const body = (await res.json()) as any;
+      expect(body.stores.find((s: any) => s.store === 'ticks')).toMatchObject({ status: 'down' });
+      expect(body.stores.find((s: any) => s.store === 'relational')).toMatchObject({ status: 'up' });
+    } finally {
+      ticks.ping = ping;
+    }
+  });
+
+  it('exports request counts, store latency histograms and ingest counters on /metrics', async () => {
+    await gw.gql(UPSERT, { instruments: [instrument('EURUSD')] });
+    await gw.gql(INSERT, { ticks: [{ symbol: 'EURUSD', time: Date.now() - 5000, bid: 1, ask: 2 }, { symbol: 'X', time: Date.now(), bid: 1, ask: 2 }] });
+    const res = await gw.get('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/text\/plain/);
+    const text = await res.text();
+    expect(text).toMatch(/marketgraph_graphql_requests_total\{operation="mutation",outcome="ok"\} 2/);
+    expect(text).toMatch(/marketgraph_store_operation_duration_seconds_count\{store="ticks",operation="insert",outcome="ok"\} 1/);
+    expect(text).toMatch(/marketgraph_ticks_ingested_total\{outcome="accepted"\} 1/);
+    expect(text).toMatch(/marketgraph_ticks_ingested_total\{outcome="rejected"\} 1/);
+  });
+
+  it('names the engine behind each store on /version', async () => {
+    const body = (await (await gw.get('/version')).json()) as any;
+    expect(body.name).toBe('marketgraph');
+    expect(body.version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(body.stores).toMatchObject({ cache: 'in-process', stream: 'in-process' });
+    expect(body.stores.relational).toMatch(/^pglite /);
+  });
+
+  it('serves a GraphQL explorer whose scripts all come from the gateway', async () => {
+    const res = await fetch(gw.url, { headers: { accept: 'text/html' } });
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    const sources = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!);
+    expect(sources.length).toBeGreaterThanOrEqual(5);
+    for (const src of sources) {
+      expect(src.startsWith('/explorer/')).toBe(true);
+      const asset = await gw.get(src);
+      expect(asset.status, src).toBe(200);
+      expect((await asset.arrayBuffer()).byteLength, src).toBeGreaterThan(1000);
+    }
+  });
+
+  it('answers 404 for unknown paths', async () => {
+    expect((await gw.get('/nope')).status).toBe(404);
+  });
+});
