@@ -8,8 +8,8 @@
 # `start` installs whatever is missing (Debian packages, Kafka jars via Maven),
 # starts all three on 127.0.0.1 on non-default ports, waits until each really
 # answers, and writes $MG_CI_DIR/env for `source`. It is idempotent: servers
-# that already run are left alone. `stop` stops all three and deletes
-# $MG_CI_DIR. `stop-X` only stops X and keeps its data, so a later `start-X`
+# that already run are left alone. `stop` stops all three and deletes their
+# data and env lines (and $MG_CI_DIR once nothing else uses it). `stop-X` only stops X and keeps its data, so a later `start-X`
 # is a restart of the same server (useful for fault tests, as are
 # pause-X/resume-X = SIGSTOP/SIGCONT and kill-X = SIGKILL).
 #
@@ -108,7 +108,7 @@ fetch_kafka() {
     local tmp=$KAFKA_LIBS.tmp.$$ mvnlog=$CACHE_DIR/mvn.log try
     for try in 1 2; do
         rm -rf "$tmp"
-        if mvn -B -ntp -f "$HERE/kafka/pom.xml" -Dmaven.repo.local="$M2_REPO" \
+        if timeout 900 mvn -B -ntp -f "$HERE/kafka/pom.xml" -Dmaven.repo.local="$M2_REPO" \
             -Dkafka.version="$KAFKA_VERSION" -DincludeScope=runtime -DoutputDirectory="$tmp" \
             dependency:copy-dependencies >"$mvnlog" 2>&1; then
             echo "$stamp" >"$tmp/.stamp"
@@ -219,12 +219,23 @@ stop_server() {
 
 tcp_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# Refuse to start if someone else holds our port: the readiness check could
+# otherwise pass against the wrong server.
+ports_free() { # NAME PORT...
+    local name=$1 port
+    shift
+    for port in "$@"; do
+        ! tcp_open "$port" || die "cannot start $name: 127.0.0.1:$port is already in use by another process"
+    done
+}
+
 # --------------------------------------------------------------- postgres --
 
 AS_POSTGRES=(setpriv --reuid=postgres --regid=postgres --init-groups)
 
 launch_postgres() {
     running_pid "$PG_DIR/pid" >/dev/null && return 0
+    ports_free postgres "$PG_PORT"
     mkdir -p "$PG_DIR"
     chown postgres: "$PG_DIR"
     "${AS_POSTGRES[@]}" test -w "$PG_DIR" || die "the postgres user cannot write $PG_DIR: put MG_CI_DIR somewhere it can reach"
@@ -271,6 +282,7 @@ stop_postgres() { stop_server postgres "$PG_DIR/pid" INT; } # SIGINT = fast shut
 
 launch_redis() {
     running_pid "$REDIS_DIR/pid" >/dev/null && return 0
+    ports_free redis "$REDIS_PORT"
     mkdir -p "$REDIS_DIR"
     # No persistence: no RDB snapshots, no AOF.
     launch "$REDIS_DIR/pid" "$REDIS_DIR/redis.log" redis-server \
@@ -342,6 +354,7 @@ kafka_jvm() {
 
 launch_kafka() {
     running_pid "$KAFKA_DIR/pid" >/dev/null && return 0
+    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
     write_kafka_config
     if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
         # KRaft needs formatted storage; any random base64url UUID is a cluster id.
@@ -380,12 +393,33 @@ stop_kafka() { stop_server kafka "$KAFKA_DIR/pid" TERM; } # SIGTERM = controlled
 
 # ------------------------------------------------------------------- main --
 
+# $MG_CI_DIR/env and $MG_CI_DIR itself are shared with other .ci scripts
+# (weaviate.sh): only add our own lines, and on stop remove only what is ours.
+ENV_LINES=(
+    "export POSTGRES_URL=postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph"
+    "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+    "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+)
 write_env() {
-    cat >"$CI_DIR/env" <<EOF
-export POSTGRES_URL=postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph
-export REDIS_URL=redis://127.0.0.1:$REDIS_PORT
-export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT
-EOF
+    local line
+    touch "$CI_DIR/env"
+    for line in "${ENV_LINES[@]}"; do
+        grep -qxF "$line" "$CI_DIR/env" || echo "$line" >>"$CI_DIR/env"
+    done
+}
+
+stop_all() {
+    stop_kafka
+    stop_redis
+    stop_postgres
+    rm -rf "$PG_DIR" "$REDIS_DIR" "$KAFKA_DIR"
+    if [[ -f $CI_DIR/env ]]; then
+        local rest
+        rest=$(grep -vxF -f <(printf '%s\n' "${ENV_LINES[@]}") "$CI_DIR/env" || true)
+        if [[ -n $rest ]]; then echo "$rest" >"$CI_DIR/env"; else rm -f "$CI_DIR/env"; fi
+    fi
+    rmdir "$CI_DIR" 2>/dev/null || true # gone unless another script still uses it
+    log "stopped postgres, redis, kafka; removed their data"
 }
 
 # start_servers NAME...: install all first (one apt run), launch all, then wait
@@ -418,11 +452,7 @@ main() {
 
     case $cmd in
         start) start_servers postgres redis kafka ;;
-        stop)
-            stop_kafka; stop_redis; stop_postgres
-            rm -rf "$CI_DIR"
-            log "stopped; removed $CI_DIR"
-            ;;
+        stop) stop_all ;;
         kafka-topics) flock -u 9; kafka_topics "$@" ;;
         *-postgres | *-redis | *-kafka)
             local action=${cmd%-*} name=${cmd##*-}

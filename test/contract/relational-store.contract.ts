@@ -1,0 +1,80 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RelationalStore } from '../../src/stores/relational/relational-store.js';
+
+/** What every RelationalStore adapter must do, run against each one that can start here. */
+export function relationalStoreContract(name: string, open: () => Promise<RelationalStore>, close: (s: RelationalStore) => Promise<void> = (s) => s.close()) {
+  describe(`RelationalStore contract: ${name}`, () => {
+    let store: RelationalStore;
+    // Unique per run, so a shared server keeps no state between runs.
+    const run = Math.random().toString(36).slice(2, 7).toUpperCase();
+    const sym = (s: string) => `${s}${run}`;
+    const inst = (s: string, assetClass = 'FX') => ({
+      symbol: sym(s), description: null, assetClass: `${assetClass}${run}`, baseCurrency: 'EUR', quoteCurrency: 'USD', digits: 5,
+    });
+
+    beforeAll(async () => {
+      store = await open();
+      await store.start();
+      // start is idempotent: a second start over existing tables works
+      await store.close();
+      store = await open();
+      await store.start();
+    });
+    afterAll(async () => close(store));
+
+    it('upserts instruments by symbol and reads them back in key order, null for unknown', async () => {
+      expect(await store.upsertInstruments([inst('AAA'), inst('BBB', 'METAL'), inst('CCC')])).toBe(3);
+      expect(await store.upsertInstruments([{ ...inst('AAA'), description: 'updated', digits: 3, contractSize: 1000 }])).toBe(1);
+      const rows = await store.instrumentsBySymbols([sym('CCC'), 'NOSUCH', sym('AAA')]);
+      expect(rows[0]?.symbol).toBe(sym('CCC'));
+      expect(rows[1]).toBeNull();
+      expect(rows[2]).toEqual({ ...inst('AAA'), description: 'updated', digits: 3, contractSize: 1000 });
+    });
+
+    it('lists instruments by symbol after a key, filtered by asset class', async () => {
+      const fx = await store.listInstruments({ assetClass: `FX${run}`, limit: 10 });
+      expect(fx.map((r) => r.symbol)).toEqual([sym('AAA'), sym('CCC')]);
+      const after = await store.listInstruments({ assetClass: `FX${run}`, after: sym('AAA'), limit: 10 });
+      expect(after.map((r) => r.symbol)).toEqual([sym('CCC')]);
+      expect(await store.listInstruments({ assetClass: `FX${run}`, limit: 1 })).toHaveLength(1);
+    });
+
+    it('creates accounts and positions, reads positions per account in key order', async () => {
+      await store.upsertInstruments([inst('AAA')]);
+      const [a, b, c] = await store.createAccounts([
+        { login: `a${run}`, name: 'A', currency: 'USD', balance: 100.25 },
+        { login: `b${run}`, name: 'B', currency: 'EUR', balance: 0 },
+        { login: `c${run}`, name: 'C', currency: 'USD', balance: 5 },
+      ]);
+      expect(a).toMatchObject({ login: `a${run}`, balance: 100.25 });
+      expect(typeof a!.id).toBe('string');
+      const openTime = Date.UTC(2025, 0, 2, 3, 4, 5, 678);
+      await store.createPositions([
+        { accountId: c!.id, symbol: sym('AAA'), side: 'SELL', volume: 2, openPrice: 1.5, openTime },
+        { accountId: a!.id, symbol: sym('AAA'), side: 'BUY', volume: 1, openPrice: 1.2, openTime },
+        { accountId: a!.id, symbol: sym('AAA'), side: 'SELL', volume: 0.5, openPrice: 1.3, openTime },
+      ]);
+      const lists = await store.positionsByAccountIds([b!.id, a!.id, 'nope', c!.id]);
+      expect(lists.map((l) => l.length)).toEqual([0, 2, 0, 1]);
+      expect(lists[1]![0]).toMatchObject({ accountId: a!.id, symbol: sym('AAA'), side: 'BUY', volume: 1, openPrice: 1.2, openTime });
+      const accounts = await store.accountsByIds([c!.id, 'x', a!.id]);
+      expect(accounts.map((r) => r?.name ?? null)).toEqual(['C', null, 'A']);
+      const page = await store.listAccounts({ after: a!.id, limit: 2 });
+      expect(page.map((r) => r.id)).toEqual([b!.id, c!.id]);
+    });
+
+    it('refuses a position on an unknown instrument', async () => {
+      const [a] = await store.createAccounts([{ login: `d${run}`, name: 'D', currency: 'USD', balance: 1 }]);
+      await expect(
+        store.createPositions([{ accountId: a!.id, symbol: 'NOSUCH', side: 'BUY', volume: 1, openPrice: 1, openTime: 0 }]),
+      ).rejects.toThrow();
+    });
+
+    it('treats symbols as values, never as SQL', async () => {
+      const evil = `x'); DROP TABLE instruments; --${run}`;
+      expect(await store.upsertInstruments([{ ...inst('EVIL'), symbol: evil }])).toBe(1);
+      expect((await store.instrumentsBySymbols([evil]))[0]?.symbol).toBe(evil);
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+  });
+}

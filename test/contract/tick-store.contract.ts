@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StoredTick, TickStore } from '../../src/stores/ticks/tick-store.js';
+
+/** What every TickStore adapter must do, run against each one that can start here. */
+export function tickStoreContract(name: string, open: () => Promise<TickStore>, close: (store: TickStore) => Promise<void> = (s) => s.close()) {
+  describe(`TickStore contract: ${name}`, () => {
+    let store: TickStore;
+    const t0 = Date.UTC(2025, 0, 6, 10, 0, 0);
+    const tick = (symbol: string, time: number, seq: number, bid = 1.1, extra: Partial<StoredTick> = {}): StoredTick => ({
+      symbol, time, bid, ask: bid + 0.0002, last: null, volume: null, flags: null, seq, ...extra,
+    });
+    // Symbols unique to this run, so a shared server keeps no state between runs.
+    const run = Math.random().toString(36).slice(2, 8).toUpperCase();
+    const A = `A${run}`;
+    const B = `B${run}`;
+
+    beforeAll(async () => {
+      store = await open();
+      await store.start();
+      await store.insert([
+        tick(A, t0, 1, 1.1, { last: 1.1001, volume: 2.5, flags: 88 }),
+        tick(A, t0, 2, 1.2),
+        tick(A, t0 + 30_000, 3, 1.05),
+        tick(A, t0 + 59_999, 4, 1.15),
+        tick(A, t0 + 60_000, 5, 1.3, { volume: 4 }),
+        tick(B, t0 + 1, 6, 150),
+      ]);
+    });
+    afterAll(async () => close(store));
+
+    it('answers ping', async () => {
+      await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    it('round-trips every field, with millisecond times and nulls', async () => {
+      const rows = await store.ticksBetween([A], t0, t0);
+      expect(rows.sort((x, y) => x.seq - y.seq)).toEqual([
+        tick(A, t0, 1, 1.1, { last: 1.1001, volume: 2.5, flags: 88 }),
+        tick(A, t0, 2, 1.2),
+      ]);
+    });
+
+    it('returns the latest tick per symbol by (time, seq), null for unknown symbols', async () => {
+      const latest = await store.latest([B, 'NOSUCH', A]);
+      expect(latest.map((t) => t?.seq ?? null)).toEqual([6, null, 5]);
+    });
+
+    it('pages newest first and continues strictly after a position', async () => {
+      const first = await store.page({ symbol: A, limit: 2 });
+      expect(first.map((t) => t.seq)).toEqual([5, 4]);
+      const next = await store.page({ symbol: A, limit: 10, before: { time: first[1]!.time, seq: first[1]!.seq } });
+      expect(next.map((t) => t.seq)).toEqual([3, 2, 1]);
+      const sameMs = await store.page({ symbol: A, limit: 10, before: { time: t0, seq: 2 } });
+      expect(sameMs.map((t) => t.seq)).toEqual([1]);
+    });
+
+    it('filters pages by an inclusive time range', async () => {
+      const rows = await store.page({ symbol: A, from: t0 + 30_000, to: t0 + 60_000, limit: 10 });
+      expect(rows.map((t) => t.seq)).toEqual([5, 4, 3]);
+    });
+
+    it('computes candles of the bid with open and close by (time, seq)', async () => {
+      const candles = await store.candles({ symbol: A, interval: 'M1', from: t0, limit: 10 });
+      expect(candles).toEqual([
+        { time: t0, open: 1.1, high: 1.2, low: 1.05, close: 1.15, volume: 2.5, ticks: 4 },
+        { time: t0 + 60_000, open: 1.3, high: 1.3, low: 1.3, close: 1.3, volume: 4, ticks: 1 },
+      ]);
+      const newest = await store.candles({ symbol: A, interval: 'M1', limit: 1 });
+      expect(newest.map((c) => c.time)).toEqual([t0 + 60_000]);
+      const daily = await store.candles({ symbol: A, interval: 'D1', limit: 5 });
+      expect(daily).toEqual([{ time: Date.UTC(2025, 0, 6), open: 1.1, high: 1.3, low: 1.05, close: 1.3, volume: 6.5, ticks: 5 }]);
+      const h4 = await store.candles({ symbol: A, interval: 'H4', limit: 5 });
+      expect(h4.map((c) => c.time)).toEqual([Date.UTC(2025, 0, 6, 8)]);
+    });
+
+    it('excludes `to` from candles', async () => {
+      const candles = await store.candles({ symbol: A, interval: 'M1', from: t0, to: t0 + 60_000, limit: 10 });
+      expect(candles.map((c) => c.ticks)).toEqual([4]);
+    });
+
+    it('reports the highest sequence number and the row count', async () => {
+      expect(await store.maxSeq()).toBeGreaterThanOrEqual(6);
+      expect(await store.count()).toBeGreaterThanOrEqual(6);
+    });
+
+    it('treats symbols as values, never as SQL', async () => {
+      const evil = `x'); DROP TABLE ticks; --`;
+      await store.insert([tick(evil, t0, 7)]);
+      expect((await store.latest([evil]))[0]?.seq).toBe(7);
+      expect(await store.count()).toBeGreaterThanOrEqual(7);
+    });
+  });
+}

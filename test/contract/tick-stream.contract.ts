@@ -1,0 +1,63 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { TickStream } from '../../src/stores/stream/tick-stream.js';
+import type { StoredTick } from '../../src/stores/ticks/tick-store.js';
+
+/**
+ * What every TickStream adapter must do. `open` is called twice: a stream is shared by
+ * gateway processes, so what one instance publishes, the other's listeners receive.
+ */
+export function tickStreamContract(name: string, open: () => Promise<[TickStream, TickStream]>) {
+  describe(`TickStream contract: ${name}`, () => {
+    let publisher: TickStream;
+    let subscriber: TickStream;
+    const run = Math.random().toString(36).slice(2, 8);
+    const tick = (symbol: string, seq: number): StoredTick => ({
+      symbol: `${symbol}${run}`, time: 1_700_000_000_000 + seq, bid: 1, ask: 2, last: null, volume: null, flags: null, seq,
+    });
+
+    beforeAll(async () => {
+      [publisher, subscriber] = await open();
+      await publisher.start();
+      if (subscriber !== publisher) await subscriber.start();
+    });
+    afterAll(async () => {
+      await publisher.close();
+      if (subscriber !== publisher) await subscriber.close();
+    });
+
+    it('answers ping', async () => {
+      await expect(publisher.ping()).resolves.toBeUndefined();
+    });
+
+    it('delivers every published tick once, in order per symbol, to every listener', async () => {
+      const got: StoredTick[][] = [[], []];
+      const offs = [0, 1].map((i) => subscriber.subscribe((ticks) => got[i]!.push(...ticks.filter((t) => t.symbol.endsWith(run)))));
+      const sent = Array.from({ length: 200 }, (_, i) => tick(i % 2 ? 'A' : 'B', i + 1));
+      for (let i = 0; i < sent.length; i += 50) await publisher.publish(sent.slice(i, i + 50));
+      const deadline = Date.now() + 20_000;
+      while (got.some((g) => g.length < sent.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      offs.forEach((off) => off());
+      for (const g of got) {
+        for (const symbol of [`A${run}`, `B${run}`]) {
+          expect(g.filter((t) => t.symbol === symbol)).toEqual(sent.filter((t) => t.symbol === symbol));
+        }
+        expect(g).toHaveLength(sent.length);
+      }
+    });
+
+    it('stops delivering to a listener after it unsubscribes', async () => {
+      const got: StoredTick[] = [];
+      const off = subscriber.subscribe((ticks) => got.push(...ticks.filter((t) => t.symbol.endsWith(run))));
+      off();
+      await publisher.publish([tick('C', 1000)]);
+      const marker: StoredTick[] = [];
+      const offMarker = subscriber.subscribe((ticks) => marker.push(...ticks.filter((t) => t.symbol === `D${run}`)));
+      await publisher.publish([tick('D', 1001)]);
+      const deadline = Date.now() + 20_000;
+      while (marker.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      offMarker();
+      expect(marker).toHaveLength(1);
+      expect(got).toEqual([]);
+    });
+  });
+}
