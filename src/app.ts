@@ -14,7 +14,8 @@ import { createHttpServer } from './http/server.js';
 import { createTickIngest } from './ingest/insert-ticks.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
-import { closeStores, createStores, instrumentStores, startStores, type Stores } from './stores/stores.js';
+import { startTickSink } from './ingest/tick-sink.js';
+import { closeStores, createStores, instrumentStores, serverStores, startStores, type Stores } from './stores/stores.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -50,12 +51,26 @@ export async function startApp({ config, logger, onStoreCall, stores: given }: A
     slowMs: config.slowStoreOpMs,
     onCall: onStoreCall,
   });
-  await startStores(stores);
+  const startup = await startStores(stores, serverStores(config), logger);
   const ingest = createTickIngest(stores, metrics);
   await ingest.start();
-  if (config.seedDemoData) await seedDemoData(stores, ingest, logger);
+  const stream = stores.stream;
+  if (stream.kind === 'durable') {
+    startup.started.stream.then(
+      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger),
+    ).catch((error: unknown) => logger.error({ err: error }, 'tick sink stopped'));
+  }
+  if (config.seedDemoData) {
+    // Seeding waits for the stores it writes to. Embedded ones are up already, so a first
+    // `npm start` answers with demo data; a server that is down delays it, not the gateway.
+    const seeded = Promise.all([startup.started.relational, startup.started.ticks, startup.started.stream]).then(() =>
+      seedDemoData(stores, ingest, logger),
+    );
+    if (serverStores(config).size === 0) await seeded;
+    else seeded.catch((error: unknown) => logger.error({ err: error }, 'demo data not seeded'));
+  }
 
-  const hub = createTickHub(stores.stream, metrics);
+  const hub = createTickHub(ingest.onAccepted, metrics);
   hub.start();
   const services = { config, stores, ingest, hub };
   const makeContext = (): Context => createContext(services);
@@ -106,7 +121,9 @@ export async function startApp({ config, logger, onStoreCall, stores: given }: A
       await apollo.stop();
       await closed;
       await ingest.drain();
+      ingest.stop();
       hub.stop();
+      startup.cancel();
       await closeStores(stores);
       phase = 'stopped';
       logger.info('marketgraph stopped');

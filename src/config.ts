@@ -17,6 +17,26 @@ const schema = z.object({
   MAX_TICKS_PER_INSERT: z.coerce.number().int().positive().default(100_000),
   // Demo instruments, accounts and a day of ticks on first start of an empty store.
   SEED_DEMO_DATA: z.stringbool().default(true),
+
+  // Servers. Each store uses its embedded engine unless its URL is set.
+  POSTGRES_URL: z.url().optional(),
+  POSTGRES_POOL_SIZE: z.coerce.number().int().positive().default(10),
+  CLICKHOUSE_URL: z.url().optional(),
+  CLICKHOUSE_DATABASE: z.string().min(1).default('default'),
+  CLICKHOUSE_USER: z.string().min(1).default('default'),
+  CLICKHOUSE_PASSWORD: z.string().default(''),
+  REDIS_URL: z.url().optional(),
+  KAFKA_BROKERS: z.string().min(1).optional(), // host:port,host:port
+  KAFKA_TOPIC: z.string().min(1).default('marketgraph.ticks'),
+  KAFKA_PARTITIONS: z.coerce.number().int().positive().default(3), // when the topic is created
+  KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().default(1), // when the topic is created
+  KAFKA_CLIENT_ID: z.string().min(1).default('marketgraph'),
+  KAFKA_SINK_GROUP: z.string().min(1).default('marketgraph-sink'),
+  // The sink's fetch waits for this much data or this long: ClickHouse wants few large inserts.
+  KAFKA_SINK_MIN_BYTES: z.coerce.number().int().positive().default(64 * 1024), // bytes (~600 ticks)
+  KAFKA_SINK_MAX_WAIT_MS: z.coerce.number().int().positive().default(500), // milliseconds
+  // Longest a single store operation may take before it fails.
+  STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000), // milliseconds
 });
 
 export type Config = Readonly<{
@@ -28,6 +48,20 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   maxTicksPerInsert: number;
   seedDemoData: boolean;
+  storeTimeoutMs: number;
+  postgres?: Readonly<{ url: string; poolSize: number }>;
+  clickhouse?: Readonly<{ url: string; database: string; username: string; password: string }>;
+  redis?: Readonly<{ url: string }>;
+  kafka?: Readonly<{
+    brokers: string[];
+    topic: string;
+    partitions: number;
+    replicationFactor: number;
+    clientId: string;
+    sinkGroup: string;
+    sinkMinBytes: number;
+    sinkMaxWaitMs: number;
+  }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -48,5 +82,23 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxTicksPerInsert: e.MAX_TICKS_PER_INSERT,
     seedDemoData: e.SEED_DEMO_DATA,
+    storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    postgres: e.POSTGRES_URL ? { url: e.POSTGRES_URL, poolSize: e.POSTGRES_POOL_SIZE } : undefined,
+    clickhouse: e.CLICKHOUSE_URL
+      ? { url: e.CLICKHOUSE_URL, database: e.CLICKHOUSE_DATABASE, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD }
+      : undefined,
+    redis: e.REDIS_URL ? { url: e.REDIS_URL } : undefined,
+    kafka: e.KAFKA_BROKERS
+      ? {
+          brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),
+          topic: e.KAFKA_TOPIC,
+          partitions: e.KAFKA_PARTITIONS,
+          replicationFactor: e.KAFKA_REPLICATION_FACTOR,
+          clientId: e.KAFKA_CLIENT_ID,
+          sinkGroup: e.KAFKA_SINK_GROUP,
+          sinkMinBytes: e.KAFKA_SINK_MIN_BYTES,
+          sinkMaxWaitMs: e.KAFKA_SINK_MAX_WAIT_MS,
+        }
+      : undefined,
   });
 }

@@ -1,5 +1,5 @@
 import type { Metrics } from '../metrics.js';
-import type { TickStream } from '../stores/stream/tick-stream.js';
+import type { TickListener } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 
 /** Why a subscription ended early. */
@@ -10,11 +10,15 @@ export class SlowSubscriberError extends Error {
 }
 
 /**
- * Fans accepted ticks out to subscriptions. The hub listens to the stream once per
+ * Fans accepted ticks out to subscriptions. The hub listens to accepted ticks once per
  * gateway process and indexes subscribers by symbol, so a tick costs one lookup,
  * not one filter per subscriber.
  */
-export function createTickHub(stream: TickStream, metrics: Metrics, maxBuffered = 10_000) {
+export function createTickHub(
+  onAccepted: (listener: TickListener) => () => void,
+  metrics: Metrics,
+  maxBuffered = 10_000,
+) {
   const bySymbol = new Map<string, Set<TickQueue>>();
   let unsubscribe: (() => void) | undefined;
 
@@ -29,7 +33,7 @@ export function createTickHub(stream: TickStream, metrics: Metrics, maxBuffered 
 
   return {
     start() {
-      unsubscribe = stream.subscribe(onTicks);
+      unsubscribe = onAccepted(onTicks);
     },
     stop() {
       unsubscribe?.();

@@ -1,14 +1,19 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
+import type { Logger } from '../logger.js';
 import type { CacheStore } from './cache/cache-store.js';
 import { createMemoryCacheStore } from './cache/memory-cache-store.js';
+import { createRedisCacheStore } from './cache/redis-cache-store.js';
 import { instrumentPort, type PortObserver } from './instrument-port.js';
-import { createPostgresRelationalStore } from './relational/postgres-relational-store.js';
+import { openPgPool } from './relational/pg-client.js';
 import { openPglite } from './relational/pglite-client.js';
+import { createPostgresRelationalStore } from './relational/postgres-relational-store.js';
 import type { RelationalStore } from './relational/relational-store.js';
+import { createKafkaTickStream } from './stream/kafka-tick-stream.js';
 import { createMemoryTickStream } from './stream/memory-tick-stream.js';
 import type { TickStream } from './stream/tick-stream.js';
 import { createChdbTickStore } from './ticks/chdb-tick-store.js';
+import { createClickHouseTickStore } from './ticks/clickhouse-tick-store.js';
 import type { TickStore } from './ticks/tick-store.js';
 
 export interface Stores {
@@ -18,19 +23,46 @@ export interface Stores {
   stream: TickStream;
 }
 
-/** Start order; shutdown closes in reverse. */
-export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream'] as const satisfies readonly (keyof Stores)[];
+export type StoreName = keyof Stores;
 
-/** Picks an adapter per store from the configuration: embedded engines when no server is configured. */
+/** Start order; shutdown closes in reverse. */
+export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream'] as const satisfies readonly StoreName[];
+
+/** Picks an adapter per store: the server when its URL is configured, else the embedded engine. */
 export function createStores(config: Config): Stores {
+  const timeout = config.storeTimeoutMs;
+  const { postgres, clickhouse, redis, kafka } = config;
+  const pgliteDir = join(config.dataDir, 'pglite');
   return {
-    relational: createPostgresRelationalStore(`pglite ${join(config.dataDir, 'pglite')}`, () =>
-      openPglite(join(config.dataDir, 'pglite')),
-    ),
-    ticks: createChdbTickStore(join(config.dataDir, 'chdb')),
-    cache: createMemoryCacheStore(),
-    stream: createMemoryTickStream(),
+    relational: postgres
+      ? createPostgresRelationalStore(`postgres ${redactUrl(postgres.url)}`, () =>
+          openPgPool({ url: postgres.url, poolSize: postgres.poolSize, statementTimeoutMs: timeout, connectTimeoutMs: timeout }),
+        )
+      : createPostgresRelationalStore(`pglite ${pgliteDir}`, () => openPglite(pgliteDir)),
+    ticks: clickhouse
+      ? createClickHouseTickStore({ ...clickhouse, requestTimeoutMs: timeout })
+      : createChdbTickStore(join(config.dataDir, 'chdb')),
+    cache: redis ? createRedisCacheStore({ url: redis.url, commandTimeoutMs: timeout }) : createMemoryCacheStore(),
+    stream: kafka
+      ? createKafkaTickStream({
+          brokers: kafka.brokers,
+          topic: kafka.topic,
+          partitions: kafka.partitions,
+          replicationFactor: kafka.replicationFactor,
+          clientId: kafka.clientId,
+          requestTimeoutMs: timeout,
+          sinkMinBytes: kafka.sinkMinBytes,
+          sinkMaxWaitMs: kafka.sinkMaxWaitMs,
+        })
+      : createMemoryTickStream(),
   };
+}
+
+/** Never log or show a password. */
+export function redactUrl(url: string): string {
+  const u = new URL(url);
+  if (u.password) u.password = '***';
+  return u.toString();
 }
 
 export function instrumentStores(stores: Stores, observer: PortObserver): Stores {
@@ -42,8 +74,56 @@ export function instrumentStores(stores: Stores, observer: PortObserver): Stores
   };
 }
 
-export async function startStores(stores: Stores): Promise<void> {
-  for (const name of STORE_NAMES) await stores[name].start();
+/** The stores configured with a server (the others run embedded, in this process). */
+export function serverStores(config: Config): Set<StoreName> {
+  const servers = new Set<StoreName>();
+  if (config.postgres) servers.add('relational');
+  if (config.clickhouse) servers.add('ticks');
+  if (config.redis) servers.add('cache');
+  if (config.kafka) servers.add('stream');
+  return servers;
+}
+
+const RETRY_START_MS = 2_000;
+
+export interface StoreStartup {
+  /** Resolves when the store has started (a server store may take retries). */
+  started: Record<StoreName, Promise<void>>;
+  /** Stops retrying stores that have not started. */
+  cancel(): void;
+}
+
+/**
+ * Starts every store. An embedded engine that fails to start is fatal. A server that is
+ * down does not stop the gateway: its store is retried in the background (every 2 s) while
+ * /readyz reports it down and its fields fail with STORE_UNAVAILABLE.
+ */
+export async function startStores(stores: Stores, servers: Set<StoreName>, logger: Logger): Promise<StoreStartup> {
+  let cancelled = false;
+  const retry = async (name: StoreName): Promise<void> => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await stores[name].start();
+        if (attempt > 1) logger.info({ store: name, attempt }, 'store started after retrying');
+        return;
+      } catch (error) {
+        if (attempt === 1) logger.error({ store: name, err: error }, 'store did not start; retrying in the background');
+        await new Promise((r) => setTimeout(r, RETRY_START_MS).unref());
+        if (cancelled) throw new Error(`${name} store never started`);
+      }
+    }
+  };
+  const started = {} as Record<StoreName, Promise<void>>;
+  for (const name of STORE_NAMES) {
+    if (servers.has(name)) {
+      started[name] = retry(name);
+      started[name].catch(() => undefined);
+    } else {
+      await stores[name].start();
+      started[name] = Promise.resolve();
+    }
+  }
+  return { started, cancel: () => (cancelled = true) };
 }
 
 export async function closeStores(stores: Stores): Promise<void> {

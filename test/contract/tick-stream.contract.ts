@@ -2,6 +2,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TickStream } from '../../src/stores/stream/tick-stream.js';
 import type { StoredTick } from '../../src/stores/ticks/tick-store.js';
 
+/** Sends ticks the way the ingest path does for each kind of stream; returns them as numbered. */
+async function send(stream: TickStream, ticks: StoredTick[]): Promise<StoredTick[]> {
+  if (stream.kind === 'local') {
+    await stream.publish(ticks);
+    return ticks;
+  }
+  return stream.append(ticks.map(({ seq: _, ...t }) => t));
+}
+
 /**
  * What every TickStream adapter must do. `open` is called twice: a stream is shared by
  * gateway processes, so what one instance publishes, the other's listeners receive.
@@ -32,8 +41,14 @@ export function tickStreamContract(name: string, open: () => Promise<[TickStream
     it('delivers every published tick once, in order per symbol, to every listener', async () => {
       const got: StoredTick[][] = [[], []];
       const offs = [0, 1].map((i) => subscriber.subscribe((ticks) => got[i]!.push(...ticks.filter((t) => t.symbol.endsWith(run)))));
-      const sent = Array.from({ length: 200 }, (_, i) => tick(i % 2 ? 'A' : 'B', i + 1));
-      for (let i = 0; i < sent.length; i += 50) await publisher.publish(sent.slice(i, i + 50));
+      const sent: StoredTick[] = [];
+      const all = Array.from({ length: 200 }, (_, i) => tick(i % 2 ? 'A' : 'B', i + 1));
+      for (let i = 0; i < all.length; i += 50) sent.push(...(await send(publisher, all.slice(i, i + 50))));
+      for (const symbol of [`A${run}`, `B${run}`]) {
+        const seqs = sent.filter((t) => t.symbol === symbol).map((t) => t.seq);
+        expect(seqs).toEqual([...seqs].sort((a, b) => a - b)); // numbered in order per symbol
+        expect(new Set(seqs).size).toBe(seqs.length);
+      }
       const deadline = Date.now() + 20_000;
       while (got.some((g) => g.length < sent.length) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       offs.forEach((off) => off());
@@ -49,10 +64,10 @@ export function tickStreamContract(name: string, open: () => Promise<[TickStream
       const got: StoredTick[] = [];
       const off = subscriber.subscribe((ticks) => got.push(...ticks.filter((t) => t.symbol.endsWith(run))));
       off();
-      await publisher.publish([tick('C', 1000)]);
+      await send(publisher, [tick('C', 1000)]);
       const marker: StoredTick[] = [];
       const offMarker = subscriber.subscribe((ticks) => marker.push(...ticks.filter((t) => t.symbol === `D${run}`)));
-      await publisher.publish([tick('D', 1001)]);
+      await send(publisher, [tick('D', 1001)]);
       const deadline = Date.now() + 20_000;
       while (marker.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
       offMarker();

@@ -9,7 +9,15 @@ import type {
 } from './relational-store.js';
 import type { SqlClient } from './sql-client.js';
 
+// Gateways starting at once against one server race on CREATE TABLE IF NOT EXISTS, which then
+// fails with a duplicate key in pg_type. exec() sends the whole text as one simple-protocol
+// message, which PostgreSQL runs as one implicit transaction, so this lock serialises the
+// set-up and is released at its end (also on error, leaving the connection clean). The key is
+// arbitrary, constant and ours: 0x6d67 = 'mg'.
+const SCHEMA_LOCK_KEY = 0x6d67_0001;
+
 const createTables = `
+SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY});
 CREATE TABLE IF NOT EXISTS instruments (
   symbol text PRIMARY KEY,
   description text,

@@ -1,9 +1,10 @@
-import type { TickListener, TickStream } from './tick-stream.js';
+import type { LocalTickStream, TickListener } from './tick-stream.js';
 
 /** In-process publish/subscribe: delivery is synchronous, so order is the publish order. */
-export function createMemoryTickStream(): TickStream {
+export function createMemoryTickStream(): LocalTickStream {
   const listeners = new Set<TickListener>();
   return {
+    kind: 'local',
     engine: 'in-process',
     async start() {},
     async ping() {},

@@ -1,14 +1,42 @@
-import type { StoredTick } from '../ticks/tick-store.js';
+import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 
-/** Accepted ticks, in order per symbol, delivered to every gateway process's listener. */
+/** Receives accepted ticks, in order per symbol. */
 export type TickListener = (ticks: readonly StoredTick[]) => void;
 
-export interface TickStream {
+interface StreamLifecycle {
   readonly engine: string;
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
-  publish(ticks: readonly StoredTick[]): Promise<void>;
-  /** Returns the function that unsubscribes. */
+  /** Live delivery to this gateway process, from now on; returns the function that unsubscribes. */
   subscribe(listener: TickListener): () => void;
 }
+
+/**
+ * In-process publish/subscribe: the gateway stores ticks itself, then publishes them here.
+ * Nothing survives the process, and only this process's subscribers see them.
+ */
+export interface LocalTickStream extends StreamLifecycle {
+  readonly kind: 'local';
+  publish(ticks: readonly StoredTick[]): Promise<void>;
+}
+
+/**
+ * A durable, partitioned log (Kafka protocol: Redpanda, Apache Kafka). Appending is the
+ * acknowledgement: the log assigns each tick's `seq` (its offset), every gateway process's
+ * subscribers see every tick, and a sink writes the log to the tick store.
+ */
+export interface DurableTickStream extends StreamLifecycle {
+  readonly kind: 'durable';
+  /** Resolves once every tick is durable (acknowledged by all in-sync replicas); ticks in input order with their seq. */
+  append(ticks: readonly TickInput[]): Promise<StoredTick[]>;
+  /**
+   * Hands every tick ever appended to `handler`, batch by batch, at least once, in order per
+   * symbol, sharing partitions with the other members of `group`. A batch's position is
+   * committed only after `handler` resolves, so after a crash a batch may come again:
+   * the handler must be idempotent.
+   */
+  consume(group: string, handler: (ticks: StoredTick[]) => Promise<void>): Promise<void>;
+}
+
+export type TickStream = LocalTickStream | DurableTickStream;

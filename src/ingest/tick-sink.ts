@@ -1,0 +1,37 @@
+import type { Logger } from '../logger.js';
+import type { Stores } from '../stores/stores.js';
+import type { DurableTickStream } from '../stores/stream/tick-stream.js';
+import type { StoredTick } from '../stores/ticks/tick-store.js';
+import { tickKey } from './validate-tick.js';
+
+/**
+ * Writes a durable stream to the tick store: each gateway process is a member of one
+ * consumer group, so the partitions are shared out and every tick is written by one of them.
+ *
+ * Idempotent by content: before inserting a batch, the ticks already stored in its time
+ * range are read back and identical ones dropped. A batch that comes again after a crash
+ * between insert and offset commit is therefore stored once, however the new batch is cut.
+ * The broker holds each fetch until enough bytes or time have gathered, so ClickHouse gets
+ * few large inserts rather than many small ones.
+ */
+export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger): Promise<void> {
+  await stream.consume(group, async (ticks) => {
+    const fresh = await dropStored(stores, ticks);
+    await stores.ticks.insert(fresh);
+    if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
+  });
+}
+
+async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const t of ticks) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
+  const stored = await stores.ticks.ticksBetween([...new Set(ticks.map((t) => t.symbol))], from, to);
+  const seen = new Set(stored.map(tickKey));
+  return ticks.filter((t) => {
+    const key = tickKey(t);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
