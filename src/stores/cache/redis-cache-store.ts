@@ -7,7 +7,7 @@ export interface RedisCacheOptions {
   url: string;
   /** Put before every key, so several deployments can share one server. Default 'mg:'. */
   keyPrefix?: string;
-  /** A command (ping included) without an answer after this fails (milliseconds). */
+  /** A command (ping included) without an answer after this fails; also bounds connecting (milliseconds). */
   commandTimeoutMs: number;
 }
 
