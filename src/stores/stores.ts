@@ -101,28 +101,38 @@ export interface StoreStartup {
 export async function startStores(stores: Stores, servers: Set<StoreName>, logger: Logger): Promise<StoreStartup> {
   let cancelled = false;
   const retry = async (name: StoreName): Promise<void> => {
-    for (let attempt = 1; ; attempt++) {
+    for (let attempt = 2; ; attempt++) {
+      await new Promise((r) => setTimeout(r, RETRY_START_MS).unref());
+      if (cancelled) throw new Error(`${name} store never started`);
       try {
         await stores[name].start();
-        if (attempt > 1) logger.info({ store: name, attempt }, 'store started after retrying');
+        logger.info({ store: name, attempt }, 'store started after retrying');
         return;
-      } catch (error) {
-        if (attempt === 1) logger.error({ store: name, err: error }, 'store did not start; retrying in the background');
-        await new Promise((r) => setTimeout(r, RETRY_START_MS).unref());
-        if (cancelled) throw new Error(`${name} store never started`);
+      } catch {
+        // still down; /readyz says so
       }
     }
   };
   const started = {} as Record<StoreName, Promise<void>>;
   for (const name of STORE_NAMES) {
-    if (servers.has(name)) {
-      started[name] = retry(name);
-      started[name].catch(() => undefined);
-    } else {
+    if (!servers.has(name)) {
       await stores[name].start();
       started[name] = Promise.resolve();
     }
   }
+  // Servers start side by side; a healthy one is ready when the gateway starts listening.
+  await Promise.all(
+    [...servers].map(async (name) => {
+      try {
+        await stores[name].start();
+        started[name] = Promise.resolve();
+      } catch (error) {
+        logger.error({ store: name, err: error }, 'store did not start; retrying in the background');
+        started[name] = retry(name);
+        started[name].catch(() => undefined);
+      }
+    }),
+  );
   return { started, cancel: () => (cancelled = true) };
 }
 

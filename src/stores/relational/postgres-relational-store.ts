@@ -67,7 +67,9 @@ export function createPostgresRelationalStore(engine: string, connect: () => Pro
   return {
     engine,
     async start() {
-      client = await connect();
+      // A start that failed (server down) is retried on the same object: reuse its client
+      // rather than open, and leak, one per attempt.
+      client ??= await connect();
       await client.exec(createTables);
     },
     async ping() {
