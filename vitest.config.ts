@@ -6,6 +6,7 @@ export default defineConfig({
     pool: 'forks',
     isolate: true,
     include: ['test/**/*.test.ts'],
+    exclude: ['test/disruptive/**', 'node_modules/**'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     fileParallelism: true,

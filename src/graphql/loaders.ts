@@ -17,13 +17,16 @@ export function createLoaders(stores: Stores) {
 
 export type Loaders = ReturnType<typeof createLoaders>;
 
-/** The cache first; the tick store only for the symbols the cache does not know. */
+/**
+ * The cache first; the tick store for the symbols the cache does not know. A cache that is
+ * down costs speed, not answers: every symbol then comes from the tick store.
+ */
 async function latestTicks(stores: Stores, symbols: readonly string[]): Promise<(StoredTick | null)[]> {
-  const cached = await stores.cache.getLatest(symbols);
+  const cached = await stores.cache.getLatest(symbols).catch(() => symbols.map(() => undefined));
   const missing = symbols.filter((_, i) => cached[i] === undefined);
   if (missing.length === 0) return cached as StoredTick[];
   const fetched = await stores.ticks.latest(missing);
-  await stores.cache.offerLatest(fetched.filter((t): t is StoredTick => t !== null));
+  await stores.cache.offerLatest(fetched.filter((t): t is StoredTick => t !== null)).catch(() => undefined);
   const bySymbol = new Map(missing.map((s, i) => [s, fetched[i] ?? null]));
   return symbols.map((s, i) => cached[i] ?? bySymbol.get(s) ?? null);
 }

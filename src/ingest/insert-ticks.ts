@@ -87,12 +87,20 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
     return new Set(stored.map(tickKey));
   }
 
+  /**
+   * The ticks are stored by now: a cache that is down must not turn that into an error
+   * (the bridge would re-send). latestTick then reads the tick store instead.
+   */
+  async function offerToCache(ticks: StoredTick[]): Promise<void> {
+    await stores.cache.offerLatest(ticks).catch(() => undefined);
+  }
+
   /** Makes accepted ticks durable and visible; returns them numbered. */
   async function commit(accepted: TickInput[]): Promise<StoredTick[]> {
     if (stream.kind === 'durable') {
       const appended = await stream.append(accepted);
       for (const t of appended) recent.add(tickKey(t));
-      await stores.cache.offerLatest(appended);
+      await offerToCache(appended);
       return appended; // subscribers get them from the stream's live feed
     }
     lastSeq ??= await stores.ticks.maxSeq();
@@ -101,7 +109,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
     lastSeq = seq - 1;
     await stores.ticks.insert(numbered);
     noteStored(numbered);
-    await stores.cache.offerLatest(numbered);
+    await offerToCache(numbered);
     await stream.publish(numbered);
     return numbered;
   }

@@ -1,0 +1,29 @@
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+
+/**
+ * The servers .ci/services.sh runs. Tests that stop and start servers only touch these,
+ * never a server someone else runs: a URL counts only if it is the one in $MG_CI_DIR/env.
+ */
+const ciDir = process.env.MG_CI_DIR ?? '/tmp/marketgraph-ci';
+const ciEnv = (() => {
+  try {
+    return readFileSync(join(ciDir, 'env'), 'utf8').split('\n');
+  } catch {
+    return [];
+  }
+})();
+
+export function ciManagedUrl(name: string): string | undefined {
+  const url = process.env[name];
+  return url !== undefined && ciEnv.includes(`export ${name}=${url}`) ? url : undefined;
+}
+
+export async function services(command: string): Promise<void> {
+  await promisify(execFile)('bash', [join(import.meta.dirname, '../../.ci/services.sh'), command], {
+    env: { ...process.env, MG_CI_DIR: ciDir },
+    timeout: 150_000,
+  });
+}
