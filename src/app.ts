@@ -45,7 +45,7 @@ export interface App {
 export async function startApp({ config, logger, onStoreCall, stores: given }: AppOptions): Promise<App> {
   let phase: Phase = 'starting';
   const metrics = createMetrics();
-  const stores = instrumentStores(given ?? createStores(config), {
+  const stores = instrumentStores(given ?? (await createStores(config)), {
     metrics,
     logger,
     slowMs: config.slowStoreOpMs,

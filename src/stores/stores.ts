@@ -6,13 +6,11 @@ import { createMemoryCacheStore } from './cache/memory-cache-store.js';
 import { createRedisCacheStore } from './cache/redis-cache-store.js';
 import { instrumentPort, type PortObserver } from './instrument-port.js';
 import { openPgPool } from './relational/pg-client.js';
-import { openPglite } from './relational/pglite-client.js';
 import { createPostgresRelationalStore } from './relational/postgres-relational-store.js';
 import type { RelationalStore } from './relational/relational-store.js';
 import { createKafkaTickStream } from './stream/kafka-tick-stream.js';
 import { createMemoryTickStream } from './stream/memory-tick-stream.js';
 import type { TickStream } from './stream/tick-stream.js';
-import { createChdbTickStore } from './ticks/chdb-tick-store.js';
 import { createClickHouseTickStore } from './ticks/clickhouse-tick-store.js';
 import type { TickStore } from './ticks/tick-store.js';
 
@@ -28,8 +26,12 @@ export type StoreName = keyof Stores;
 /** Start order; shutdown closes in reverse. */
 export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream'] as const satisfies readonly StoreName[];
 
-/** Picks an adapter per store: the server when its URL is configured, else the embedded engine. */
-export function createStores(config: Config): Stores {
+/**
+ * Picks an adapter per store: the server when its URL is configured, else the embedded
+ * engine. The embedded engines are optional dependencies (chdb alone is ~540 MB), loaded
+ * only when used, so an image for servers can leave them out.
+ */
+export async function createStores(config: Config): Promise<Stores> {
   const timeout = config.storeTimeoutMs;
   const { postgres, clickhouse, redis, kafka } = config;
   const pgliteDir = join(config.dataDir, 'pglite');
@@ -38,10 +40,11 @@ export function createStores(config: Config): Stores {
       ? createPostgresRelationalStore(`postgres ${redactUrl(postgres.url)}`, () =>
           openPgPool({ url: postgres.url, poolSize: postgres.poolSize, statementTimeoutMs: timeout, connectTimeoutMs: timeout }),
         )
-      : createPostgresRelationalStore(`pglite ${pgliteDir}`, () => openPglite(pgliteDir)),
+      : createPostgresRelationalStore(`pglite ${pgliteDir}`, async () =>
+          (await embedded('pglite', 'POSTGRES_URL', () => import('./relational/pglite-client.js'))).openPglite(pgliteDir)),
     ticks: clickhouse
       ? createClickHouseTickStore({ ...clickhouse, requestTimeoutMs: timeout })
-      : createChdbTickStore(join(config.dataDir, 'chdb')),
+      : (await embedded('chdb', 'CLICKHOUSE_URL', () => import('./ticks/chdb-tick-store.js'))).createChdbTickStore(join(config.dataDir, 'chdb')),
     cache: redis ? createRedisCacheStore({ url: redis.url, commandTimeoutMs: timeout }) : createMemoryCacheStore(),
     stream: kafka
       ? createKafkaTickStream({
@@ -56,6 +59,17 @@ export function createStores(config: Config): Stores {
         })
       : createMemoryTickStream(),
   };
+}
+
+/** Imports an embedded engine's adapter, saying plainly what to do when it is not installed. */
+async function embedded<T>(engine: string, server: string, load: () => Promise<T>): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    throw new Error(`the embedded ${engine} engine is not installed (an optional dependency): set ${server} or run npm install`, {
+      cause: error,
+    });
+  }
 }
 
 /** Never log or show a password. */
