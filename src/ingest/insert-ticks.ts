@@ -2,6 +2,7 @@ import type { Metrics } from '../metrics.js';
 import type { Stores } from '../stores/stores.js';
 import type { TickListener } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
+import { retireLateCandles } from '../candles/candle-cache.js';
 import { createRecentKeys } from './recent-keys.js';
 import { tickKey, tickProblem } from './validate-tick.js';
 
@@ -108,6 +109,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
     const numbered = accepted.map((t) => ({ ...t, seq: seq++ }));
     lastSeq = seq - 1;
     await stores.ticks.insert(numbered);
+    await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
     noteStored(numbered);
     await offerToCache(numbered);
     await stream.publish(numbered);

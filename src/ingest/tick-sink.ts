@@ -2,6 +2,7 @@ import type { Logger } from '../logger.js';
 import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
+import { retireLateCandles } from '../candles/candle-cache.js';
 import { tickKey } from './validate-tick.js';
 
 /**
@@ -18,6 +19,7 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
   await stream.consume(group, async (ticks) => {
     const fresh = await dropStored(stores, ticks);
     await stores.ticks.insert(fresh);
+    await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   });
 }

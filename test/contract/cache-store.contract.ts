@@ -77,6 +77,17 @@ export function cacheStoreContract(name: string, open: () => Promise<[CacheStore
       expect(await cache.get(`k1${run}`)).toBe('v1');
       expect(await cache.get(`k2${run}`)).toBeUndefined();
       expect(await cache.get(`nope${run}`)).toBeUndefined();
+      expect(await cache.getMany([`k2${run}`, `k1${run}`, `nope${run}`])).toEqual([undefined, 'v1', undefined]);
+      expect(await cache.getMany([])).toEqual([]);
+    });
+
+    it('counts up from 1, shared by every instance', async () => {
+      expect(await cache.increment(`c${run}`)).toBe(1);
+      expect(await peer.increment(`c${run}`)).toBe(2);
+      const together = await Promise.all([cache.increment(`c${run}`), peer.increment(`c${run}`)]);
+      expect(together.sort()).toEqual([3, 4]);
+      expect(await cache.increment(`other${run}`)).toBe(1);
+      expect(await peer.get(`c${run}`)).toBe('4');
     });
   });
 }

@@ -1,3 +1,4 @@
+import { cachedCandles } from '../../candles/candle-cache.js';
 import type { CandleInterval, StoredTick } from '../../stores/ticks/tick-store.js';
 import type { Context } from '../context.js';
 import { decodeTickCursor, tickCursor } from '../cursor.js';
@@ -44,13 +45,8 @@ export async function candles(ctx: Context, symbol: string, args: CandlesArgs) {
   const limit = pageSize('limit', args.limit, LIMITS.candlesDefault, LIMITS.candlesMax);
   checkRange(args.from, args.to);
   if (limit === 0) return [];
-  return ctx.stores.ticks.candles({
-    symbol,
-    interval: args.interval,
-    from: args.from ?? undefined,
-    to: args.to ?? undefined,
-    limit,
-  });
+  const query = { symbol, interval: args.interval, from: args.from ?? undefined, to: args.to ?? undefined, limit };
+  return cachedCandles(ctx.stores.ticks, ctx.stores.cache, query, Date.now());
 }
 
 export const tickResolvers = {

@@ -11,7 +11,11 @@ export interface CacheStore {
   /** Keeps, per symbol, whichever is newer by (time, seq): the cached tick or the offered one. */
   offerLatest(ticks: readonly StoredTick[]): Promise<void>;
   get(key: string): Promise<string | undefined>;
+  /** In the order of `keys`; undefined where absent or expired. */
+  getMany(keys: readonly string[]): Promise<(string | undefined)[]>;
   set(key: string, value: string, ttlMs: number): Promise<void>;
+  /** Adds one to the number stored at `key` (absent: 0), which then never expires; returns it. `get` reads it. */
+  increment(key: string): Promise<number>;
 }
 
 export function isNewer(a: StoredTick, b: StoredTick | undefined): boolean {

@@ -9,6 +9,16 @@ export function createMemoryCacheStore(maxEntries = 10_000): CacheStore {
   const latest = new Map<string, StoredTick>();
   const results = new Map<string, { value: string; expiresAt: number }>();
 
+  function read(key: string): string | undefined {
+    const entry = results.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= Date.now()) {
+      results.delete(key);
+      return undefined;
+    }
+    return entry.value;
+  }
+
   return {
     engine: 'in-process',
     async start() {},
@@ -26,13 +36,16 @@ export function createMemoryCacheStore(maxEntries = 10_000): CacheStore {
       }
     },
     async get(key) {
-      const entry = results.get(key);
-      if (!entry) return undefined;
-      if (entry.expiresAt <= Date.now()) {
-        results.delete(key);
-        return undefined;
-      }
-      return entry.value;
+      return read(key);
+    },
+    async getMany(keys) {
+      return keys.map(read);
+    },
+    async increment(key) {
+      const value = Number(read(key) ?? 0) + 1;
+      results.delete(key);
+      results.set(key, { value: String(value), expiresAt: Infinity });
+      return value;
     },
     async set(key, value, ttlMs) {
       results.delete(key);

@@ -12,7 +12,7 @@ export interface RedisCacheOptions {
 }
 
 // The server is Dragonfly in production and Redis 7 in CI. Only commands both support are used:
-// PING, GET, SET … PX, MGET, EVALSHA/EVAL (ioredis falls back to EVAL on NOSCRIPT) and QUIT.
+// PING, GET, SET … PX, MGET, INCR, EVALSHA/EVAL (ioredis falls back to EVAL on NOSCRIPT) and QUIT.
 // The script reads and writes only keys passed in KEYS, as Dragonfly requires by default, and
 // uses only Lua's string library (no cjson).
 
@@ -104,6 +104,13 @@ export function createRedisCacheStore({ url, keyPrefix = 'mg:', commandTimeoutMs
 
     async get(key) {
       return (await redis.get(resultKey(key))) ?? undefined;
+    },
+    async getMany(keys) {
+      if (keys.length === 0) return [];
+      return (await redis.mget(keys.map(resultKey))).map((v) => v ?? undefined);
+    },
+    async increment(key) {
+      return redis.incr(resultKey(key));
     },
     async set(key, value, ttlMs) {
       // PX takes a positive integer.
