@@ -1,0 +1,43 @@
+/** The port for price patterns: one vector per (instrument, interval), searched by cosine distance. */
+
+export interface Pattern {
+  symbol: string;
+  interval: string;
+  assetClass: string;
+  vector: readonly number[];
+}
+
+export interface Neighbour {
+  symbol: string;
+  /** Cosine distance, 0 (same direction) to 2 (opposite). */
+  distance: number;
+}
+
+export interface NearestQuery {
+  vector: readonly number[];
+  interval: string;
+  k: number;
+  assetClass?: string;
+}
+
+export interface SimilarQuery {
+  /** The instrument whose stored pattern is the query; never part of its own answer. */
+  symbol: string;
+  interval: string;
+  k: number;
+}
+
+export interface VectorStore {
+  readonly engine: string;
+  /** Length of every vector. */
+  readonly dimensions: number;
+  start(): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+  /** Inserts or replaces by (symbol, interval); returns how many were written. */
+  upsertPatterns(patterns: readonly Pattern[]): Promise<number>;
+  /** One list per query, nearest first, at most k each. */
+  nearest(queries: readonly NearestQuery[]): Promise<Neighbour[][]>;
+  /** One list per query, nearest first, at most k each; [] where the symbol has no pattern at that interval. */
+  similarTo(queries: readonly SimilarQuery[]): Promise<Neighbour[][]>;
+}
