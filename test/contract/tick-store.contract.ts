@@ -83,6 +83,37 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
       expect(await store.count()).toBeGreaterThanOrEqual(6);
     });
 
+    it('returns the last bucket closes per symbol, oldest first', async () => {
+      const closes = await store.recentCloses([A, B, 'NOSUCH'], 'M1', 5, t0 - 60_000);
+      const bySymbol = Object.fromEntries(closes.map((c) => [c.symbol, c.closes]));
+      expect(bySymbol).toEqual({ [A]: [1.15, 1.3], [B]: [150] });
+      expect((await store.recentCloses([A], 'M1', 1, t0))[0]!.closes).toEqual([1.3]);
+    });
+
+    it('correlates bucket returns of every pair with enough common buckets', async () => {
+      const C = `C${run}`;
+      const D = `D${run}`;
+      const E = `E${run}`;
+      const start = t0 + 3_600_000;
+      const series = Array.from({ length: 12 }, (_, i) => 1 + ((i * 7) % 5) / 100);
+      await store.insert(
+        series.flatMap((price, i) => [
+          tick(C, start + i * 60_000, 100 + i * 3, price),
+          tick(D, start + i * 60_000, 101 + i * 3, price * 2), // same returns as C
+          tick(E, start + i * 60_000, 102 + i * 3, 3 - price), // returns move the other way
+        ]),
+      );
+      const pairs = (await store.correlations('M1', start, 5)).filter((p) => [C, D, E].includes(p.a) && [C, D, E].includes(p.b));
+      expect(pairs.map((p) => [p.a, p.b, p.points])).toEqual([
+        [C, D, 11],
+        [C, E, 11],
+        [D, E, 11],
+      ]);
+      expect(pairs[0]!.coefficient).toBeCloseTo(1, 9);
+      expect(pairs[1]!.coefficient).toBeLessThan(-0.9);
+      expect(await store.correlations('M1', start, 12)).toEqual([]); // 11 returns from 12 closes
+    });
+
     it('treats symbols as values, never as SQL', async () => {
       const evil = `x'); DROP TABLE ticks; --`;
       await store.insert([tick(evil, t0, 7)]);

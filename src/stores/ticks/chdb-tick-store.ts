@@ -1,18 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
-import type { Candle, CandleQuery, StoredTick, TickPageQuery, TickStore } from './tick-store.js';
-import {
-  TICKS_TABLE,
-  candlesSql,
-  countSql,
-  createTicksTable,
-  latestSql,
-  maxSeqSql,
-  pageSql,
-  ticksBetweenSql,
-  type Sql,
-} from './ticks-sql.js';
-import { rowToCandle, rowToTick, ticksToJsonEachRow, type CandleRow, type TickRow } from './tick-rows.js';
+import type { TickStore } from './tick-store.js';
+import { TICKS_TABLE, createTicksTable, type Sql } from './ticks-sql.js';
+import { tickReads } from './tick-queries.js';
+import { ticksToJsonEachRow } from './tick-rows.js';
 
 /**
  * Ticks in ClickHouse's own engine, in-process (chDB). Queries run off the event loop
@@ -50,26 +41,6 @@ export function createChdbTickStore(dataDir: string): TickStore {
       if (ticks.length === 0) return;
       await open().insert({ table: TICKS_TABLE, values: ticksToJsonEachRow(ticks), format: 'JSONEachRow' });
     },
-    async ticksBetween(symbols, from, to) {
-      return (await rows<TickRow>(ticksBetweenSql(symbols, from, to))).map(rowToTick);
-    },
-    async latest(symbols) {
-      const found = new Map((await rows<TickRow>(latestSql(symbols))).map((r) => [r.symbol, rowToTick(r)]));
-      return symbols.map((s) => found.get(s) ?? null);
-    },
-    async page(query: TickPageQuery): Promise<StoredTick[]> {
-      return (await rows<TickRow>(pageSql(query))).map(rowToTick);
-    },
-    async candles(query: CandleQuery): Promise<Candle[]> {
-      return (await rows<CandleRow>(candlesSql(query))).map(rowToCandle);
-    },
-    async maxSeq() {
-      const [row] = await rows<{ seq: number | string | null }>({ query: maxSeqSql, params: {} });
-      return Number(row?.seq ?? 0);
-    },
-    async count() {
-      const [row] = await rows<{ n: number | string }>({ query: countSql, params: {} });
-      return Number(row?.n ?? 0);
-    },
+    ...tickReads(rows),
   };
 }

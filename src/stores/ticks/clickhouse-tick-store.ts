@@ -2,18 +2,9 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { TickStore } from './tick-store.js';
-import {
-  TICKS_TABLE,
-  candlesSql,
-  countSql,
-  createTicksTable,
-  latestSql,
-  maxSeqSql,
-  pageSql,
-  ticksBetweenSql,
-  type Sql,
-} from './ticks-sql.js';
-import { rowToCandle, rowToTick, ticksToJsonEachRow, type CandleRow, type TickRow } from './tick-rows.js';
+import { TICKS_TABLE, createTicksTable, type Sql } from './ticks-sql.js';
+import { tickReads } from './tick-queries.js';
+import { ticksToJsonEachRow } from './tick-rows.js';
 
 export interface ClickHouseTickStoreOptions {
   /** Server HTTP(S) interface, e.g. `http://localhost:8123`. */
@@ -104,26 +95,6 @@ export function createClickHouseTickStore(options: ClickHouseTickStoreOptions): 
       result.stream.resume();
       await finished(result.stream);
     },
-    async ticksBetween(symbols, from, to) {
-      return (await rows<TickRow>(ticksBetweenSql(symbols, from, to))).map(rowToTick);
-    },
-    async latest(symbols) {
-      const found = new Map((await rows<TickRow>(latestSql(symbols))).map((r) => [r.symbol, rowToTick(r)]));
-      return symbols.map((s) => found.get(s) ?? null);
-    },
-    async page(query) {
-      return (await rows<TickRow>(pageSql(query))).map(rowToTick);
-    },
-    async candles(query) {
-      return (await rows<CandleRow>(candlesSql(query))).map(rowToCandle);
-    },
-    async maxSeq() {
-      const [row] = await rows<{ seq: number | string | null }>({ query: maxSeqSql, params: {} });
-      return Number(row?.seq ?? 0);
-    },
-    async count() {
-      const [row] = await rows<{ n: number | string }>({ query: countSql, params: {} });
-      return Number(row?.n ?? 0);
-    },
+    ...tickReads(rows),
   };
 }

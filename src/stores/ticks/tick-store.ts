@@ -28,6 +28,18 @@ export interface Candle {
   ticks: number;
 }
 
+export interface SymbolCloses {
+  symbol: string;
+  closes: number[];
+}
+
+export interface PairCorrelation {
+  a: string;
+  b: string;
+  coefficient: number;
+  points: number;
+}
+
 /** Position in one symbol's ticks, ordered by (time, seq). */
 export interface TickPosition {
   time: number;
@@ -66,6 +78,10 @@ export interface TickStore {
   page(query: TickPageQuery): Promise<StoredTick[]>;
   /** Oldest first. */
   candles(query: CandleQuery): Promise<Candle[]>;
+  /** The last `count` bucket closes of each symbol since `since`, oldest first; symbols without ticks are left out. */
+  recentCloses(symbols: readonly string[], interval: CandleInterval, count: number, since: number): Promise<SymbolCloses[]>;
+  /** Correlation of bucket returns for every pair of symbols with at least `minPoints` common buckets since `since`. */
+  correlations(interval: CandleInterval, since: number, minPoints: number): Promise<PairCorrelation[]>;
   /** Highest `seq` stored, 0 when empty. */
   maxSeq(): Promise<number>;
   count(): Promise<number>;

@@ -100,5 +100,44 @@ export function candlesSql(q: CandleQuery): Sql {
   };
 }
 
+/** The last `count` bucket closes (bid) per symbol since `since`, oldest first. */
+export function recentClosesSql(symbols: readonly string[], interval: CandleInterval, count: number, since: number): Sql {
+  return {
+    query: `SELECT symbol, arrayMap(x -> x.2, arraySort(x -> x.1, groupArray((bucket, close)))) AS closes FROM (
+        SELECT symbol, toStartOfInterval(time, ${BUCKET[interval]}) AS bucket, argMax(bid, (time, seq)) AS close
+        FROM ${TICKS_TABLE} WHERE symbol IN {symbols:Array(String)} AND time >= ${ms('since')}
+        GROUP BY symbol, bucket ORDER BY symbol, bucket DESC LIMIT {count:UInt32} BY symbol
+      ) GROUP BY symbol`,
+    params: { symbols, count, since },
+  };
+}
+
+/**
+ * Pearson correlation of bucket returns (close over previous close, minus 1) for every pair
+ * of symbols with at least `minPoints` common buckets since `since`. Computed by ClickHouse's
+ * `corr`; each pair once, a < b.
+ */
+export function correlationsSql(interval: CandleInterval, since: number, minPoints: number): Sql {
+  return {
+    query: `WITH closes AS (
+        SELECT symbol, toStartOfInterval(time, ${BUCKET[interval]}) AS bucket, argMax(bid, (time, seq)) AS close
+        FROM ${TICKS_TABLE} WHERE time >= ${ms('since')}
+        GROUP BY symbol, bucket
+      ), returns AS (
+        SELECT symbol, bucket,
+          close / lagInFrame(close) OVER (PARTITION BY symbol ORDER BY bucket ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) - 1 AS ret,
+          row_number() OVER (PARTITION BY symbol ORDER BY bucket) AS n
+        FROM closes
+      )
+      SELECT a.symbol AS a, b.symbol AS b, corr(a.ret, b.ret) AS coefficient, count() AS points
+      FROM (SELECT * FROM returns WHERE n > 1) AS a
+      INNER JOIN (SELECT * FROM returns WHERE n > 1) AS b ON a.bucket = b.bucket
+      WHERE a.symbol < b.symbol
+      GROUP BY a, b HAVING points >= {minPoints:UInt32} AND isFinite(coefficient)
+      ORDER BY a, b`,
+    params: { since, minPoints },
+  };
+}
+
 export const maxSeqSql = `SELECT max(seq) AS seq FROM ${TICKS_TABLE}`;
 export const countSql = `SELECT count() AS n FROM ${TICKS_TABLE}`;
