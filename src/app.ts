@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import type { Config } from './config.js';
+import { syncGraph } from './analytics/all-instruments.js';
 import { seedDemoData } from './demo/seed.js';
 import { createContext, type Context } from './graphql/context.js';
 import { createErrorMasker } from './graphql/mask-error.js';
@@ -60,6 +61,10 @@ export async function startApp({ config, logger, onStoreCall, stores: given }: A
       () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger),
     ).catch((error: unknown) => logger.error({ err: error }, 'tick sink stopped'));
   }
+  // The graph's vertices follow the relational store (a graph store added later catches up).
+  Promise.all([startup.started.relational, startup.started.graph])
+    .then(() => syncGraph(stores))
+    .catch((error: unknown) => logger.warn({ err: error }, 'graph not synchronised with the instruments'));
   if (config.seedDemoData) {
     // Seeding waits for the stores it writes to. Embedded ones are up already, so a first
     // `npm start` answers with demo data; a server that is down delays it, not the gateway.

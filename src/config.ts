@@ -35,6 +35,17 @@ const schema = z.object({
   // The sink's fetch waits for this much data or this long: ClickHouse wants few large inserts.
   KAFKA_SINK_MIN_BYTES: z.coerce.number().int().positive().default(64 * 1024), // bytes (~600 ticks)
   KAFKA_SINK_MAX_WAIT_MS: z.coerce.number().int().positive().default(500), // milliseconds
+  ARANGO_URL: z.url().optional(),
+  ARANGO_DATABASE: z.string().min(1).default('marketgraph'),
+  ARANGO_USER: z.string().optional(),
+  ARANGO_PASSWORD: z.string().optional(),
+  GRAPH_STORE: z.enum(['arangodb', 'postgres']).optional(), // default: arangodb when ARANGO_URL is set
+  WEAVIATE_URL: z.url().optional(),
+  WEAVIATE_GRPC_PORT: z.coerce.number().int().min(1).max(65535).default(50051),
+  WEAVIATE_API_KEY: z.string().optional(),
+  VECTOR_STORE: z.enum(['weaviate', 'pgvector']).optional(), // default: weaviate when WEAVIATE_URL is set
+  // A price pattern is the z-scored returns of this many buckets: the vectors' length.
+  PATTERN_LENGTH: z.coerce.number().int().min(4).max(1024).default(32),
   // Longest a single store operation may take before it fails.
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000), // milliseconds
 });
@@ -49,6 +60,11 @@ export type Config = Readonly<{
   maxTicksPerInsert: number;
   seedDemoData: boolean;
   storeTimeoutMs: number;
+  patternLength: number;
+  graphStore: 'arangodb' | 'postgres';
+  vectorStore: 'weaviate' | 'pgvector';
+  arango?: Readonly<{ url: string; database: string; username?: string; password?: string }>;
+  weaviate?: Readonly<{ url: string; grpcPort: number; apiKey?: string }>;
   postgres?: Readonly<{ url: string; poolSize: number }>;
   clickhouse?: Readonly<{ url: string; database: string; username: string; password: string }>;
   redis?: Readonly<{ url: string }>;
@@ -73,6 +89,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   }
   const e = parsed.data;
+  if (e.GRAPH_STORE === 'arangodb' && !e.ARANGO_URL) throw new ConfigError('invalid configuration: GRAPH_STORE=arangodb needs ARANGO_URL');
+  if (e.VECTOR_STORE === 'weaviate' && !e.WEAVIATE_URL) throw new ConfigError('invalid configuration: VECTOR_STORE=weaviate needs WEAVIATE_URL');
   return Object.freeze({
     port: e.PORT,
     host: e.HOST,
@@ -83,6 +101,13 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     maxTicksPerInsert: e.MAX_TICKS_PER_INSERT,
     seedDemoData: e.SEED_DEMO_DATA,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    patternLength: e.PATTERN_LENGTH,
+    graphStore: e.GRAPH_STORE ?? (e.ARANGO_URL ? 'arangodb' : 'postgres'),
+    vectorStore: e.VECTOR_STORE ?? (e.WEAVIATE_URL ? 'weaviate' : 'pgvector'),
+    arango: e.ARANGO_URL
+      ? { url: e.ARANGO_URL, database: e.ARANGO_DATABASE, username: e.ARANGO_USER, password: e.ARANGO_PASSWORD }
+      : undefined,
+    weaviate: e.WEAVIATE_URL ? { url: e.WEAVIATE_URL, grpcPort: e.WEAVIATE_GRPC_PORT, apiKey: e.WEAVIATE_API_KEY } : undefined,
     postgres: e.POSTGRES_URL ? { url: e.POSTGRES_URL, poolSize: e.POSTGRES_POOL_SIZE } : undefined,
     clickhouse: e.CLICKHOUSE_URL
       ? { url: e.CLICKHOUSE_URL, database: e.CLICKHOUSE_DATABASE, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD }

@@ -1,3 +1,6 @@
+import { syncGraph } from '../analytics/all-instruments.js';
+import { refreshCorrelations } from '../analytics/correlations.js';
+import { refreshPatterns } from '../analytics/patterns.js';
 import type { TickIngest } from '../ingest/insert-ticks.js';
 import type { Logger } from '../logger.js';
 import type { InstrumentInput } from '../stores/relational/relational-store.js';
@@ -6,10 +9,13 @@ import type { TickInput } from '../stores/ticks/tick-store.js';
 
 type DemoInstrument = InstrumentInput & { price: number };
 
+const MAJOR_CURRENCIES = new Set(['EUR', 'GBP', 'USD', 'JPY', 'CHF']);
+
 const fx = (symbol: string, price: number, digits = 5): DemoInstrument => ({
   symbol,
   description: `${symbol.slice(0, 3)} vs ${symbol.slice(3)}`,
   assetClass: 'FX',
+  sector: MAJOR_CURRENCIES.has(symbol.slice(0, 3)) && MAJOR_CURRENCIES.has(symbol.slice(3)) ? 'Majors' : 'Commodity FX',
   baseCurrency: symbol.slice(0, 3),
   quoteCurrency: symbol.slice(3),
   digits,
@@ -28,11 +34,11 @@ export const DEMO_INSTRUMENTS: DemoInstrument[] = [
   fx('EURGBP', 0.858),
   fx('EURJPY', 164.1, 3),
   fx('GBPJPY', 191.3, 3),
-  { symbol: 'XAUUSD', description: 'Gold vs US Dollar', assetClass: 'METAL', baseCurrency: 'XAU', quoteCurrency: 'USD', digits: 2, contractSize: 100, price: 2350 },
-  { symbol: 'XAGUSD', description: 'Silver vs US Dollar', assetClass: 'METAL', baseCurrency: 'XAG', quoteCurrency: 'USD', digits: 3, contractSize: 5000, price: 28.5 },
-  { symbol: 'US500', description: 'S&P 500 index CFD', assetClass: 'INDEX', baseCurrency: 'USD', quoteCurrency: 'USD', digits: 1, contractSize: 1, price: 5200 },
-  { symbol: 'BTCUSD', description: 'Bitcoin vs US Dollar', assetClass: 'CRYPTO', baseCurrency: 'BTC', quoteCurrency: 'USD', digits: 2, contractSize: 1, price: 67000 },
-  { symbol: 'ETHUSD', description: 'Ether vs US Dollar', assetClass: 'CRYPTO', baseCurrency: 'ETH', quoteCurrency: 'USD', digits: 2, contractSize: 1, price: 3400 },
+  { symbol: 'XAUUSD', sector: 'Metals', description: 'Gold vs US Dollar', assetClass: 'METAL', baseCurrency: 'XAU', quoteCurrency: 'USD', digits: 2, contractSize: 100, price: 2350 },
+  { symbol: 'XAGUSD', sector: 'Metals', description: 'Silver vs US Dollar', assetClass: 'METAL', baseCurrency: 'XAG', quoteCurrency: 'USD', digits: 3, contractSize: 5000, price: 28.5 },
+  { symbol: 'US500', sector: 'Indices', description: 'S&P 500 index CFD', assetClass: 'INDEX', baseCurrency: 'USD', quoteCurrency: 'USD', digits: 1, contractSize: 1, price: 5200 },
+  { symbol: 'BTCUSD', sector: 'Crypto', description: 'Bitcoin vs US Dollar', assetClass: 'CRYPTO', baseCurrency: 'BTC', quoteCurrency: 'USD', digits: 2, contractSize: 1, price: 67000 },
+  { symbol: 'ETHUSD', sector: 'Crypto', description: 'Ether vs US Dollar', assetClass: 'CRYPTO', baseCurrency: 'ETH', quoteCurrency: 'USD', digits: 2, contractSize: 1, price: 3400 },
 ];
 
 const DAY_MS = 86_400_000;
@@ -104,5 +110,11 @@ export async function seedDemoData(stores: Stores, ingest: TickIngest, logger: L
       }),
     ),
   );
+  await syncGraph(stores);
+  if (stores.stream.kind === 'local') {
+    // With a durable stream the sink stores the ticks a moment later; these jobs then wait for a user.
+    await refreshCorrelations(stores, 'M5', 288, 0.3, Date.now());
+    await refreshPatterns(stores, 'M5', Date.now());
+  }
   logger.info({ instruments: DEMO_INSTRUMENTS.length, accounts: accounts.length, ticks: total, ms: Math.round(performance.now() - started) }, 'demo data seeded');
 }

@@ -1,6 +1,9 @@
 import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } from 'graphql';
 import type { StoredTick, Candle as CandleModel } from '../stores/ticks/tick-store.js';
 import type { InstrumentRow, AccountRow, PositionRow } from '../stores/relational/relational-store.js';
+import type { Relation, ConversionHop } from '../stores/graph/graph-store.js';
+import type { Neighbour } from '../stores/vector/vector-store.js';
+import type { ConversionPathModel } from '../graphql/models.js';
 import type { Context } from '../graphql/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -23,11 +26,18 @@ export type Scalars = {
 export type Account = {
   __typename?: 'Account';
   balance: Scalars['Float']['output'];
+  /** The balance converted along the shortest conversion path at latest ticks; null when there is none. */
+  balanceIn?: Maybe<Scalars['Float']['output']>;
   currency: Scalars['String']['output'];
   id: Scalars['ID']['output'];
   login: Scalars['String']['output'];
   name: Scalars['String']['output'];
   positions: Array<Position>;
+};
+
+
+export type AccountBalanceInArgs = {
+  currency: Scalars['String']['input'];
 };
 
 export type AccountConnection = {
@@ -66,6 +76,25 @@ export type CandleInterval =
   | 'M15'
   | 'M30';
 
+export type ConversionPath = {
+  __typename?: 'ConversionPath';
+  /** Product of the steps' rates: units of the target currency per unit of the source; null when a step has no rate. */
+  rate?: Maybe<Scalars['Float']['output']>;
+  steps: Array<ConversionStep>;
+};
+
+/** One currency pair of a conversion: from `from` to `to` through `instrument`. */
+export type ConversionStep = {
+  __typename?: 'ConversionStep';
+  from: Scalars['String']['output'];
+  instrument: Instrument;
+  /** True when `from` is the instrument's quote currency: the rate is 1 / mid. */
+  inverted: Scalars['Boolean']['output'];
+  /** Units of `to` per unit of `from` at the latest tick's mid price; null without a tick. */
+  rate?: Maybe<Scalars['Float']['output']>;
+  to: Scalars['String']['output'];
+};
+
 export type InsertTicksResult = {
   __typename?: 'InsertTicksResult';
   /** Ticks stored by this call. */
@@ -92,6 +121,15 @@ export type Instrument = {
   /** Null when the instrument has no tick yet, or the tick store is unavailable. */
   latestTick?: Maybe<Tick>;
   quoteCurrency: Scalars['String']['output'];
+  /**
+   * Instruments within `depth` steps (1 to 3), where a step shares a currency, shares a sector, or
+   * follows a CORRELATED edge; `kinds` limits the steps taken. Nearest first; never this instrument.
+   */
+  related: Array<RelatedInstrument>;
+  /** Sector or group, e.g. 'Metals'; instruments of one sector are SAME_SECTOR relations. */
+  sector?: Maybe<Scalars['String']['output']>;
+  /** Instruments whose current price pattern at `interval` is nearest to this one's (see refreshPatterns); never this instrument. */
+  similar: Array<SimilarInstrument>;
   symbol: Scalars['String']['output'];
   /** Newest first. `first` is capped at 10000. */
   ticks: TickConnection;
@@ -103,6 +141,18 @@ export type InstrumentCandlesArgs = {
   interval: CandleInterval;
   limit?: InputMaybe<Scalars['Int']['input']>;
   to?: InputMaybe<Scalars['DateTime']['input']>;
+};
+
+
+export type InstrumentRelatedArgs = {
+  depth?: InputMaybe<Scalars['Int']['input']>;
+  kinds?: InputMaybe<Array<RelationKind>>;
+};
+
+
+export type InstrumentSimilarArgs = {
+  interval: CandleInterval;
+  k?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -133,6 +183,7 @@ export type InstrumentInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   digits: Scalars['Int']['input'];
   quoteCurrency: Scalars['String']['input'];
+  sector?: InputMaybe<Scalars['String']['input']>;
   symbol: Scalars['String']['input'];
 };
 
@@ -143,6 +194,14 @@ export type Mutation = {
    * stop the valid ones; ticks already stored are counted in `duplicates`, so re-sending a batch is safe.
    */
   insertTicks: InsertTicksResult;
+  /**
+   * Correlates every pair of instruments' bucket returns over the last `window` buckets of `interval`
+   * (in the tick store) and replaces that interval's CORRELATED edges by the pairs whose coefficient is
+   * at least `threshold` in absolute value. Returns how many edges were written.
+   */
+  refreshCorrelations: Scalars['Int']['output'];
+  /** Computes every instrument's current price pattern at `interval` and stores it; returns how many. */
+  refreshPatterns: Scalars['Int']['output'];
   /** Inserts or updates instruments by symbol; returns how many were written. */
   upsertInstruments: Scalars['Int']['output'];
 };
@@ -150,6 +209,18 @@ export type Mutation = {
 
 export type MutationInsertTicksArgs = {
   ticks: Array<TickInput>;
+};
+
+
+export type MutationRefreshCorrelationsArgs = {
+  interval: CandleInterval;
+  threshold: Scalars['Float']['input'];
+  window: Scalars['Int']['input'];
+};
+
+
+export type MutationRefreshPatternsArgs = {
+  interval: CandleInterval;
 };
 
 
@@ -186,9 +257,13 @@ export type Query = {
   accounts: AccountConnection;
   /** Same as `Instrument.candles`. */
   candles: Array<Candle>;
+  /** The shortest chain of currency pairs from one currency to another (at most `maxHops`, 1 to 4); null when none. */
+  conversionPath?: Maybe<ConversionPath>;
   instrument?: Maybe<Instrument>;
   /** Ordered by symbol. `first` defaults to 100, at most 1000. */
   instruments: InstrumentConnection;
+  /** Instruments whose current price pattern at `interval` is nearest to `vector` (its length must be the pattern length). */
+  similarPatterns: Array<SimilarInstrument>;
   /** Newest first. `first` is capped at 10000. */
   ticks: TickConnection;
 };
@@ -214,6 +289,13 @@ export type QueryCandlesArgs = {
 };
 
 
+export type QueryConversionPathArgs = {
+  from: Scalars['String']['input'];
+  maxHops?: InputMaybe<Scalars['Int']['input']>;
+  to: Scalars['String']['input'];
+};
+
+
 export type QueryInstrumentArgs = {
   symbol: Scalars['String']['input'];
 };
@@ -223,6 +305,14 @@ export type QueryInstrumentsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   assetClass?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+export type QuerySimilarPatternsArgs = {
+  assetClass?: InputMaybe<Scalars['String']['input']>;
+  interval: CandleInterval;
+  k?: InputMaybe<Scalars['Int']['input']>;
+  vector: Array<Scalars['Float']['input']>;
 };
 
 
@@ -241,9 +331,33 @@ export type RejectedTick = {
   reason: Scalars['String']['output'];
 };
 
+/**
+ * An instrument related to another. `distance` is the fewest steps; `kind` and `weight` describe the
+ * last step (`weight` is the correlation coefficient of a CORRELATED step, else null).
+ */
+export type RelatedInstrument = {
+  __typename?: 'RelatedInstrument';
+  distance: Scalars['Int']['output'];
+  instrument: Instrument;
+  kind: RelationKind;
+  weight?: Maybe<Scalars['Float']['output']>;
+};
+
+export type RelationKind =
+  | 'CORRELATED'
+  | 'SAME_SECTOR'
+  | 'SHARES_CURRENCY';
+
 export type Side =
   | 'BUY'
   | 'SELL';
+
+export type SimilarInstrument = {
+  __typename?: 'SimilarInstrument';
+  /** Cosine distance between the two price patterns: 0 moves alike, 2 moves opposite. */
+  distance: Scalars['Float']['output'];
+  instrument: Instrument;
+};
 
 export type Subscription = {
   __typename?: 'Subscription';
@@ -401,6 +515,8 @@ export type ResolversTypes = ResolversObject<{
   Candle: ResolverTypeWrapper<CandleModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CandleInterval: CandleInterval;
+  ConversionPath: ResolverTypeWrapper<ConversionPathModel>;
+  ConversionStep: ResolverTypeWrapper<ConversionHop>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   InsertTicksResult: ResolverTypeWrapper<InsertTicksResult>;
   Instrument: ResolverTypeWrapper<InstrumentRow>;
@@ -412,7 +528,10 @@ export type ResolversTypes = ResolversObject<{
   Position: ResolverTypeWrapper<PositionRow>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RejectedTick: ResolverTypeWrapper<RejectedTick>;
+  RelatedInstrument: ResolverTypeWrapper<Relation>;
+  RelationKind: RelationKind;
   Side: Side;
+  SimilarInstrument: ResolverTypeWrapper<Neighbour>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Tick: ResolverTypeWrapper<StoredTick>;
   TickConnection: ResolverTypeWrapper<Omit<TickConnection, 'edges'> & { edges: Array<ResolversTypes['TickEdge']> }>;
@@ -431,6 +550,8 @@ export type ResolversParentTypes = ResolversObject<{
   AccountEdge: Omit<AccountEdge, 'node'> & { node: ResolversParentTypes['Account'] };
   Candle: CandleModel;
   Int: Scalars['Int']['output'];
+  ConversionPath: ConversionPathModel;
+  ConversionStep: ConversionHop;
   DateTime: Scalars['DateTime']['output'];
   InsertTicksResult: InsertTicksResult;
   Instrument: InstrumentRow;
@@ -442,6 +563,8 @@ export type ResolversParentTypes = ResolversObject<{
   Position: PositionRow;
   Query: Record<PropertyKey, never>;
   RejectedTick: RejectedTick;
+  RelatedInstrument: Relation;
+  SimilarInstrument: Neighbour;
   Subscription: Record<PropertyKey, never>;
   Tick: StoredTick;
   TickConnection: Omit<TickConnection, 'edges'> & { edges: Array<ResolversParentTypes['TickEdge']> };
@@ -465,6 +588,7 @@ export type ShareableDirectiveResolver<Result, Parent, ContextType = Context, Ar
 export type AccountResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Account'] = ResolversParentTypes['Account'], FederationReferenceType extends FederationReferenceTypes['Account'] = FederationReferenceTypes['Account']> = ResolversObject<{
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Account']> | FederationReferenceType, FederationReferenceType, ContextType>;
   balance?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  balanceIn?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType, RequireFields<AccountBalanceInArgs, 'currency'>>;
   currency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   login?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -492,6 +616,19 @@ export type CandleResolvers<ContextType = Context, ParentType extends ResolversP
   volume?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
 }>;
 
+export type ConversionPathResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConversionPath'] = ResolversParentTypes['ConversionPath']> = ResolversObject<{
+  rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  steps?: Resolver<Array<ResolversTypes['ConversionStep']>, ParentType, ContextType>;
+}>;
+
+export type ConversionStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConversionStep'] = ResolversParentTypes['ConversionStep']> = ResolversObject<{
+  from?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
+  inverted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {
   name: 'DateTime';
 }
@@ -512,6 +649,9 @@ export type InstrumentResolvers<ContextType = Context, ParentType extends Resolv
   digits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   latestTick?: Resolver<Maybe<ResolversTypes['Tick']>, ParentType, ContextType>;
   quoteCurrency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  related?: Resolver<Array<ResolversTypes['RelatedInstrument']>, ParentType, ContextType, RequireFields<InstrumentRelatedArgs, 'depth'>>;
+  sector?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  similar?: Resolver<Array<ResolversTypes['SimilarInstrument']>, ParentType, ContextType, RequireFields<InstrumentSimilarArgs, 'interval' | 'k'>>;
   symbol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   ticks?: Resolver<ResolversTypes['TickConnection'], ParentType, ContextType, RequireFields<InstrumentTicksArgs, 'first'>>;
 }>;
@@ -528,6 +668,8 @@ export type InstrumentEdgeResolvers<ContextType = Context, ParentType extends Re
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = ResolversObject<{
   insertTicks?: Resolver<ResolversTypes['InsertTicksResult'], ParentType, ContextType, RequireFields<MutationInsertTicksArgs, 'ticks'>>;
+  refreshCorrelations?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRefreshCorrelationsArgs, 'interval' | 'threshold' | 'window'>>;
+  refreshPatterns?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationRefreshPatternsArgs, 'interval'>>;
   upsertInstruments?: Resolver<ResolversTypes['Int'], ParentType, ContextType, RequireFields<MutationUpsertInstrumentsArgs, 'instruments'>>;
 }>;
 
@@ -550,14 +692,28 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
   accounts?: Resolver<ResolversTypes['AccountConnection'], ParentType, ContextType, Partial<QueryAccountsArgs>>;
   candles?: Resolver<Array<ResolversTypes['Candle']>, ParentType, ContextType, RequireFields<QueryCandlesArgs, 'interval' | 'symbol'>>;
+  conversionPath?: Resolver<Maybe<ResolversTypes['ConversionPath']>, ParentType, ContextType, RequireFields<QueryConversionPathArgs, 'from' | 'maxHops' | 'to'>>;
   instrument?: Resolver<Maybe<ResolversTypes['Instrument']>, ParentType, ContextType, RequireFields<QueryInstrumentArgs, 'symbol'>>;
   instruments?: Resolver<ResolversTypes['InstrumentConnection'], ParentType, ContextType, Partial<QueryInstrumentsArgs>>;
+  similarPatterns?: Resolver<Array<ResolversTypes['SimilarInstrument']>, ParentType, ContextType, RequireFields<QuerySimilarPatternsArgs, 'interval' | 'k' | 'vector'>>;
   ticks?: Resolver<ResolversTypes['TickConnection'], ParentType, ContextType, RequireFields<QueryTicksArgs, 'first' | 'symbol'>>;
 }>;
 
 export type RejectedTickResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RejectedTick'] = ResolversParentTypes['RejectedTick']> = ResolversObject<{
   index?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+}>;
+
+export type RelatedInstrumentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RelatedInstrument'] = ResolversParentTypes['RelatedInstrument']> = ResolversObject<{
+  distance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['RelationKind'], ParentType, ContextType>;
+  weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+}>;
+
+export type SimilarInstrumentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SimilarInstrument'] = ResolversParentTypes['SimilarInstrument']> = ResolversObject<{
+  distance?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
+  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
 }>;
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{
@@ -590,6 +746,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   AccountConnection?: AccountConnectionResolvers<ContextType>;
   AccountEdge?: AccountEdgeResolvers<ContextType>;
   Candle?: CandleResolvers<ContextType>;
+  ConversionPath?: ConversionPathResolvers<ContextType>;
+  ConversionStep?: ConversionStepResolvers<ContextType>;
   DateTime?: GraphQLScalarType;
   InsertTicksResult?: InsertTicksResultResolvers<ContextType>;
   Instrument?: InstrumentResolvers<ContextType>;
@@ -600,6 +758,8 @@ export type Resolvers<ContextType = Context> = ResolversObject<{
   Position?: PositionResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   RejectedTick?: RejectedTickResolvers<ContextType>;
+  RelatedInstrument?: RelatedInstrumentResolvers<ContextType>;
+  SimilarInstrument?: SimilarInstrumentResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
   Tick?: TickResolvers<ContextType>;
   TickConnection?: TickConnectionResolvers<ContextType>;

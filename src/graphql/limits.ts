@@ -9,6 +9,10 @@ export const LIMITS = {
   candlesDefault: 500,
   candlesMax: 10_000,
   subscriptionSymbolsMax: 100,
+  relatedDepthMax: 3,
+  conversionHopsMax: 4,
+  similarMax: 100,
+  correlationWindowMax: 10_000,
 } as const;
 
 export function pageSize(argument: string, value: number | null | undefined, fallback: number, max: number): number {

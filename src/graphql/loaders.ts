@@ -1,6 +1,8 @@
 import DataLoader from 'dataloader';
 import type { Stores } from '../stores/stores.js';
+import type { ConversionQuery, RelatedQuery } from '../stores/graph/graph-store.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
+import type { SimilarQuery } from '../stores/vector/vector-store.js';
 
 /**
  * DataLoaders, created per request so that one request's cache never serves another.
@@ -12,6 +14,11 @@ export function createLoaders(stores: Stores) {
     account: new DataLoader((ids: readonly string[]) => stores.relational.accountsByIds(ids)),
     positions: new DataLoader((accountIds: readonly string[]) => stores.relational.positionsByAccountIds(accountIds)),
     latestTick: new DataLoader((symbols: readonly string[]) => latestTicks(stores, symbols)),
+    related: new DataLoader((queries: readonly RelatedQuery[]) => stores.graph.related(queries), { cacheKeyFn: JSON.stringify }),
+    conversionPath: new DataLoader((queries: readonly ConversionQuery[]) => stores.graph.conversionPaths(queries), {
+      cacheKeyFn: JSON.stringify,
+    }),
+    similar: new DataLoader((queries: readonly SimilarQuery[]) => stores.vector.similarTo(queries), { cacheKeyFn: JSON.stringify }),
   };
 }
 

@@ -2,29 +2,38 @@ import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
 import type { CacheStore } from './cache/cache-store.js';
+import { createArangoGraphStore } from './graph/arango-graph-store.js';
+import type { GraphStore } from './graph/graph-store.js';
+import { createPostgresGraphStore } from './graph/postgres-graph-store.js';
 import { createMemoryCacheStore } from './cache/memory-cache-store.js';
 import { createRedisCacheStore } from './cache/redis-cache-store.js';
 import { instrumentPort, type PortObserver } from './instrument-port.js';
 import { openPgPool } from './relational/pg-client.js';
 import { createPostgresRelationalStore } from './relational/postgres-relational-store.js';
 import type { RelationalStore } from './relational/relational-store.js';
+import type { SqlClient } from './relational/sql-client.js';
 import { createKafkaTickStream } from './stream/kafka-tick-stream.js';
 import { createMemoryTickStream } from './stream/memory-tick-stream.js';
 import type { TickStream } from './stream/tick-stream.js';
 import { createClickHouseTickStore } from './ticks/clickhouse-tick-store.js';
 import type { TickStore } from './ticks/tick-store.js';
+import { createPgvectorStore } from './vector/pgvector-store.js';
+import type { VectorStore } from './vector/vector-store.js';
+import { createWeaviateVectorStore } from './vector/weaviate-vector-store.js';
 
 export interface Stores {
   relational: RelationalStore;
   ticks: TickStore;
   cache: CacheStore;
   stream: TickStream;
+  graph: GraphStore;
+  vector: VectorStore;
 }
 
 export type StoreName = keyof Stores;
 
 /** Start order; shutdown closes in reverse. */
-export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream'] as const satisfies readonly StoreName[];
+export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream', 'graph', 'vector'] as const satisfies readonly StoreName[];
 
 /**
  * Picks an adapter per store: the server when its URL is configured, else the embedded
@@ -33,15 +42,22 @@ export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream'] as const s
  */
 export async function createStores(config: Config): Promise<Stores> {
   const timeout = config.storeTimeoutMs;
-  const { postgres, clickhouse, redis, kafka } = config;
+  const { postgres, clickhouse, redis, kafka, arango, weaviate } = config;
   const pgliteDir = join(config.dataDir, 'pglite');
+  // One Postgres for the relational store and, when they run on Postgres, the graph and
+  // vector stores: a PGlite instance is shared (the relational store owns and closes it);
+  // against a server each store has its own pool.
+  const sharedPglite = once(async () =>
+    (await embedded('pglite', 'POSTGRES_URL', () => import('./relational/pglite-client.js'))).openPglite(pgliteDir),
+  );
+  const postgresEngine = postgres ? `postgres ${redactUrl(postgres.url)}` : `pglite ${pgliteDir}`;
+  const openPostgres = (): Promise<SqlClient> =>
+    postgres
+      ? openPgPool({ url: postgres.url, poolSize: postgres.poolSize, statementTimeoutMs: timeout, connectTimeoutMs: timeout })
+      : sharedPglite();
+  const ownsClient = Boolean(postgres);
   return {
-    relational: postgres
-      ? createPostgresRelationalStore(`postgres ${redactUrl(postgres.url)}`, () =>
-          openPgPool({ url: postgres.url, poolSize: postgres.poolSize, statementTimeoutMs: timeout, connectTimeoutMs: timeout }),
-        )
-      : createPostgresRelationalStore(`pglite ${pgliteDir}`, async () =>
-          (await embedded('pglite', 'POSTGRES_URL', () => import('./relational/pglite-client.js'))).openPglite(pgliteDir)),
+    relational: createPostgresRelationalStore(postgresEngine, openPostgres),
     ticks: clickhouse
       ? createClickHouseTickStore({ ...clickhouse, requestTimeoutMs: timeout })
       : (await embedded('chdb', 'CLICKHOUSE_URL', () => import('./ticks/chdb-tick-store.js'))).createChdbTickStore(join(config.dataDir, 'chdb')),
@@ -58,7 +74,21 @@ export async function createStores(config: Config): Promise<Stores> {
           sinkMaxWaitMs: kafka.sinkMaxWaitMs,
         })
       : createMemoryTickStream(),
+    graph:
+      config.graphStore === 'arangodb' && arango
+        ? createArangoGraphStore({ ...arango, requestTimeoutMs: timeout })
+        : createPostgresGraphStore(postgresEngine, openPostgres, { ownsClient }),
+    vector:
+      config.vectorStore === 'weaviate' && weaviate
+        ? createWeaviateVectorStore({ ...weaviate, dimensions: config.patternLength, requestTimeoutMs: timeout })
+        : createPgvectorStore(postgresEngine, openPostgres, { dimensions: config.patternLength, ownsClient }),
   };
+}
+
+/** Calls `make` once; every call returns its promise. */
+function once<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
 }
 
 /** Imports an embedded engine's adapter, saying plainly what to do when it is not installed. */
@@ -85,6 +115,8 @@ export function instrumentStores(stores: Stores, observer: PortObserver): Stores
     ticks: instrumentPort('ticks', stores.ticks, observer),
     cache: instrumentPort('cache', stores.cache, observer),
     stream: instrumentPort('stream', stores.stream, observer),
+    graph: instrumentPort('graph', stores.graph, observer),
+    vector: instrumentPort('vector', stores.vector, observer),
   };
 }
 
@@ -95,6 +127,8 @@ export function serverStores(config: Config): Set<StoreName> {
   if (config.clickhouse) servers.add('ticks');
   if (config.redis) servers.add('cache');
   if (config.kafka) servers.add('stream');
+  if (config.graphStore === 'arangodb' || config.postgres) servers.add('graph');
+  if (config.vectorStore === 'weaviate' || config.postgres) servers.add('vector');
   return servers;
 }
 

@@ -9,7 +9,7 @@ export function relationalStoreContract(name: string, open: () => Promise<Relati
     const run = Math.random().toString(36).slice(2, 7).toUpperCase();
     const sym = (s: string) => `${s}${run}`;
     const inst = (s: string, assetClass = 'FX') => ({
-      symbol: sym(s), description: null, assetClass: `${assetClass}${run}`, baseCurrency: 'EUR', quoteCurrency: 'USD', digits: 5,
+      symbol: sym(s), description: null, assetClass: `${assetClass}${run}`, baseCurrency: 'EUR', quoteCurrency: 'USD', digits: 5, sector: null,
     });
 
     beforeAll(async () => {
@@ -24,11 +24,11 @@ export function relationalStoreContract(name: string, open: () => Promise<Relati
 
     it('upserts instruments by symbol and reads them back in key order, null for unknown', async () => {
       expect(await store.upsertInstruments([inst('AAA'), inst('BBB', 'METAL'), inst('CCC')])).toBe(3);
-      expect(await store.upsertInstruments([{ ...inst('AAA'), description: 'updated', digits: 3, contractSize: 1000 }])).toBe(1);
+      expect(await store.upsertInstruments([{ ...inst('AAA'), description: 'updated', digits: 3, contractSize: 1000, sector: 'Majors' }])).toBe(1);
       const rows = await store.instrumentsBySymbols([sym('CCC'), 'NOSUCH', sym('AAA')]);
       expect(rows[0]?.symbol).toBe(sym('CCC'));
       expect(rows[1]).toBeNull();
-      expect(rows[2]).toEqual({ ...inst('AAA'), description: 'updated', digits: 3, contractSize: 1000 });
+      expect(rows[2]).toEqual({ ...inst('AAA'), description: 'updated', digits: 3, contractSize: 1000, sector: 'Majors' });
     });
 
     it('lists instruments by symbol after a key, filtered by asset class', async () => {

@@ -20,7 +20,7 @@ describe('operational endpoints', () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as any;
     expect(body.status).toBe('ready');
-    expect(body.stores.map((s: any) => s.store)).toEqual(['relational', 'ticks', 'cache', 'stream']);
+    expect(body.stores.map((s: any) => s.store)).toEqual(['relational', 'ticks', 'cache', 'stream', 'graph', 'vector']);
     for (const s of body.stores) {
       expect(s.status).toBe('up');
       expect(s.latencyMs).toBeGreaterThanOrEqual(0);

@@ -6,6 +6,7 @@ import { decodeKeyCursor, keyCursor } from '../cursor.js';
 import { DateTime } from '../datetime.js';
 import { LIMITS, pageSize } from '../limits.js';
 import { mutationResolvers } from './mutation.js';
+import { relationResolvers } from './relations.js';
 import { subscriptionResolvers } from './subscription.js';
 import { candles, tickConnection, tickResolvers } from './ticks.js';
 
@@ -32,7 +33,7 @@ async function instrumentOf(symbol: string, ctx: Context): Promise<InstrumentRow
   return instrument;
 }
 
-export const resolvers: Resolvers = {
+const coreResolvers: Resolvers = {
   DateTime,
   Query: {
     instrument: (_, { symbol }, ctx) => ctx.loaders.instrument.load(symbol),
@@ -77,3 +78,14 @@ export const resolvers: Resolvers = {
   Mutation: mutationResolvers,
   Subscription: subscriptionResolvers,
 };
+
+/** Resolver maps merged type by type (each file adds fields to shared types such as Instrument). */
+function merge(...maps: Resolvers[]): Resolvers {
+  const merged: Record<string, Record<string, unknown>> = {};
+  for (const map of maps) {
+    for (const [type, fields] of Object.entries(map)) merged[type] = Object.assign(merged[type] ?? {}, fields);
+  }
+  return merged as Resolvers;
+}
+
+export const resolvers = merge(coreResolvers, relationResolvers);

@@ -1,5 +1,9 @@
 import type { MutationResolvers } from '../../generated/graphql.js';
-import { badInput } from '../../errors.js';
+import { refreshCorrelations } from '../../analytics/correlations.js';
+import { syncGraph } from '../../analytics/all-instruments.js';
+import { refreshPatterns } from '../../analytics/patterns.js';
+import { StoreError, badInput } from '../../errors.js';
+import { LIMITS } from '../limits.js';
 
 export const mutationResolvers: MutationResolvers = {
   async insertTicks(_, { ticks }, ctx) {
@@ -34,6 +38,23 @@ export const mutationResolvers: MutationResolvers = {
         if (!i[field].trim()) throw badInput(`${where}.${field} must not be empty`, 'instruments');
       }
     });
-    return ctx.stores.relational.upsertInstruments(instruments);
+    const written = await ctx.stores.relational.upsertInstruments(instruments);
+    // The graph's vertices follow the relational store; a graph store that is down is caught
+    // up at the next start-up (syncGraph), so this write is not undone for it.
+    await syncGraph(ctx.stores, instruments).catch((error: unknown) => {
+      throw error instanceof StoreError ? error : new StoreError('graph', 'syncInstruments', error);
+    });
+    return written;
+  },
+
+  refreshCorrelations(_, { interval, window, threshold }, ctx) {
+    if (!Number.isInteger(window) || window < 2 || window > LIMITS.correlationWindowMax)
+      throw badInput(`\`window\` must be a whole number of buckets from 2 to ${LIMITS.correlationWindowMax}; got ${window}`, 'window');
+    if (!(threshold >= 0 && threshold <= 1)) throw badInput(`\`threshold\` must be from 0 to 1; got ${threshold}`, 'threshold');
+    return refreshCorrelations(ctx.stores, interval, window, threshold, Date.now());
+  },
+
+  refreshPatterns(_, { interval }, ctx) {
+    return refreshPatterns(ctx.stores, interval, Date.now());
   },
 };

@@ -29,6 +29,7 @@ CREATE TABLE IF NOT EXISTS instruments (
   updated_at timestamptz NOT NULL DEFAULT now()
 );
 CREATE INDEX IF NOT EXISTS instruments_asset_class ON instruments (asset_class, symbol);
+ALTER TABLE instruments ADD COLUMN IF NOT EXISTS sector text;
 CREATE TABLE IF NOT EXISTS accounts (
   id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
   login text NOT NULL UNIQUE,
@@ -51,7 +52,7 @@ CREATE INDEX IF NOT EXISTS positions_account ON positions (account_id, id);
 // Column lists that map rows to the port's shapes. Numbers are cast in SQL so that
 // PGlite and `pg` (which returns bigint and numeric as strings) give the same types.
 const instrumentColumns = `symbol, description, asset_class AS "assetClass", base_currency AS "baseCurrency",
-  quote_currency AS "quoteCurrency", digits, contract_size AS "contractSize"`;
+  quote_currency AS "quoteCurrency", digits, contract_size AS "contractSize", sector`;
 const accountColumns = `id::text AS id, login, name, currency, balance::float8 AS balance`;
 const positionColumns = `id::text AS id, account_id::text AS "accountId", symbol, side, volume,
   open_price AS "openPrice", (extract(epoch FROM open_time) * 1000)::float8 AS "openTime"`;
@@ -105,12 +106,13 @@ export function createPostgresRelationalStore(engine: string, connect: () => Pro
       const column = <K extends keyof InstrumentInput>(key: K) => instruments.map((i) => i[key] ?? null);
       const { rows } = await db().query<{ n: number }>(
         `WITH upserted AS (
-           INSERT INTO instruments AS i (symbol, description, asset_class, base_currency, quote_currency, digits, contract_size)
-           SELECT s, d, a, b, q, g, coalesce(c, 1)
-           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[]) AS t(s, d, a, b, q, g, c)
+           INSERT INTO instruments AS i (symbol, description, asset_class, base_currency, quote_currency, digits, contract_size, sector)
+           SELECT s, d, a, b, q, g, coalesce(c, 1), sec
+           FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::int[], $7::float8[], $8::text[])
+             AS t(s, d, a, b, q, g, c, sec)
            ON CONFLICT (symbol) DO UPDATE SET description = excluded.description, asset_class = excluded.asset_class,
              base_currency = excluded.base_currency, quote_currency = excluded.quote_currency,
-             digits = excluded.digits, contract_size = excluded.contract_size, updated_at = now()
+             digits = excluded.digits, contract_size = excluded.contract_size, sector = excluded.sector, updated_at = now()
            RETURNING 1)
          SELECT count(*)::int AS n FROM upserted`,
         [
@@ -121,6 +123,7 @@ export function createPostgresRelationalStore(engine: string, connect: () => Pro
           column('quoteCurrency'),
           column('digits'),
           column('contractSize'),
+          column('sector'),
         ],
       );
       return rows[0]?.n ?? 0;

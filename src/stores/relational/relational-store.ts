@@ -8,11 +8,13 @@ export interface InstrumentRow {
   quoteCurrency: string;
   digits: number;
   contractSize: number;
+  sector: string | null;
 }
 
-export type InstrumentInput = Omit<InstrumentRow, 'contractSize' | 'description'> & {
+export type InstrumentInput = Omit<InstrumentRow, 'contractSize' | 'description' | 'sector'> & {
   description?: string | null;
   contractSize?: number | null;
+  sector?: string | null;
 };
 
 export interface AccountRow {
