@@ -1,3 +1,4 @@
+import { holdClient } from '../relational/client-holder.js';
 import type { SqlClient } from '../relational/sql-client.js';
 import type { ConversionHop, GraphStore, Relation } from './graph-store.js';
 
@@ -220,26 +221,16 @@ export function createPostgresGraphStore(
   connect: () => Promise<SqlClient>,
   { ownsClient = true }: PostgresGraphStoreOptions = {},
 ): GraphStore {
-  let client: SqlClient | undefined;
-  const db = (): SqlClient => {
-    if (!client) throw new Error('graph store is not started');
-    return client;
-  };
+  const held = holdClient('graph', connect, ownsClient);
+  const db = held.db;
 
   return {
     engine,
     async start() {
-      // A start that failed is retried on the same object: reuse its client rather than leak one.
-      client ??= await connect();
-      await client.exec(createTables);
+      await (await held.open()).exec(createTables);
     },
-    async ping() {
-      await db().query('SELECT 1');
-    },
-    async close() {
-      if (ownsClient) await client?.close();
-      client = undefined;
-    },
+    ping: held.ping,
+    close: held.close,
 
     async syncInstruments(instruments) {
       if (instruments.length === 0) return;

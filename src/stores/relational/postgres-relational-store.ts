@@ -7,6 +7,7 @@ import type {
   PositionRow,
   RelationalStore,
 } from './relational-store.js';
+import { holdClient } from './client-holder.js';
 import type { SqlClient } from './sql-client.js';
 
 // Gateways starting at once against one server race on CREATE TABLE IF NOT EXISTS, which then
@@ -59,27 +60,16 @@ const positionColumns = `id::text AS id, account_id::text AS "accountId", symbol
 
 /** Instruments, accounts and positions in PostgreSQL: PGlite embedded, or a server through `pg`. */
 export function createPostgresRelationalStore(engine: string, connect: () => Promise<SqlClient>): RelationalStore {
-  let client: SqlClient | undefined;
-  const db = (): SqlClient => {
-    if (!client) throw new Error('relational store is not started');
-    return client;
-  };
+  const held = holdClient('relational', connect);
+  const db = held.db;
 
   return {
     engine,
     async start() {
-      // A start that failed (server down) is retried on the same object: reuse its client
-      // rather than open, and leak, one per attempt.
-      client ??= await connect();
-      await client.exec(createTables);
+      await (await held.open()).exec(createTables);
     },
-    async ping() {
-      await db().query('SELECT 1');
-    },
-    async close() {
-      await client?.close();
-      client = undefined;
-    },
+    ping: held.ping,
+    close: held.close,
 
     async instrumentsBySymbols(symbols) {
       const { rows } = await db().query<InstrumentRow>(

@@ -1,5 +1,6 @@
+import { holdClient } from '../relational/client-holder.js';
 import type { SqlClient } from '../relational/sql-client.js';
-import type { Neighbour, Pattern, VectorStore } from './vector-store.js';
+import { checkK, checkVector, type Neighbour, type Pattern, type VectorStore } from './vector-store.js';
 
 export interface PgvectorStoreOptions {
   /** Length of every vector; fixed by the table's `vector(N)` column once created. */
@@ -75,17 +76,14 @@ export function createPgvectorStore(engine: string, connect: () => Promise<SqlCl
   if (!Number.isInteger(dimensions) || dimensions < 1 || dimensions > MAX_INDEXED_DIMENSIONS) {
     throw new RangeError(`vector dimensions must be an integer from 1 to ${MAX_INDEXED_DIMENSIONS}, got ${dimensions}`);
   }
-  let client: SqlClient | undefined;
-  const db = (): SqlClient => {
-    if (!client) throw new Error('vector store is not started');
-    return client;
-  };
+  const held = holdClient('vector', connect, ownsClient);
+  const db = held.db;
 
   return {
     engine,
     dimensions,
     async start() {
-      client ??= await connect();
+      const client = await held.open();
       await client.exec(schemaSql(dimensions));
       // CREATE TABLE IF NOT EXISTS keeps a table made for another length; every write would then fail.
       const { rows } = await client.query<{ n: number }>(
@@ -96,13 +94,8 @@ export function createPgvectorStore(engine: string, connect: () => Promise<SqlCl
         throw new Error(`price_patterns.embedding holds vectors of ${existing} dimensions, but this store is configured for ${dimensions}`);
       }
     },
-    async ping() {
-      await db().query('SELECT 1');
-    },
-    async close() {
-      if (ownsClient) await client?.close();
-      client = undefined;
-    },
+    ping: held.ping,
+    close: held.close,
 
     async upsertPatterns(patterns) {
       const rows = lastPerKey(patterns);
@@ -173,13 +166,3 @@ function vectorText(vector: readonly number[]): string {
   return `[${vector.join(',')}]`;
 }
 
-function checkVector(vector: readonly number[], dimensions: number): void {
-  if (vector.length !== dimensions) throw new RangeError(`vector has ${vector.length} dimensions, this store holds ${dimensions}`);
-  if (!vector.every(Number.isFinite)) throw new RangeError('vector components must be finite numbers');
-  // Cosine distance divides by the norm: pgvector would answer NaN, Weaviate an error.
-  if (vector.every((x) => x === 0)) throw new RangeError('a zero vector has no direction to compare');
-}
-
-function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
-}

@@ -41,3 +41,15 @@ export interface VectorStore {
   /** One list per query, nearest first, at most k each; [] where the symbol has no pattern at that interval. */
   similarTo(queries: readonly SimilarQuery[]): Promise<Neighbour[][]>;
 }
+
+/** What both adapters refuse before sending anything: a wrong length, a non-finite or a zero vector. */
+export function checkVector(vector: readonly number[], dimensions: number): void {
+  if (vector.length !== dimensions) throw new RangeError(`vector has ${vector.length} dimensions, this store holds ${dimensions}`);
+  if (!vector.every(Number.isFinite)) throw new RangeError('vector components must be finite numbers');
+  // Cosine distance divides by the norm: pgvector would answer NaN, Weaviate an error.
+  if (vector.every((x) => x === 0)) throw new RangeError('a zero vector has no direction to compare');
+}
+
+export function checkK(k: number): void {
+  if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
+}

@@ -1,5 +1,5 @@
 import weaviate, { ApiKey, Filters, generateUuid5, type Collection, type FilterValue, type WeaviateClient } from 'weaviate-client';
-import type { Neighbour, Pattern, VectorStore } from './vector-store.js';
+import { checkK, checkVector, type Neighbour, type Pattern, type VectorStore } from './vector-store.js';
 
 export interface WeaviateVectorStoreOptions {
   /** REST endpoint, `http://host:port` or `https://host:port`; gRPC is reached on the same host. */
@@ -198,13 +198,3 @@ function lastPerKey(patterns: readonly Pattern[]): Pattern[] {
   return [...new Map(patterns.map((p) => [patternId(p.symbol, p.interval), p])).values()];
 }
 
-function checkVector(vector: readonly number[], dimensions: number): void {
-  if (vector.length !== dimensions) throw new RangeError(`vector has ${vector.length} dimensions, this store holds ${dimensions}`);
-  if (!vector.every(Number.isFinite)) throw new RangeError('vector components must be finite numbers');
-  // Cosine distance divides by the norm: pgvector would answer NaN, Weaviate an error.
-  if (vector.every((x) => x === 0)) throw new RangeError('a zero vector has no direction to compare');
-}
-
-function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
-}
