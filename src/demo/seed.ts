@@ -70,17 +70,26 @@ export function demoTicks(instrument: DemoInstrument, end: number, rand: () => n
   return ticks;
 }
 
-/** Demo instruments, accounts with positions, and a day of ticks: only into an empty store. */
-export async function seedDemoData(stores: Stores, ingest: TickIngest, logger: Logger): Promise<void> {
+/**
+ * Demo instruments, accounts with positions, and a day of ticks: only into an empty store.
+ * Returns whether it seeded; `progress` hears one line per step.
+ */
+export async function seedDemoData(
+  stores: Stores,
+  ingest: TickIngest,
+  logger: Logger,
+  progress: (step: string) => void = () => {},
+): Promise<boolean> {
   const existing = await stores.relational.listInstruments({ limit: 1 });
-  if (existing.length > 0) return;
+  if (existing.length > 0) return false;
   const started = performance.now();
   await stores.relational.upsertInstruments(DEMO_INSTRUMENTS.map(({ price: _, ...i }) => i));
 
   const rand = random(42);
   const end = Math.floor(Date.now() / 1000) * 1000 - 1000;
   let total = 0;
-  for (const instrument of DEMO_INSTRUMENTS) {
+  for (const [n, instrument] of DEMO_INSTRUMENTS.entries()) {
+    progress(`ticks ${n + 1}/${DEMO_INSTRUMENTS.length}: ${instrument.symbol}`);
     const ticks = demoTicks(instrument, end, rand);
     for (let i = 0; i < ticks.length; i += INSERT_BATCH) {
       total += (await ingest.insertTicks(ticks.slice(i, i + INSERT_BATCH))).accepted;
@@ -117,4 +126,5 @@ export async function seedDemoData(stores: Stores, ingest: TickIngest, logger: L
     await refreshPatterns(stores, 'M5', Date.now());
   }
   logger.info({ instruments: DEMO_INSTRUMENTS.length, accounts: accounts.length, ticks: total, ms: Math.round(performance.now() - started) }, 'demo data seeded');
+  return true;
 }
