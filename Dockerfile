@@ -20,8 +20,9 @@ ENV NODE_ENV=production HOST=0.0.0.0 PORT=4000 SEED_DEMO_DATA=false
 WORKDIR /app
 COPY --from=deps /app/node_modules ./node_modules
 COPY --from=build /app/dist ./dist
-# The SDL and package.json are read at run time, relative to the compiled modules.
+# The SDL, the migrations and package.json are read at run time, relative to the compiled modules.
 COPY schema ./dist/schema
+COPY migrations ./dist/migrations
 COPY package.json ./dist/package.json
 USER node
 EXPOSE 4000

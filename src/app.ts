@@ -16,6 +16,7 @@ import { createTickIngest } from './ingest/insert-ticks.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startTickSink } from './ingest/tick-sink.js';
+import { migrateOnStart } from './migrations/migrate-on-start.js';
 import { closeStores, createStores, instrumentStores, serverStores, startStores, type Stores } from './stores/stores.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -33,6 +34,11 @@ export interface AppOptions {
   onStoreCall?: (store: string, operation: string) => void;
   /** Replaces the adapters chosen from config (tests use this to inject faults). */
   stores?: Stores;
+  /**
+   * Apply pending schema migrations of server stores at start-up (default: config's
+   * MIGRATE_ON_START, itself false). Embedded stores are always migrated. See migrateOnStart.
+   */
+  migrate?: boolean;
 }
 
 export interface App {
@@ -43,32 +49,43 @@ export interface App {
 }
 
 /** The composition root: stores, ingest, schema, HTTP and WebSocket, wired with explicit arguments. */
-export async function startApp({ config, logger, onStoreCall, stores: given }: AppOptions): Promise<App> {
+export async function startApp({ config, logger, onStoreCall, stores: given, migrate = config.migrateOnStart }: AppOptions): Promise<App> {
   let phase: Phase = 'starting';
   const metrics = createMetrics();
-  const stores = instrumentStores(given ?? (await createStores(config)), {
+  const adapters = given ?? (await createStores(config));
+  const stores = instrumentStores(adapters, {
     metrics,
     logger,
     slowMs: config.slowStoreOpMs,
     onCall: onStoreCall,
   });
-  const startup = await startStores(stores, serverStores(config), logger);
+  const servers = serverStores(config);
+  const startup = await startStores(stores, servers, logger);
+  // From here on, a store counts as started once its schema is up to date.
+  let started: Awaited<ReturnType<typeof migrateOnStart>>;
+  try {
+    started = await migrateOnStart({ stores: adapters, servers, startup, migrate, logger });
+  } catch (error) {
+    startup.cancel();
+    await closeStores(stores);
+    throw error;
+  }
   const ingest = createTickIngest(stores, metrics);
   await ingest.start();
   const stream = stores.stream;
   if (stream.kind === 'durable') {
-    startup.started.stream.then(
+    started.stream.then(
       () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger),
     ).catch((error: unknown) => logger.error({ err: error }, 'tick sink stopped'));
   }
   // The graph's vertices follow the relational store (a graph store added later catches up).
-  Promise.all([startup.started.relational, startup.started.graph])
+  Promise.all([started.relational, started.graph])
     .then(() => syncGraph(stores))
     .catch((error: unknown) => logger.warn({ err: error }, 'graph not synchronised with the instruments'));
   if (config.seedDemoData) {
     // Seeding waits for the stores it writes to. Embedded ones are up already, so a first
     // `npm start` answers with demo data; a server that is down delays it, not the gateway.
-    const seeded = Promise.all([startup.started.relational, startup.started.ticks, startup.started.stream]).then(() =>
+    const seeded = Promise.all([started.relational, started.ticks, started.stream]).then(() =>
       seedDemoData(stores, ingest, logger),
     );
     if (serverStores(config).size === 0) await seeded;

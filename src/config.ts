@@ -17,6 +17,9 @@ const schema = z.object({
   MAX_TICKS_PER_INSERT: z.coerce.number().int().positive().default(100_000),
   // Demo instruments, accounts and a day of ticks on first start of an empty store.
   SEED_DEMO_DATA: z.stringbool().default(true),
+  // Apply pending schema migrations of server stores at start-up (embedded stores always are);
+  // without it a gateway refuses to start while a server store has pending migrations.
+  MIGRATE_ON_START: z.stringbool().default(false),
 
   // Servers. Each store uses its embedded engine unless its URL is set.
   POSTGRES_URL: z.url().optional(),
@@ -59,6 +62,7 @@ export type Config = Readonly<{
   bodyLimitBytes: number;
   maxTicksPerInsert: number;
   seedDemoData: boolean;
+  migrateOnStart: boolean;
   storeTimeoutMs: number;
   patternLength: number;
   graphStore: 'arangodb' | 'postgres';
@@ -100,6 +104,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxTicksPerInsert: e.MAX_TICKS_PER_INSERT,
     seedDemoData: e.SEED_DEMO_DATA,
+    migrateOnStart: e.MIGRATE_ON_START,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     patternLength: e.PATTERN_LENGTH,
     graphStore: e.GRAPH_STORE ?? (e.ARANGO_URL ? 'arangodb' : 'postgres'),

@@ -3,7 +3,7 @@ import { createStores, STORE_NAMES } from '../stores/stores.js';
 import type { Command } from './args.js';
 
 // How long one store may take to connect and answer.
-const CHECK_TIMEOUT_MS = 10_000;
+const CHECK_TIMEOUT_MS = 30_000; // a fresh embedded PGlite directory alone takes ~5 s
 
 export const checkCommand: Command = {
   name: 'check',

@@ -2,6 +2,7 @@ import { ConfigError, readConfig } from '../config.js';
 import { serve } from '../serve.js';
 import { parse, UsageError, type Command } from './args.js';
 import { checkCommand } from './check.js';
+import { migrateCommand } from './migrate.js';
 import { seedCommand } from './seed.js';
 
 const serveCommand: Command = {
@@ -15,7 +16,7 @@ const serveCommand: Command = {
   },
 };
 
-const COMMANDS: Command[] = [serveCommand, seedCommand, checkCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, seedCommand, checkCommand];
 
 const ENVIRONMENT_NOTE = `Configuration comes from the environment (PORT, HOST, DATA_DIR, POSTGRES_URL, ...): see README.md.`;
 

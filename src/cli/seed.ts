@@ -3,22 +3,26 @@ import { seedDemoData } from '../demo/seed.js';
 import { createTickIngest } from '../ingest/insert-ticks.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
+import { migrateOnStart } from '../migrations/index.js';
 import { closeStores, createStores, serverStores, startStores } from '../stores/stores.js';
 import type { Command } from './args.js';
 
 export const seedCommand: Command = {
   name: 'seed',
   summary: 'load the demo data (instruments, accounts, a day of ticks) into empty stores',
-  usage: 'marketgraph seed',
-  options: {},
-  async run() {
+  usage: 'marketgraph seed [--migrate]',
+  options: { migrate: { type: 'boolean' } },
+  async run(values) {
     const config = readConfig();
     // Progress goes to stderr as log lines; the summary is the last of them.
     const logger = createLogger(config.logLevel === 'silent' ? 'silent' : 'info');
     const stores = await createStores(config);
-    const startup = await startStores(stores, serverStores(config), logger);
+    const servers = serverStores(config);
+    const startup = await startStores(stores, servers, logger);
     try {
-      await Promise.all(Object.values(startup.started));
+      // Server stores with pending migrations are refused, as by `serve`, unless --migrate.
+      const ready = await migrateOnStart({ stores, servers, startup, migrate: values.migrate === true, logger });
+      await Promise.all(Object.values(ready));
       const ingest = createTickIngest(stores, createMetrics());
       await ingest.start();
       const seeded = await seedDemoData(stores, ingest, logger, (step) => process.stderr.write(`${step}\n`));

@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import { migrateUp } from '../migrations/run-migrations.js';
+import { migrationTargets } from '../migrations/targets.js';
 import type { CacheStore } from './cache/cache-store.js';
 import { createArangoGraphStore } from './graph/arango-graph-store.js';
 import type { GraphStore } from './graph/graph-store.js';
@@ -137,12 +139,16 @@ const RETRY_START_MS = 2_000;
 export interface StoreStartup {
   /** Resolves when the store has started (a server store may take retries). */
   started: Record<StoreName, Promise<void>>;
+  /** The server stores whose first start failed; they are being retried. */
+  retrying: ReadonlySet<StoreName>;
   /** Stops retrying stores that have not started. */
   cancel(): void;
 }
 
 /**
- * Starts every store. An embedded engine that fails to start is fatal. A server that is
+ * Starts every store. Embedded stores are this process's own data: their pending schema
+ * migrations are applied once they started (server stores: see migrations/migrate-on-start.ts).
+ * An embedded engine that fails to start or to migrate is fatal. A server that is
  * down does not stop the gateway: its store is retried in the background (every 2 s) while
  * /readyz reports it down and its fields fail with STORE_UNAVAILABLE.
  */
@@ -162,12 +168,17 @@ export async function startStores(stores: Stores, servers: Set<StoreName>, logge
     }
   };
   const started = {} as Record<StoreName, Promise<void>>;
+  const retrying = new Set<StoreName>();
   for (const name of STORE_NAMES) {
     if (!servers.has(name)) {
       await stores[name].start();
       started[name] = Promise.resolve();
     }
   }
+  const embedded = STORE_NAMES.filter((name) => !servers.has(name));
+  await migrateUp(migrationTargets(stores, { servers, names: embedded }), {
+    onProgress: (event) => event.phase !== 'start' && logger.info({ ...event }, `migration ${event.phase}`),
+  });
   // Servers start side by side; a healthy one is ready when the gateway starts listening.
   await Promise.all(
     [...servers].map(async (name) => {
@@ -176,12 +187,13 @@ export async function startStores(stores: Stores, servers: Set<StoreName>, logge
         started[name] = Promise.resolve();
       } catch (error) {
         logger.error({ store: name, err: error }, 'store did not start; retrying in the background');
+        retrying.add(name);
         started[name] = retry(name);
         started[name].catch(() => undefined);
       }
     }),
   );
-  return { started, cancel: () => (cancelled = true) };
+  return { started, retrying, cancel: () => (cancelled = true) };
 }
 
 export async function closeStores(stores: Stores): Promise<void> {

@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createClickHouseTickStore } from '../../src/stores/ticks/clickhouse-tick-store.js';
 import { startClickHouseFixture, type ClickHouseFixture } from '../helpers/clickhouse-fixture.js';
+import { startMigrated } from '../helpers/migrate.js';
 import { tickStoreContract } from './tick-store.contract.js';
 
 const credentials = { username: 'marketgraph', password: 'fixture-secret' };
@@ -9,7 +10,7 @@ afterAll(async () => fixture?.stop());
 
 tickStoreContract('ClickHouse over HTTP (test fixture: chDB behind the HTTP interface)', async () => {
   fixture = await startClickHouseFixture(credentials);
-  return createClickHouseTickStore({ url: fixture.url, database: 'marketgraph', ...credentials, requestTimeoutMs: 10_000 });
+  return startMigrated('ticks', createClickHouseTickStore({ url: fixture.url, database: 'marketgraph', ...credentials, requestTimeoutMs: 10_000 }));
 });
 
 describe('ClickHouse tick store over HTTP', () => {
@@ -39,13 +40,13 @@ describe('ClickHouse tick store over HTTP', () => {
 const realUrl = process.env.CLICKHOUSE_URL;
 if (realUrl) {
   tickStoreContract(`ClickHouse server at ${new URL(realUrl).host}`, async () =>
-    createClickHouseTickStore({
+    startMigrated('ticks', createClickHouseTickStore({
       url: realUrl,
       database: process.env.CLICKHOUSE_DATABASE ?? 'marketgraph_test',
       username: process.env.CLICKHOUSE_USER ?? 'default',
       password: process.env.CLICKHOUSE_PASSWORD ?? '',
       requestTimeoutMs: 30_000,
-    }),
+    })),
   );
 } else {
   it.skip('TickStore contract: ClickHouse server (skipped: CLICKHOUSE_URL is not set)', () => {});

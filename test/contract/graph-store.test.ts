@@ -7,10 +7,11 @@ import { createPostgresGraphStore } from '../../src/stores/graph/postgres-graph-
 import { openPgPool } from '../../src/stores/relational/pg-client.js';
 import { openPglite } from '../../src/stores/relational/pglite-client.js';
 import type { SqlClient } from '../../src/stores/relational/sql-client.js';
+import { migratePostgres, startMigrated } from '../helpers/migrate.js';
 import { graphStoreContract } from './graph-store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'marketgraph-pglite-graph-'));
-graphStoreContract('PGlite (embedded)', async () => createPostgresGraphStore('pglite', () => openPglite(dir)), async (store) => {
+graphStoreContract('PGlite (embedded)', async () => startMigrated('graph', createPostgresGraphStore('pglite', () => openPglite(dir))), async (store) => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -28,6 +29,7 @@ describe('PGlite shared with another store', () => {
 
   it('leaves a client it does not own open when it closes', async () => {
     const store = createPostgresGraphStore('pglite', async () => client, { ownsClient: false });
+    await migratePostgres('graph', client);
     await store.start();
     await store.close();
     const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM graph_instruments');
@@ -41,7 +43,7 @@ const postgresUrl = process.env.POSTGRES_URL;
 describe.skipIf(!postgresUrl)(`PostgreSQL server${postgresUrl ? '' : ' (POSTGRES_URL not set)'}`, () => {
   const pool = (url = postgresUrl!) => openPgPool({ url, poolSize: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
 
-  graphStoreContract('PostgreSQL', async () => createPostgresGraphStore('postgres', () => pool()));
+  graphStoreContract('PostgreSQL', async () => startMigrated('graph', createPostgresGraphStore('postgres', () => pool())));
 
   describe('several gateways starting at once', () => {
     // A schema of its own, so the tables do not exist yet and every start really creates them.
@@ -57,13 +59,18 @@ describe.skipIf(!postgresUrl)(`PostgreSQL server${postgresUrl ? '' : ' (POSTGRES
       await admin.close();
     });
 
-    it('all start on an empty database, creating the tables once', async () => {
+    it('all start and migrate an empty database at once, creating the tables once', async () => {
       const stores = Array.from({ length: 6 }, () => createPostgresGraphStore('postgres', () => pool(inSchema)));
       try {
-        const results = await Promise.allSettled(stores.map((s) => s.start()));
+        const results = await Promise.allSettled(stores.map(async (s) => (await s.start(), await migratePostgres('graph', s.sqlClient!()))));
         expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-        const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [schema]);
+        const { rows } = await admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename <> 'marketgraph_migrations'`,
+          [schema],
+        );
         expect(rows[0]?.n).toBe(2);
+        const ledger = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.marketgraph_migrations WHERE store = 'graph'`);
+        expect(ledger.rows[0]?.n).toBe(1);
       } finally {
         await Promise.all(stores.map((s) => s.close()));
       }

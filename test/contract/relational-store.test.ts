@@ -6,10 +6,11 @@ import { openPgPool } from '../../src/stores/relational/pg-client.js';
 import { openPglite } from '../../src/stores/relational/pglite-client.js';
 import { createPostgresRelationalStore } from '../../src/stores/relational/postgres-relational-store.js';
 import type { SqlClient } from '../../src/stores/relational/sql-client.js';
+import { migratePostgres, startMigrated } from '../helpers/migrate.js';
 import { relationalStoreContract } from './relational-store.contract.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'marketgraph-pglite-'));
-relationalStoreContract('PGlite (embedded)', async () => createPostgresRelationalStore('pglite', () => openPglite(dir)), async (store) => {
+relationalStoreContract('PGlite (embedded)', async () => startMigrated('relational', createPostgresRelationalStore('pglite', () => openPglite(dir))), async (store) => {
   await store.close();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -19,7 +20,7 @@ const postgresUrl = process.env.POSTGRES_URL;
 describe.skipIf(!postgresUrl)(`PostgreSQL server${postgresUrl ? '' : ' (POSTGRES_URL not set)'}`, () => {
   const pool = (url = postgresUrl!) => openPgPool({ url, poolSize: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
 
-  relationalStoreContract('PostgreSQL', async () => createPostgresRelationalStore('postgres', () => pool()));
+  relationalStoreContract('PostgreSQL', async () => startMigrated('relational', createPostgresRelationalStore('postgres', () => pool())));
 
   describe('several gateways starting at once', () => {
     // A schema of its own, so the tables do not exist yet and every start really creates them.
@@ -35,13 +36,18 @@ describe.skipIf(!postgresUrl)(`PostgreSQL server${postgresUrl ? '' : ' (POSTGRES
       await admin.close();
     });
 
-    it('all start on an empty database, creating the tables once', async () => {
+    it('all start and migrate an empty database at once, creating the tables once', async () => {
       const stores = Array.from({ length: 6 }, () => createPostgresRelationalStore('postgres', () => pool(inSchema)));
       try {
-        const results = await Promise.allSettled(stores.map((s) => s.start()));
+        const results = await Promise.allSettled(stores.map(async (s) => (await s.start(), await migratePostgres('relational', s.sqlClient!()))));
         expect(results.filter((r) => r.status === 'rejected')).toEqual([]);
-        const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1', [schema]);
+        const { rows } = await admin.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM pg_tables WHERE schemaname = $1 AND tablename <> 'marketgraph_migrations'`,
+          [schema],
+        );
         expect(rows[0]?.n).toBe(3);
+        const ledger = await admin.query<{ n: number }>(`SELECT count(*)::int AS n FROM ${schema}.marketgraph_migrations WHERE store = 'relational'`);
+        expect(ledger.rows[0]?.n).toBe(1);
       } finally {
         await Promise.all(stores.map((s) => s.close()));
       }

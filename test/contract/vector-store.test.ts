@@ -8,6 +8,7 @@ import { openPglite } from '../../src/stores/relational/pglite-client.js';
 import type { SqlClient } from '../../src/stores/relational/sql-client.js';
 import { createPgvectorStore } from '../../src/stores/vector/pgvector-store.js';
 import { createWeaviateVectorStore } from '../../src/stores/vector/weaviate-vector-store.js';
+import { migratePostgres, unmigratePostgres } from '../helpers/migrate.js';
 import { vectorStoreContract } from './vector-store.contract.js';
 
 const run = Math.random().toString(36).slice(2, 8);
@@ -22,9 +23,12 @@ describe('pgvector on PGlite', () => {
     if (shared) await (await shared).close();
     rmSync(dir, { recursive: true, force: true });
   });
-  vectorStoreContract('pgvector (PGlite)', async (dimensions) =>
-    createPgvectorStore('pglite', client, { dimensions, ownsClient: false }),
-  );
+  // The migrations run once, with the first length asked for; a store of another length then
+  // finds the table made for the first (what the contract checks).
+  vectorStoreContract('pgvector (PGlite)', async (dimensions) => {
+    await migratePostgres('vector', await client(), dimensions);
+    return createPgvectorStore('pglite', client, { dimensions, ownsClient: false });
+  });
 
   describe('through the HNSW index', () => {
     // On the contract's small tables the planner prefers an exact scan and sort. PGlite is one
@@ -32,13 +36,15 @@ describe('pgvector on PGlite', () => {
     const store = createPgvectorStore('pglite', client, { dimensions: 2, ownsClient: false });
     beforeAll(async () => {
       const db = await client();
-      await db.exec('DROP TABLE IF EXISTS price_patterns');
+      await unmigratePostgres('vector', db);
+      await migratePostgres('vector', db, 2);
       await store.start();
       await db.exec('SET enable_seqscan = off; SET enable_bitmapscan = off; SET enable_sort = off');
     });
     afterAll(async () => {
       const db = await client();
-      await db.exec('RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort; DROP TABLE price_patterns');
+      await db.exec('RESET enable_seqscan; RESET enable_bitmapscan; RESET enable_sort');
+      await unmigratePostgres('vector', db);
       await store.close();
     });
 
@@ -98,7 +104,15 @@ describe.skipIf(serverSkip !== undefined)(`pgvector on a PostgreSQL server${serv
     await admin.exec(`DROP SCHEMA ${schema} CASCADE`);
     await admin.close();
   });
-  vectorStoreContract('pgvector (PostgreSQL)', async (dimensions) => createPgvectorStore('postgres', () => pool(inSchema), { dimensions }));
+  vectorStoreContract('pgvector (PostgreSQL)', async (dimensions) => {
+    const migrations = await pool(inSchema);
+    try {
+      await migratePostgres('vector', migrations, dimensions);
+    } finally {
+      await migrations.close();
+    }
+    return createPgvectorStore('postgres', () => pool(inSchema), { dimensions });
+  });
 });
 
 // --- Weaviate: CI starts one (.ci/weaviate.sh) and sets WEAVIATE_URL and WEAVIATE_GRPC_PORT.

@@ -76,7 +76,7 @@ describe.skipIf(!postgresUrl)(`PostgreSQL restart${postgresUrl ? '' : ' (POSTGRE
       // Opening the pool connects lazily, so it succeeds against a server that is down.
       openedWhileDown = await pool();
       await expectRejectsWithin(() => openedWhileDown!.query('SELECT 1'), TIMEOUT_MS + SLACK_MS);
-      // Its tables cannot be set up, so start fails; the gateway retries it on the same object.
+      // It cannot reach the server, so start fails; the gateway retries it on the same object.
       await expectRejectsWithin(() => startedWhileDown.start(), TIMEOUT_MS + SLACK_MS);
     } finally {
       await services('start-postgres');

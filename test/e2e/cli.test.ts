@@ -26,11 +26,11 @@ describe('marketgraph command line', () => {
   it('lists its commands with --help and exits 0', async () => {
     const { code, stdout } = await marketgraph(['--help']);
     expect(code).toBe(0);
-    for (const command of ['serve', 'seed', 'check']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
+    for (const command of ['serve', 'migrate', 'seed', 'check']) expect(stdout).toMatch(new RegExp(`^  ${command} `, 'm'));
   });
 
   it('explains every command with --help', async () => {
-    for (const command of ['serve', 'seed', 'check']) {
+    for (const command of ['serve', 'migrate', 'seed', 'check']) {
       const { code, stdout } = await marketgraph([command, '--help']);
       expect(code, command).toBe(0);
       expect(stdout).toMatch(new RegExp(`^Usage: marketgraph ${command}`, 'm'));
@@ -63,6 +63,33 @@ describe('marketgraph command line', () => {
     const { code, stdout } = await marketgraph(['check'], { REDIS_URL: 'redis://127.0.0.1:9', STORE_TIMEOUT_MS: '500' });
     expect(code).toBe(1);
     expect(stdout).toMatch(/^cache\s+down\s+redis 127\.0\.0\.1:9/m);
+  });
+
+  it('shows, applies and rolls back migrations store by store, refusing data loss unless allowed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marketgraph-cli-migrate-'));
+    const env = { DATA_DIR: dir };
+    try {
+      const pending = await marketgraph(['migrate', 'status'], env);
+      expect(pending.stdout).toMatch(/^relational\s+0001 initial\s+pending/m);
+      const up = await marketgraph(['migrate', 'up'], env);
+      expect(up.code).toBe(0);
+      expect(up.stderr).toMatch(/applying ticks 1 initial … done/);
+      expect((await marketgraph(['migrate', 'status'], env)).stdout).not.toMatch(/pending/);
+      const refused = await marketgraph(['migrate', 'down', '--store', 'graph', '--to', '0'], env);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/--allow-data-loss/);
+      const down = await marketgraph(['migrate', 'down', '--store', 'graph', '--to', '0', '--allow-data-loss'], env);
+      expect(down.code).toBe(0);
+      const after = (await marketgraph(['migrate', 'status'], env)).stdout;
+      expect(after).toMatch(/^graph\s+0001 initial\s+pending/m);
+      expect(after).toMatch(/^relational\s+0001 initial\s+applied/m);
+      const missingTo = await marketgraph(['migrate', 'down'], env);
+      expect(missingTo.code).toBe(2);
+      expect(missingTo.stderr).toMatch(/needs --to/);
+      noStackTrace(missingTo.stderr + refused.stderr);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('seeds demo data with progress, once', async () => {

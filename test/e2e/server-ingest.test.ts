@@ -41,6 +41,7 @@ describe.skipIf(!haveServers)(`ingest through Kafka into ClickHouse${haveServers
       KAFKA_SINK_GROUP: `sink-${run}`,
       KAFKA_SINK_MAX_WAIT_MS: '200',
       CLICKHOUSE_URL: clickhouse.url,
+      MIGRATE_ON_START: 'true',
     };
     ticks = createClickHouseTickStore({ url: clickhouse.url, database: 'default', username: 'default', password: '', requestTimeoutMs: 10_000 });
     await ticks.start();

@@ -1,3 +1,4 @@
+import type { SqlClient } from '../relational/sql-client.js';
 /** The port for relations between instruments and conversion paths between currencies. */
 
 export const RELATION_KINDS = ['SHARES_CURRENCY', 'SAME_SECTOR', 'CORRELATED'] as const;
@@ -57,6 +58,8 @@ export interface ConversionQuery {
 
 export interface GraphStore {
   readonly engine: string;
+  /** The client migrations run on, for adapters on Postgres; throws before start. */
+  sqlClient?(): SqlClient;
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -2,36 +2,6 @@ import { holdClient } from '../relational/client-holder.js';
 import type { SqlClient } from '../relational/sql-client.js';
 import type { ConversionHop, GraphStore, Relation } from './graph-store.js';
 
-// Same reason and mechanism as the relational store's set-up lock (concurrent CREATE TABLE IF NOT
-// EXISTS collides in pg_type); a key of its own so the two set-ups do not wait on each other.
-const SCHEMA_LOCK_KEY = 0x6d67_0002;
-
-// "window" is a reserved word in PostgreSQL, hence the quotes.
-const createTables = `
-SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY});
-CREATE TABLE IF NOT EXISTS graph_instruments (
-  symbol text PRIMARY KEY,
-  base_currency text NOT NULL,
-  quote_currency text NOT NULL,
-  sector text
-);
-CREATE INDEX IF NOT EXISTS graph_instruments_base ON graph_instruments (base_currency);
-CREATE INDEX IF NOT EXISTS graph_instruments_quote ON graph_instruments (quote_currency);
-CREATE INDEX IF NOT EXISTS graph_instruments_sector ON graph_instruments (sector) WHERE sector IS NOT NULL;
-CREATE TABLE IF NOT EXISTS graph_correlations (
-  interval text NOT NULL,
-  a text NOT NULL,
-  b text NOT NULL,
-  coefficient double precision NOT NULL,
-  "window" integer NOT NULL,
-  computed_at timestamptz NOT NULL,
-  PRIMARY KEY (interval, a, b),
-  CHECK (a < b)
-);
-CREATE INDEX IF NOT EXISTS graph_correlations_a ON graph_correlations (a);
-CREATE INDEX IF NOT EXISTS graph_correlations_b ON graph_correlations (b);
-`;
-
 /**
  * Where one walk row leads, as rows (type, node, cost), for a LATERAL join on the walk row `w`.
  * Nodes are instruments ('I') and the currencies ('C') and sectors ('S') they share: an
@@ -226,9 +196,12 @@ export function createPostgresGraphStore(
 
   return {
     engine,
+    // The tables come from migrations/graph (src/migrations), applied before the store is used.
+    // start() fails while the server is down (a `pg` pool connects lazily), so the gateway retries it.
     async start() {
-      await (await held.open()).exec(createTables);
+      await (await held.open()).query('SELECT 1');
     },
+    sqlClient: db,
     ping: held.ping,
     close: held.close,
 

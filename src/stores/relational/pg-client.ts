@@ -49,6 +49,30 @@ export async function openPgPool({ url, poolSize, statementTimeoutMs, connectTim
       // No values: pg uses the simple query protocol, which accepts several statements.
       await pool.query(text);
     },
+    async transaction(work) {
+      const connection = await pool.connect();
+      let broken: Error | undefined;
+      try {
+        await connection.query('BEGIN');
+        const result = await work({
+          async query<T>(text: string, params: readonly unknown[] = []) {
+            const rows = await connection.query(text, params as unknown[]);
+            return { rows: rows.rows as T[] };
+          },
+          async exec(text: string) {
+            await connection.query(text);
+          },
+        });
+        await connection.query('COMMIT');
+        return result;
+      } catch (error) {
+        // A connection whose ROLLBACK fails is in an unknown state: release(error) destroys it.
+        await connection.query('ROLLBACK').catch((rollbackError: Error) => (broken = rollbackError));
+        throw error;
+      } finally {
+        connection.release(broken);
+      }
+    },
     async close() {
       if (!pool.ended) await pool.end();
     },

@@ -15,6 +15,19 @@ export async function openPglite(dataDir: string): Promise<SqlClient> {
     async exec(text: string) {
       await db.exec(text);
     },
+    async transaction(work) {
+      return db.transaction((tx) =>
+        work({
+          async query<T>(text: string, params: readonly unknown[] = []) {
+            const result = await tx.query<T>(text, params as unknown[]);
+            return { rows: result.rows };
+          },
+          async exec(text: string) {
+            await tx.exec(text);
+          },
+        }),
+      );
+    },
     async close() {
       await db.close();
     },

@@ -10,46 +10,6 @@ import type {
 import { holdClient } from './client-holder.js';
 import type { SqlClient } from './sql-client.js';
 
-// Gateways starting at once against one server race on CREATE TABLE IF NOT EXISTS, which then
-// fails with a duplicate key in pg_type. exec() sends the whole text as one simple-protocol
-// message, which PostgreSQL runs as one implicit transaction, so this lock serialises the
-// set-up and is released at its end (also on error, leaving the connection clean). The key is
-// arbitrary, constant and ours: 0x6d67 = 'mg'.
-const SCHEMA_LOCK_KEY = 0x6d67_0001;
-
-const createTables = `
-SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY});
-CREATE TABLE IF NOT EXISTS instruments (
-  symbol text PRIMARY KEY,
-  description text,
-  asset_class text NOT NULL,
-  base_currency text NOT NULL,
-  quote_currency text NOT NULL,
-  digits integer NOT NULL CHECK (digits BETWEEN 0 AND 12),
-  contract_size double precision NOT NULL DEFAULT 1 CHECK (contract_size > 0),
-  updated_at timestamptz NOT NULL DEFAULT now()
-);
-CREATE INDEX IF NOT EXISTS instruments_asset_class ON instruments (asset_class, symbol);
-ALTER TABLE instruments ADD COLUMN IF NOT EXISTS sector text;
-CREATE TABLE IF NOT EXISTS accounts (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  login text NOT NULL UNIQUE,
-  name text NOT NULL,
-  currency text NOT NULL,
-  balance numeric(20, 2) NOT NULL DEFAULT 0
-);
-CREATE TABLE IF NOT EXISTS positions (
-  id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  account_id bigint NOT NULL REFERENCES accounts (id),
-  symbol text NOT NULL REFERENCES instruments (symbol),
-  side text NOT NULL CHECK (side IN ('BUY', 'SELL')),
-  volume double precision NOT NULL CHECK (volume > 0),
-  open_price double precision NOT NULL,
-  open_time timestamptz NOT NULL
-);
-CREATE INDEX IF NOT EXISTS positions_account ON positions (account_id, id);
-`;
-
 // Column lists that map rows to the port's shapes. Numbers are cast in SQL so that
 // PGlite and `pg` (which returns bigint and numeric as strings) give the same types.
 const instrumentColumns = `symbol, description, asset_class AS "assetClass", base_currency AS "baseCurrency",
@@ -65,9 +25,12 @@ export function createPostgresRelationalStore(engine: string, connect: () => Pro
 
   return {
     engine,
+    // The tables come from migrations/relational (src/migrations), applied before the store is used.
+    // start() fails while the server is down (a `pg` pool connects lazily), so the gateway retries it.
     async start() {
-      await (await held.open()).exec(createTables);
+      await (await held.open()).query('SELECT 1');
     },
+    sqlClient: db,
     ping: held.ping,
     close: held.close,
 

@@ -1,3 +1,4 @@
+import type { SqlClient } from './sql-client.js';
 /** The port for instruments, accounts and positions. */
 
 export interface InstrumentRow {
@@ -52,6 +53,8 @@ export interface ListQuery {
 
 export interface RelationalStore {
   readonly engine: string;
+  /** The client migrations run on, for adapters on Postgres; throws before start. */
+  sqlClient?(): SqlClient;
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import type { TickStore } from './tick-store.js';
-import { TICKS_TABLE, createTicksTable, type Sql } from './ticks-sql.js';
+import { TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
 import { ticksToJsonEachRow } from './tick-rows.js';
 
@@ -27,9 +27,15 @@ export function createChdbTickStore(dataDir: string): TickStore {
     engine: `chdb ${dataDir}`,
     async start() {
       mkdirSync(dataDir, { recursive: true });
+      // The table comes from migrations/ticks (src/migrations), applied before the store is used.
       session = new Session(dataDir);
-      await session.queryAsync(createTicksTable);
     },
+    clickhouseSql: () => ({
+      async command(sql, params = {}) {
+        await open().queryBindAsync(sql, params);
+      },
+      query: (sql, params = {}) => rows({ query: sql, params }),
+    }),
     async ping() {
       await open().queryAsync('SELECT 1');
     },

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
 import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClient } from '@clickhouse/client';
 import type { TickStore } from './tick-store.js';
-import { TICKS_TABLE, createTicksTable, type Sql } from './ticks-sql.js';
+import { TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
 import { ticksToJsonEachRow } from './tick-rows.js';
 
@@ -67,8 +67,11 @@ export function createClickHouseTickStore(options: ClickHouseTickStoreOptions): 
             await bootstrap.close();
           }
         }
+        // The table comes from migrations/ticks (src/migrations), applied after start. Creating the
+        // client does not connect, so ping: a server that is down fails start, as before.
         client = connect(database);
-        await client.command({ query: createTicksTable });
+        const result = await client.ping();
+        if (!result.success) throw result.error;
       } catch (err) {
         await client?.close();
         client = undefined;
@@ -76,6 +79,12 @@ export function createClickHouseTickStore(options: ClickHouseTickStoreOptions): 
         throw new Error(`ClickHouse at ${where} is unreachable: ${(err as Error).message}`, { cause: err });
       }
     },
+    clickhouseSql: () => ({
+      async command(sql, params) {
+        await open().command({ query: sql, query_params: params });
+      },
+      query: (sql, params) => rows({ query: sql, params: params ?? {} }),
+    }),
     async ping() {
       const result = await open().ping();
       if (!result.success) throw result.error;

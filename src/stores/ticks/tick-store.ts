@@ -63,11 +63,21 @@ export interface CandleQuery {
   limit: number;
 }
 
+/** ClickHouse statements for schema migrations; chDB's Session and @clickhouse/client both give it. */
+export interface ClickHouseSql {
+  /** One statement; values bound to `{name:Type}` placeholders. */
+  command(sql: string, params?: Record<string, unknown>): Promise<void>;
+  query<T>(sql: string, params?: Record<string, unknown>): Promise<T[]>;
+}
+
 export interface TickStore {
   readonly engine: string;
+  /** Connects; the schema comes from migrations (src/migrations), not from here. */
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
+  /** The connection migrations run on, for adapters on ClickHouse; throws before start. */
+  clickhouseSql?(): ClickHouseSql;
   /** Appends ticks as given; deduplication is the caller's (see ingest/). */
   insert(ticks: readonly StoredTick[]): Promise<void>;
   /** Stored ticks of these symbols with time in [from, to], for duplicate checks. */

@@ -8,19 +8,6 @@ import type { CandleInterval, CandleQuery, TickPageQuery } from './tick-store.js
 
 export const TICKS_TABLE = 'ticks';
 
-export const createTicksTable = `
-CREATE TABLE IF NOT EXISTS ${TICKS_TABLE} (
-  symbol LowCardinality(String),
-  time DateTime64(3, 'UTC'),
-  bid Float64,
-  ask Float64,
-  last Nullable(Float64),
-  volume Nullable(Float64),
-  flags Nullable(UInt32),
-  seq UInt64
-) ENGINE = MergeTree
-ORDER BY (symbol, time, seq)`;
-
 export const TICK_COLUMNS = ['symbol', 'time', 'bid', 'ask', 'last', 'volume', 'flags', 'seq'] as const;
 
 // Output aliases never reuse a column name: ClickHouse resolves a name to the alias first,

@@ -12,25 +12,6 @@ export interface PgvectorStoreOptions {
 // pgvector's HNSW index takes at most 2,000 dimensions for the `vector` type (pgvector README, "HNSW").
 const MAX_INDEXED_DIMENSIONS = 2_000;
 
-// Same reasoning as the relational store's lock: concurrent starts race on CREATE EXTENSION /
-// TABLE / INDEX IF NOT EXISTS. exec() runs the text as one implicit transaction, so the lock is
-// held until the set-up is done. 0x6d67 = 'mg'; 0001 is the relational store's.
-const SCHEMA_LOCK_KEY = 0x6d67_0002;
-
-const schemaSql = (dimensions: number) => `
-SELECT pg_advisory_xact_lock(${SCHEMA_LOCK_KEY});
-CREATE EXTENSION IF NOT EXISTS vector;
-CREATE TABLE IF NOT EXISTS price_patterns (
-  symbol text NOT NULL,
-  "interval" text NOT NULL,
-  asset_class text NOT NULL,
-  embedding vector(${dimensions}) NOT NULL,
-  updated_at timestamptz NOT NULL DEFAULT now(),
-  PRIMARY KEY (symbol, "interval")
-);
-CREATE INDEX IF NOT EXISTS price_patterns_embedding ON price_patterns USING hnsw (embedding vector_cosine_ops);
-`;
-
 // An HNSW scan yields at most hnsw.ef_search (default 40) rows, before the interval/asset-class
 // filter: a filtered search, or any k > 40, would silently return fewer than k neighbours. With
 // iterative scans (pgvector >= 0.8) the index keeps searching until LIMIT is met, in exact
@@ -83,19 +64,21 @@ export function createPgvectorStore(engine: string, connect: () => Promise<SqlCl
     engine,
     dimensions,
     async start() {
+      // The table comes from migrations/vector (src/migrations) with PATTERN_LENGTH as its vector
+      // length; on a new database they run after start. A table made earlier for another length
+      // stays as it was (CREATE TABLE IF NOT EXISTS), and every write would then fail: refuse it.
       const client = await held.open();
-      await client.exec(schemaSql(dimensions));
-      // CREATE TABLE IF NOT EXISTS keeps a table made for another length; every write would then fail.
-      const { rows } = await client.query<{ n: number }>(
-        `SELECT atttypmod AS n FROM pg_attribute WHERE attrelid = 'price_patterns'::regclass AND attname = 'embedding'`,
+      const { rows } = await client.query<{ n: number | null }>(
+        `SELECT (SELECT atttypmod FROM pg_attribute WHERE attrelid = to_regclass('price_patterns') AND attname = 'embedding') AS n`,
       );
-      const existing = rows[0]?.n;
-      if (existing !== dimensions) {
+      const existing = rows[0]?.n ?? undefined;
+      if (existing !== undefined && existing !== dimensions) {
         throw new Error(`price_patterns.embedding holds vectors of ${existing} dimensions, but this store is configured for ${dimensions}`);
       }
     },
     ping: held.ping,
     close: held.close,
+    sqlClient: db,
 
     async upsertPatterns(patterns) {
       const rows = lastPerKey(patterns);

@@ -1,3 +1,4 @@
+import type { SqlClient } from '../relational/sql-client.js';
 /** The port for price patterns: one vector per (instrument, interval), searched by cosine distance. */
 
 export interface Pattern {
@@ -29,6 +30,8 @@ export interface SimilarQuery {
 
 export interface VectorStore {
   readonly engine: string;
+  /** The client migrations run on, for adapters on Postgres; throws before start. */
+  sqlClient?(): SqlClient;
   /** Length of every vector. */
   readonly dimensions: number;
   start(): Promise<void>;

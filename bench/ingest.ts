@@ -1,0 +1,141 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import { Session } from 'chdb';
+import { execute, parse } from 'graphql';
+import { typeDefs } from '../src/graphql/schema.js';
+import { DateTime } from '../src/graphql/datetime.js';
+import { ticksToJsonEachRow } from '../src/stores/ticks/tick-rows.js';
+import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
+import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
+import { startGatewayProcess } from './gateway-process.js';
+import { printTable, progress, writeResults, type Row } from './report.js';
+
+/**
+ * Scenario 1 of issue 7: insertTicks over HTTP, 4 concurrent clients, batches of 1,000, 10,000
+ * and 100,000 ticks, against two baselines measured in the same run: graphql-js executing the
+ * same mutation with a no-op resolver (what any graphql-js gateway pays), and chDB inserting the
+ * same rows directly (the engine's own cost).
+ */
+const MUTATION = `mutation Insert($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted duplicates rejected { index reason } } }`;
+const SYMBOLS = Array.from({ length: 50 }, (_, i) => `S${String(i).padStart(2, '0')}`);
+const CLIENTS = 4;
+const BATCHES = [1_000, 10_000, 100_000];
+const TICKS_PER_SIZE = 1_200_000; // per batch size, across all clients
+const TARGET_TICKS_PER_S = 1_000_000;
+
+let clock = Date.now() - 5 * 86_400_000; // every tick a new millisecond: nothing is a duplicate
+
+function ticks(count: number): TickInput[] {
+  return Array.from({ length: count }, (_, i) => {
+    const bid = 1 + (i % 1000) / 10_000;
+    return { symbol: SYMBOLS[i % SYMBOLS.length]!, time: clock++, bid, ask: bid + 0.0002, last: null, volume: 1, flags: 6 };
+  });
+}
+
+const body = (list: TickInput[]) => JSON.stringify({ query: MUTATION, variables: { ticks: list } });
+
+async function gatewayIngest(url: string, batch: number): Promise<number> {
+  const perClient = Math.max(1, Math.round(TICKS_PER_SIZE / batch / CLIENTS));
+  // Bodies are built before the clock starts: the load generator's JSON is not the gateway's cost.
+  const bodies = Array.from({ length: CLIENTS }, () => Array.from({ length: perClient }, () => body(ticks(batch))));
+  const started = performance.now();
+  let accepted = 0;
+  await Promise.all(
+    bodies.map(async (mine) => {
+      for (const b of mine) {
+        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
+        const json = (await res.json()) as { data?: { insertTicks: { accepted: number } }; errors?: unknown };
+        if (!json.data) throw new Error(`insertTicks failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
+        accepted += json.data.insertTicks.accepted;
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  if (accepted !== CLIENTS * perClient * batch) throw new Error(`accepted ${accepted} of ${CLIENTS * perClient * batch}`);
+  return accepted / seconds;
+}
+
+/** graphql-js coercing the same variables and calling a resolver that does nothing. */
+function graphqlJsBaseline(batch: number): number {
+  const schema = buildSubgraphSchema({
+    typeDefs,
+    resolvers: { DateTime, Mutation: { insertTicks: () => ({ accepted: 0, duplicates: 0, rejected: [] }) } } as never,
+  });
+  const document = parse(MUTATION);
+  const variables = Array.from({ length: 5 }, () => JSON.parse(body(ticks(batch))).variables);
+  execute({ schema, document, variableValues: variables[0] }); // warm-up
+  const started = performance.now();
+  for (const v of variables) execute({ schema, document, variableValues: v });
+  return (variables.length * batch) / ((performance.now() - started) / 1000);
+}
+
+/** chDB inserting the same rows as JSONEachRow, the way the embedded tick store does. */
+async function chdbBaseline(batch: number): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-chdb-'));
+  const session = new Session(dir);
+  try {
+    // The ticks table exactly as the first migration creates it.
+    const createTable = readFileSync(new URL('../migrations/ticks/0001_initial.clickhouse.up.sql', import.meta.url), 'utf8');
+    const withoutComments = createTable.replace(/^--.*$/gm, '');
+    for (const statement of withoutComments.split(';').map((s) => s.trim()).filter(Boolean)) await session.queryAsync(statement);
+    const rows = Array.from({ length: 5 }, () => ticksToJsonEachRow(ticks(batch).map((t, i): StoredTick => ({ ...t, seq: i }))));
+    await session.insert({ table: TICKS_TABLE, values: rows[0]!, format: 'JSONEachRow' }); // warm-up
+    const started = performance.now();
+    for (const r of rows) await session.insert({ table: TICKS_TABLE, values: r, format: 'JSONEachRow' });
+    return (rows.length * batch) / ((performance.now() - started) / 1000);
+  } finally {
+    session.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+export async function benchIngest(): Promise<Row[]> {
+  progress('ingest: starting the gateway (embedded engines)');
+  const gateway = await startGatewayProcess({ BODY_LIMIT_BYTES: String(64 * 2 ** 20) });
+  const rows: Row[] = [];
+  try {
+    const upsert = `mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`;
+    const instruments = SYMBOLS.map((symbol) => ({ symbol, assetClass: 'FX', baseCurrency: symbol, quoteCurrency: 'USD', digits: 5 }));
+    await fetch(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query: upsert, variables: { i: instruments } }) });
+    for (const batch of BATCHES) {
+      progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
+      const graphqlJs = graphqlJsBaseline(batch);
+      const chdb = await chdbBaseline(batch);
+      progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
+      const figure = await gatewayIngest(gateway.url, batch);
+      rows.push(
+        {
+          scenario: `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`,
+          figure,
+          unit: 'ticks/s',
+          baseline: graphqlJs,
+          baselineName: 'graphql-js execute, no-op resolver',
+          ratio: figure / graphqlJs,
+          target: '>= 1,000,000 ticks/s and >= 3x graphql-js',
+          pass: figure >= TARGET_TICKS_PER_S && figure / graphqlJs >= 3,
+        },
+        {
+          scenario: `  same, against the engine's own insert`,
+          figure,
+          unit: 'ticks/s',
+          baseline: chdb,
+          baselineName: 'chDB insert, JSONEachRow',
+          ratio: figure / chdb,
+          target: 'report',
+          pass: null,
+        },
+      );
+    }
+  } finally {
+    await gateway.stop();
+  }
+  return rows;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const rows = await benchIngest();
+  writeResults('ingest', rows);
+  printTable(rows);
+}

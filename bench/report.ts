@@ -1,0 +1,38 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+
+export interface Row {
+  scenario: string;
+  figure: number;
+  unit: string;
+  baseline: number | null;
+  baselineName: string | null;
+  /** figure / baseline; for latencies, where lower is better, baseline / figure is not used: see `higherIsBetter`. */
+  ratio: number | null;
+  target: string;
+  pass: boolean | null;
+}
+
+export const machine = () => `${cpus().length} cores (${cpus()[0]?.model.trim()}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+
+/** Prints progress to stderr: a benchmark takes minutes. */
+export const progress = (message: string) => process.stderr.write(`[bench] ${message}\n`);
+
+export function writeResults(name: string, rows: Row[], details: Record<string, unknown> = {}): void {
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const file = new URL(`./results/${name}.json`, import.meta.url);
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machine(), rows, details }, null, 2) + '\n');
+}
+
+export function printTable(rows: Row[]): void {
+  const fmt = (n: number | null) => (n === null ? '-' : n >= 100 ? Math.round(n).toLocaleString('en-US') : n.toFixed(2));
+  const table = rows.map((r) => ({
+    scenario: r.scenario,
+    figure: `${fmt(r.figure)} ${r.unit}`,
+    baseline: r.baseline === null ? '-' : `${fmt(r.baseline)} (${r.baselineName})`,
+    ratio: r.ratio === null ? '-' : `${r.ratio.toFixed(2)}x`,
+    target: r.target,
+    result: r.pass === null ? '-' : r.pass ? 'pass' : 'FAIL',
+  }));
+  console.table(table);
+}

@@ -1,0 +1,2 @@
+-- Every stored tick is lost.
+DROP TABLE IF EXISTS ticks;
