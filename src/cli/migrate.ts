@@ -1,6 +1,6 @@
 import { readConfig } from '../config.js';
 import {
-  SQL_STORES,
+  MIGRATED_STORES,
   createMigration,
   migrateDown,
   migrateUp,
@@ -42,8 +42,8 @@ export const migrateCommand: Command = {
 };
 
 function storeName(value: string): StoreName {
-  if (!(SQL_STORES as readonly string[]).includes(value))
-    throw new UsageError(`--store must be one of ${SQL_STORES.join(', ')}; got "${value}"`);
+  if (!(MIGRATED_STORES as readonly string[]).includes(value))
+    throw new UsageError(`--store must be one of ${MIGRATED_STORES.join(', ')}; got "${value}"`);
   return value as StoreName;
 }
 
@@ -55,7 +55,10 @@ function version(value: string): number {
 function create(args: string[]): number {
   const [store, name, ...rest] = args;
   if (!store || !name || rest.length > 0) throw new UsageError('migrate create needs <store> <name>');
-  const engine = storeName(store) === 'ticks' ? 'clickhouse' : 'postgres';
+  const target = storeName(store);
+  if (target !== 'relational' && target !== 'ticks' && target !== 'graph' && target !== 'vector')
+    throw new UsageError(`migrate create writes SQL migrations (relational, ticks, graph, vector); write a module for ${target} by hand`);
+  const engine = target === 'ticks' ? 'clickhouse' : 'postgres';
   if (!/^[a-z0-9_]{1,60}$/.test(name)) throw new UsageError(`<name> must be lower-case letters, digits and _; got "${name}"`);
   const files = createMigration(store, name, engine);
   console.log(`created ${files.up}\ncreated ${files.down}`);
@@ -68,10 +71,10 @@ async function withTargets(only: StoreName | undefined, work: (targets: ReturnTy
   const stores = await createStores(config);
   const servers = serverStores(config);
   // The relational store holds the lock that serialises migrations of server stores.
-  const needed = new Set<StoreName>(['relational', ...(only ? [only] : SQL_STORES)]);
+  const needed = new Set<StoreName>(['relational', ...(only ? [only] : MIGRATED_STORES)]);
   try {
     for (const name of STORE_NAMES.filter((n) => needed.has(n))) await stores[name].start();
-    return await work(migrationTargets(stores, { servers, names: only ? [only] : SQL_STORES }));
+    return await work(migrationTargets(stores, { servers, names: only ? [only] : MIGRATED_STORES }));
   } finally {
     await closeStores(stores).catch(() => undefined);
   }

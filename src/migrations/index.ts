@@ -5,7 +5,9 @@ export { loadMigrations, MIGRATIONS_ROOT } from './load-migrations.js';
 export { createMigration } from './create-migration.js';
 export { postgresTarget, withMigrationLock, MIGRATION_LOCK_KEY, type PostgresTargetOptions } from './postgres-target.js';
 export { clickhouseTarget, processLock, type ClickHouseTargetOptions, type MigrationLock } from './clickhouse-target.js';
-export { migrationTargets, SQL_STORES, type TargetOptions } from './targets.js';
+export { migrationTargets, MIGRATED_STORES, MODULE_STORES, SQL_STORES, type TargetOptions } from './targets.js';
+export { moduleTarget } from './module-target.js';
+export { loadModuleMigrations } from './load-migrations.js';
 export { migrateOnStart, type MigrateOnStartOptions } from './migrate-on-start.js';
 export {
   migrateDown,

@@ -40,7 +40,11 @@ export async function migrateOnStart(options: MigrateOnStartOptions): Promise<Re
     await stores[name].close();
     throw error;
   };
-  for (const name of STORE_NAMES.filter((n) => servers.has(n) && !startup.retrying.has(n))) {
+  // Every ledger but ClickHouse's and the Postgres stores' own lives in the relational store's
+  // PostgreSQL, whose advisory lock also serialises ClickHouse migrations: while it is being
+  // retried, the other stores are brought up when it comes back, not refused or closed now.
+  const waiting = new Set(startup.retrying.has('relational') ? [...servers] : startup.retrying);
+  for (const name of STORE_NAMES.filter((n) => servers.has(n) && !waiting.has(n))) {
     // Pending migrations without `migrate` refuse the start; a migration that fails (say, an
     // extension the server lacks) is logged and does not stop the gateway.
     if (!options.migrate) await bringUp(options, name, onProgress);
@@ -49,8 +53,10 @@ export async function migrateOnStart(options: MigrateOnStartOptions): Promise<Re
       await ready[name].catch(() => undefined);
     }
   }
-  for (const name of startup.retrying) {
-    ready[name] = startup.started[name].then(() => bringUp(options, name, onProgress).catch(closeIfFailed(name)));
+  for (const name of waiting) {
+    ready[name] = Promise.all([startup.started.relational, startup.started[name]]).then(() =>
+      bringUp(options, name, onProgress).catch(closeIfFailed(name)),
+    );
     ready[name].catch(() => undefined);
   }
   return ready;

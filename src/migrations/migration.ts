@@ -6,26 +6,46 @@
 
 export type Direction = 'up' | 'down';
 
-/** How a migration's steps are written: SQL for a Postgres-backed store, or for ClickHouse. */
-export type Engine = 'postgres' | 'clickhouse';
+/** Engines whose migrations are SQL files (`.up.sql` and `.down.sql`). */
+export type SqlEngine = 'postgres' | 'clickhouse';
+/** Engines whose migrations are TypeScript modules exporting `up(ctx)` and `down(ctx)`. */
+export type ModuleEngine = 'kafka' | 'weaviate' | 'arangodb' | 'redis';
+/** How a migration's steps are written: SQL for a Postgres-backed store or ClickHouse, else a module. */
+export type Engine = SqlEngine | ModuleEngine;
+export const MODULE_ENGINES: readonly ModuleEngine[] = ['kafka', 'weaviate', 'arangodb', 'redis'];
 
 /**
- * One migration as read from `migrations/<store>/NNNN_<name>.<engine>.{up,down}.sql`.
- * Stores without SQL (Kafka, Weaviate, ArangoDB, the cache) can later bring migrations as
- * TypeScript modules: the runner only reads version, name, checksum and destructive; what
- * `up` and `down` mean is the target's business.
+ * One migration as read from `migrations/<store>/NNNN_<name>.<engine>.{up,down}.sql`, or from
+ * a module `NNNN_<name>.<engine>.ts` (Kafka, Weaviate, ArangoDB, the cache). The runner only
+ * reads version, name, checksum and destructive; what `up` and `down` mean is the target's
+ * business: the SQL of each direction, or for a module its source text (see ModuleMigration).
  */
 export interface Migration {
   store: string;
   engine: Engine;
   version: number;
   name: string;
-  /** sha256 (hex) of the up file's text, a newline, and the down file's text. */
+  /** sha256 (hex) of the up file's text, a newline, and the down file's text; of a module, of its text. */
   checksum: string;
   /** Whether a direction can lose data (see isDestructive). */
   destructive: Record<Direction, boolean>;
   up: string;
   down: string;
+}
+
+/**
+ * What a migration module (`NNNN_<name>.<engine>.ts`) exports: both directions over the
+ * engine's context, and which of them can lose data (neither, when not exported).
+ */
+export interface MigrationModule<Ctx> {
+  up(ctx: Ctx): Promise<void>;
+  down(ctx: Ctx): Promise<void>;
+  destructive?: Record<Direction, boolean>;
+}
+
+/** A migration loaded from a module: `up` and `down` hold its text, `steps` what it exports. */
+export interface ModuleMigration<Ctx = unknown> extends Migration {
+  steps: MigrationModule<Ctx>;
 }
 
 /** A row of a store's ledger: a migration that was applied. */

@@ -44,23 +44,33 @@ export function postgresTarget(store: string, client: SqlClient, options: Postgr
     store,
     engine: 'postgres',
     migrations: loadMigrations(store, 'postgres', root),
-    async applied() {
-      // Reading never creates the ledger: a status check changes nothing.
-      const { rows: exists } = await client.query<{ found: boolean }>(`SELECT to_regclass('marketgraph_migrations') IS NOT NULL AS found`);
-      if (!exists[0]?.found) return [];
-      return readLedger(client, store);
-    },
-    apply(migration, direction) {
-      return withMigrationLock(client, async (tx) => {
-        await tx.exec(createLedger);
-        const done = (await readLedger(tx, store)).some((row) => row.version === migration.version);
-        if (done === (direction === 'up')) return false;
-        await tx.exec(substitute(migration[direction], substitutions));
-        await record(tx, migration, direction);
-        return true;
-      });
-    },
+    applied: () => appliedIn(client, store),
+    apply: (migration, direction) => applyRecorded(client, migration, direction, (tx) => tx.exec(substitute(migration[direction], substitutions))),
   };
+}
+
+/** The ledger rows of one store; reading never creates the ledger: a status check changes nothing. */
+export async function appliedIn(client: SqlClient, store: string): Promise<AppliedMigration[]> {
+  const { rows: exists } = await client.query<{ found: boolean }>(`SELECT to_regclass('marketgraph_migrations') IS NOT NULL AS found`);
+  if (!exists[0]?.found) return [];
+  return readLedger(client, store);
+}
+
+/**
+ * One step, recorded in the ledger of `client`'s database: under the migration lock, re-reads
+ * the ledger and resolves false when another run already made it; else runs `step` (given the
+ * transaction) and records it. The record commits with the step's SQL, if any; a step on
+ * another engine (a module migration) is not undone when the record fails.
+ */
+export function applyRecorded(client: SqlClient, migration: Migration, direction: Direction, step: (tx: SqlQueries) => Promise<unknown>): Promise<boolean> {
+  return withMigrationLock(client, async (tx) => {
+    await tx.exec(createLedger);
+    const done = (await readLedger(tx, migration.store)).some((row) => row.version === migration.version);
+    if (done === (direction === 'up')) return false;
+    await step(tx);
+    await record(tx, migration, direction);
+    return true;
+  });
 }
 
 async function readLedger(db: SqlQueries, store: string): Promise<AppliedMigration[]> {

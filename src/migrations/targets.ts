@@ -1,15 +1,32 @@
 import type { StoreName, Stores } from '../stores/stores.js';
 import { clickhouseTarget, processLock, type MigrationLock } from './clickhouse-target.js';
-import type { MigrationTarget } from './migration.js';
+import { loadModuleMigrations } from './load-migrations.js';
+import type { MigrationTarget, ModuleEngine, ModuleMigration } from './migration.js';
+import { moduleTarget, type MigrationContexts } from './module-target.js';
 import { postgresTarget, withMigrationLock } from './postgres-target.js';
 
 /** The stores that have SQL migrations, in the order they are migrated. */
 export const SQL_STORES = ['relational', 'ticks', 'graph', 'vector'] as const satisfies readonly StoreName[];
 
+/** The stores migrated by TypeScript modules when on these engines, in the order they are migrated. */
+export const MODULE_STORES = ['cache', 'stream', 'graph', 'vector'] as const satisfies readonly StoreName[];
+
+/** Every store that can have migrations: the SQL ones, then the module ones. */
+export const MIGRATED_STORES = [...SQL_STORES, 'cache', 'stream'] as const satisfies readonly StoreName[];
+
+// Module migrations are imported (asynchronously) once, when this file is: migrationTargets
+// stays synchronous. They are the project's own, from MIGRATIONS_ROOT (options.root is for SQL).
+const modules = {
+  stream: await loadModuleMigrations<MigrationContexts['kafka']>('stream', 'kafka'),
+  vector: await loadModuleMigrations<MigrationContexts['weaviate']>('vector', 'weaviate'),
+  graph: await loadModuleMigrations<MigrationContexts['arangodb']>('graph', 'arangodb'),
+  cache: await loadModuleMigrations<MigrationContexts['redis']>('cache', 'redis'),
+};
+
 export interface TargetOptions {
   /** The stores configured with a server (serverStores(config)); the others are embedded. */
   servers?: ReadonlySet<StoreName>;
-  /** Only these stores (default: every SQL store). */
+  /** Only these stores (default: every store that can have migrations). */
   names?: readonly StoreName[];
   /** Where the migration files are; the project's `migrations/` by default (tests use temp dirs). */
   root?: string;
@@ -18,11 +35,11 @@ export interface TargetOptions {
 /**
  * The migration targets of the SQL stores in use: relational, graph when on Postgres, vector
  * when on pgvector, ticks on ClickHouse. A store's target uses the store's own client, so the
- * stores must have started. Stores on other engines (Kafka, Weaviate, ArangoDB, the cache)
- * have no migrations yet and are left out.
+ * stores must have started. Stores on Kafka, Weaviate, ArangoDB and Redis get module
+ * migrations (moduleTargetOf); an embedded cache or stream has none.
  */
 export function migrationTargets(stores: Stores, options: TargetOptions = {}): MigrationTarget[] {
-  const { servers = new Set(), names = SQL_STORES, root } = options;
+  const { servers = new Set(), names = MIGRATED_STORES, root } = options;
   const targets: MigrationTarget[] = [];
   for (const name of SQL_STORES.filter((n) => names.includes(n))) {
     if (name === 'ticks') {
@@ -38,7 +55,36 @@ export function migrationTargets(stores: Stores, options: TargetOptions = {}): M
     const substitutions: Record<string, string> = name === 'vector' ? { PATTERN_LENGTH: String(stores.vector.dimensions) } : {};
     targets.push(postgresTarget(name, client, { root, substitutions }));
   }
+  for (const name of MODULE_STORES.filter((n) => names.includes(n))) {
+    const target = moduleTargetOf(stores, name);
+    if (target) targets.push(target);
+  }
   return targets;
+}
+
+/**
+ * The module-migrated target of a store on Kafka, Weaviate, ArangoDB or Redis, or none (the
+ * store is on another engine). Its ledger is in the relational store's Postgres, which must be
+ * up: with it down, these stores cannot be migrated (the same known limit as ClickHouse servers).
+ */
+function moduleTargetOf(stores: Stores, name: (typeof MODULE_STORES)[number]): MigrationTarget | undefined {
+  const ledger = () => {
+    const client = stores.relational.sqlClient?.();
+    if (!client) throw new Error(`the ${name} store's migration ledger is in the relational store, which is not on Postgres`);
+    return client;
+  };
+  const target = <E extends ModuleEngine>(engine: E, ctx: MigrationContexts[E] | undefined, migrations: ModuleMigration<MigrationContexts[E]>[]) =>
+    ctx && moduleTarget(name, engine, ctx, ledger(), migrations);
+  switch (name) {
+    case 'stream':
+      return stores.stream.kind === 'durable' ? target('kafka', stores.stream.kafkaAdmin?.(), modules.stream) : undefined;
+    case 'vector':
+      return target('weaviate', stores.vector.weaviateClient?.(), modules.vector);
+    case 'graph':
+      return target('arangodb', stores.graph.arangoDatabase?.(), modules.graph);
+    case 'cache':
+      return target('redis', stores.cache.redisClient?.(), modules.cache);
+  }
 }
 
 /**

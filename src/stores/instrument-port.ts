@@ -12,7 +12,7 @@ export interface PortObserver {
 }
 
 // Lifecycle and local-only methods are not store operations.
-const UNWRAPPED = new Set(['start', 'close', 'subscribe', 'engine', 'sqlClient', 'clickhouseSql']);
+const UNWRAPPED = new Set(['start', 'close', 'subscribe', 'engine', 'sqlClient', 'clickhouseSql', 'kafkaAdmin', 'weaviateClient', 'arangoDatabase', 'redisClient']);
 
 /**
  * Wraps each async method of a port so that every call is timed into the

@@ -1,8 +1,11 @@
+import type { RedisMigrationContext } from '../../migrations/module-target.js';
 import type { StoredTick } from '../ticks/tick-store.js';
 
 /** The port for the latest tick per symbol and small query results. */
 export interface CacheStore {
   readonly engine: string;
+  /** The client and key prefix migrations run with, for the Redis adapter. */
+  redisClient?(): RedisMigrationContext;
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

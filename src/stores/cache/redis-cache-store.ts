@@ -70,6 +70,7 @@ export function createRedisCacheStore({ url, keyPrefix = 'mg:', commandTimeoutMs
 
   return {
     engine: `redis ${hostname}:${port || 6379}`,
+    redisClient: () => ({ redis, keyPrefix }),
     async start() {
       // One attempt; if it fails the client keeps retrying by itself (retryStrategy).
       await redis.connect().catch(() => {});

@@ -270,6 +270,7 @@ export function createArangoGraphStore({
 
   return {
     engine: 'arangodb',
+    arangoDatabase: () => ({ db, graph: graphName }),
     async start() {
       // Gateways starting at once race on every create: losing a race to create is success.
       if (!(await db.exists())) await db.database('_system').createDatabase(database).catch(ignoring(DUPLICATE_NAME));

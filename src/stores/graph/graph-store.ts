@@ -1,3 +1,4 @@
+import type { ArangoMigrationContext } from '../../migrations/module-target.js';
 import type { SqlClient } from '../relational/sql-client.js';
 /** The port for relations between instruments and conversion paths between currencies. */
 
@@ -60,6 +61,8 @@ export interface GraphStore {
   readonly engine: string;
   /** The client migrations run on, for adapters on Postgres; throws before start. */
   sqlClient?(): SqlClient;
+  /** The database and named graph migrations run on, for the ArangoDB adapter; the database exists after start. */
+  arangoDatabase?(): ArangoMigrationContext;
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;

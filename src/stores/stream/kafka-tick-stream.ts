@@ -79,6 +79,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 
   return {
     kind: 'durable',
+    kafkaAdmin: () => ({ admin: kafka.admin(), topic: { name: options.topic, partitions: options.partitions, replicationFactor: options.replicationFactor } }),
     engine: `kafka ${options.brokers.join(',')}/${options.topic}`,
     async start() {
       await ensureTopic();

@@ -1,3 +1,4 @@
+import type { KafkaMigrationContext } from '../../migrations/module-target.js';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 
 /** Receives accepted ticks, in order per symbol. */
@@ -28,6 +29,8 @@ export interface LocalTickStream extends StreamLifecycle {
  */
 export interface DurableTickStream extends StreamLifecycle {
   readonly kind: 'durable';
+  /** An admin client (not connected) and the topic's settings, for the stream's migrations. */
+  kafkaAdmin?(): KafkaMigrationContext;
   /** Resolves once every tick is durable (acknowledged by all in-sync replicas); ticks in input order with their seq. */
   append(ticks: readonly TickInput[]): Promise<StoredTick[]>;
   /**

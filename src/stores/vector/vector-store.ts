@@ -1,3 +1,4 @@
+import type { WeaviateMigrationContext } from '../../migrations/module-target.js';
 import type { SqlClient } from '../relational/sql-client.js';
 /** The port for price patterns: one vector per (instrument, interval), searched by cosine distance. */
 
@@ -32,6 +33,8 @@ export interface VectorStore {
   readonly engine: string;
   /** The client migrations run on, for adapters on Postgres; throws before start. */
   sqlClient?(): SqlClient;
+  /** The client, collection and vector length migrations run with, for the Weaviate adapter; throws before start. */
+  weaviateClient?(): WeaviateMigrationContext;
   /** Length of every vector. */
   readonly dimensions: number;
   start(): Promise<void>;

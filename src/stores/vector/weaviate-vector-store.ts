@@ -58,6 +58,10 @@ export function createWeaviateVectorStore(options: WeaviateVectorStoreOptions): 
   return {
     engine: `weaviate ${url}`,
     dimensions,
+    weaviateClient() {
+      if (!client) throw new Error('vector store is not started');
+      return { client, collection: name, dimensions };
+    },
     async start() {
       // A start that failed (server down) is retried on the same object: keep a client that connected.
       client ??= await connect();
