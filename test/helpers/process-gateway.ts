@@ -15,20 +15,26 @@ export interface GatewayProcess {
   gql<T = any>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T; errors?: any[]; status: number }>;
   /** SIGTERM and wait for exit. */
   stop(): Promise<void>;
+  /** Resolves with the exit code once the process has exited. */
+  exited: Promise<number | null>;
   /** SIGKILL: no shutdown code runs. */
   kill(): Promise<void>;
 }
 
-/** A gateway as users run it: `src/main.ts` in its own process, configured by environment. */
+/**
+ * A gateway as users run it: `src/main.ts` in its own process, configured by environment. Its
+ * embedded data lives in a temporary directory removed when it exits, unless `DATA_DIR` is given.
+ */
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-proc-'));
+  const ownDir = env.DATA_DIR === undefined;
+  const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'marketgraph-proc-'));
   const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  if (ownDir) exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${logs.slice(-20).join('\n')}`)), timeoutMs);
@@ -44,6 +50,7 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_0
     url,
     child,
     logs,
+    exited,
     async gql(query, variables) {
       const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ query, variables }) });
       return { status: res.status, ...((await res.json()) as object) };
