@@ -96,13 +96,14 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   hub.start();
   const services = { config, stores, ingest, hub };
   const makeContext = (): Context => createContext(services);
-  const maskError = createErrorMasker(logger);
+  const maskError = createErrorMasker(logger, { hideSuggestions: config.production });
   const schema = createSchema();
 
   const apollo = new ApolloServer<Context>({
     schema,
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
+    introspection: !config.production,
     logger,
     plugins: [ApolloServerPluginLandingPageDisabled(), useMetrics(metrics)],
   });

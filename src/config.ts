@@ -5,6 +5,8 @@ import { z } from 'zod';
  * Every default and unit is written where it is declared.
  */
 const schema = z.object({
+  // production: introspection and field suggestions ("Did you mean …?") are off.
+  NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   // Loopback by default: the embedded default has no auth yet. The container image sets 0.0.0.0.
   HOST: z.string().min(1).default('127.0.0.1'),
@@ -54,6 +56,7 @@ const schema = z.object({
 });
 
 export type Config = Readonly<{
+  production: boolean;
   port: number;
   host: string;
   dataDir: string;
@@ -98,6 +101,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (e.GRAPH_STORE === 'arangodb' && !e.ARANGO_URL) throw new ConfigError('invalid configuration: GRAPH_STORE=arangodb needs ARANGO_URL');
   if (e.VECTOR_STORE === 'weaviate' && !e.WEAVIATE_URL) throw new ConfigError('invalid configuration: VECTOR_STORE=weaviate needs WEAVIATE_URL');
   return Object.freeze({
+    production: e.NODE_ENV === 'production',
     port: e.PORT,
     host: e.HOST,
     dataDir: e.DATA_DIR,

@@ -20,7 +20,7 @@ const CLIENT_CODES = new Set<string>([
  * becomes STORE_UNAVAILABLE naming the store; an error with a client-facing code passes;
  * anything else becomes INTERNAL_SERVER_ERROR and the original is logged. No stack traces.
  */
-export function createErrorMasker(logger: Logger) {
+export function createErrorMasker(logger: Logger, options: { hideSuggestions: boolean }) {
   return function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
     const base = { locations: formatted.locations, path: formatted.path };
@@ -32,7 +32,10 @@ export function createErrorMasker(logger: Logger) {
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {
       const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
-      return { ...base, message: formatted.message, extensions };
+      // graphql-js suggests field and type names; in production that maps the schema for a
+      // client that cannot introspect it.
+      const message = options.hideSuggestions ? formatted.message.replace(/ Did you mean .+\?$/, '') : formatted.message;
+      return { ...base, message, extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
