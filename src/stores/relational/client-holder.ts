@@ -8,9 +8,16 @@ import type { SqlClient } from './sql-client.js';
  */
 export function holdClient(store: string, connect: () => Promise<SqlClient>, ownsClient = true) {
   let client: SqlClient | undefined;
+  const open = async (): Promise<SqlClient> => (client ??= await connect());
   return {
-    async open(): Promise<SqlClient> {
-      return (client ??= await connect());
+    open,
+    /**
+     * Opens the client and proves the database answers. The schema comes from migrations
+     * (src/migrations), applied before the store is used. A `pg` pool connects lazily, so
+     * without the query a server that is down would pass, and the gateway would not retry it.
+     */
+    async start(): Promise<void> {
+      await (await open()).query('SELECT 1');
     },
     db(): SqlClient {
       if (!client) throw new Error(`${store} store is not started`);

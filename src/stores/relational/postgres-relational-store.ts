@@ -25,11 +25,7 @@ export function createPostgresRelationalStore(engine: string, connect: () => Pro
 
   return {
     engine,
-    // The tables come from migrations/relational (src/migrations), applied before the store is used.
-    // start() fails while the server is down (a `pg` pool connects lazily), so the gateway retries it.
-    async start() {
-      await (await held.open()).query('SELECT 1');
-    },
+    start: held.start, // the tables come from migrations/relational
     sqlClient: db,
     ping: held.ping,
     close: held.close,
