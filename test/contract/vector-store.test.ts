@@ -3,13 +3,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import weaviate from 'weaviate-client';
-import { openPgPool } from '../../src/stores/relational/pg-client.js';
 import { openPglite } from '../../src/stores/relational/pglite-client.js';
 import type { SqlClient } from '../../src/stores/relational/sql-client.js';
 import { createPgvectorStore } from '../../src/stores/vector/pgvector-store.js';
 import { createWeaviateVectorStore } from '../../src/stores/vector/weaviate-vector-store.js';
 import { migratePostgres, unmigratePostgres } from '../helpers/migrate.js';
 import { vectorStoreContract } from './vector-store.contract.js';
+import { testPool, urlInSchema } from '../helpers/postgres-schema.js';
 
 const run = Math.random().toString(36).slice(2, 8);
 
@@ -75,7 +75,7 @@ describe('pgvector on PGlite', () => {
 // Debian 12 ships no pgvector package for PostgreSQL 15, so the suite runs only where the
 // server offers the extension; otherwise it is skipped, saying why.
 const postgresUrl = process.env.POSTGRES_URL;
-const pool = (url: string) => openPgPool({ url, poolSize: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+const pool = testPool;
 
 async function pgvectorMissing(url: string | undefined): Promise<string | undefined> {
   if (!url) return 'POSTGRES_URL not set';
@@ -94,7 +94,7 @@ const serverSkip = await pgvectorMissing(postgresUrl);
 describe.skipIf(serverSkip !== undefined)(`pgvector on a PostgreSQL server${serverSkip ? ` (${serverSkip})` : ''}`, () => {
   // A schema of its own, so a table of another vector length left by other tests cannot interfere.
   const schema = `mg_vector_${run}`;
-  const inSchema = `${postgresUrl}${postgresUrl?.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema},public`)}`;
+  const inSchema = urlInSchema(postgresUrl!, schema, 'public');
   let admin: SqlClient;
   beforeAll(async () => {
     admin = await pool(postgresUrl!);

@@ -7,9 +7,9 @@ import { loadMigrations, MIGRATIONS_ROOT } from '../../src/migrations/load-migra
 import { MigrationError } from '../../src/migrations/migration.js';
 import { postgresTarget } from '../../src/migrations/postgres-target.js';
 import { migrateDown, migrateUp, migrationStatus } from '../../src/migrations/run-migrations.js';
-import { openPgPool } from '../../src/stores/relational/pg-client.js';
 import { openPglite } from '../../src/stores/relational/pglite-client.js';
 import type { SqlClient } from '../../src/stores/relational/sql-client.js';
+import { testPool, urlInSchema } from '../helpers/postgres-schema.js';
 
 interface Database {
   /** A client on an empty schema of its own. */
@@ -157,8 +157,8 @@ const postgresUrl = process.env.POSTGRES_URL;
 describe.skipIf(!postgresUrl)(`PostgreSQL server${postgresUrl ? '' : ' (POSTGRES_URL not set)'}`, () => {
   // A schema of its own: down to 0 must not drop the tables other tests use.
   const schema = `mg_migrations_${run}`;
-  const inSchema = `${postgresUrl}${postgresUrl?.includes('?') ? '&' : '?'}options=${encodeURIComponent(`-c search_path=${schema}`)}`;
-  const pool = (url: string) => openPgPool({ url, poolSize: 4, statementTimeoutMs: 10_000, connectTimeoutMs: 5_000 });
+  const inSchema = urlInSchema(postgresUrl!, schema);
+  const pool = testPool;
   migrationSuite('PostgreSQL', () => ({
     client: async () => {
       const admin = await pool(postgresUrl!);
