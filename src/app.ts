@@ -88,7 +88,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     const seeded = Promise.all([started.relational, started.ticks, started.stream]).then(() =>
       seedDemoData(stores, ingest, logger),
     );
-    if (serverStores(config).size === 0) await seeded;
+    if (servers.size === 0) await seeded;
     else seeded.catch((error: unknown) => logger.error({ err: error }, 'demo data not seeded'));
   }
 

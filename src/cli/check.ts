@@ -1,5 +1,6 @@
 import { readConfig } from '../config.js';
 import { createStores, STORE_NAMES } from '../stores/stores.js';
+import { withTimeout } from '../with-timeout.js';
 import type { Command } from './args.js';
 
 // How long one store may take to connect and answer.
@@ -31,11 +32,3 @@ export const checkCommand: Command = {
     return down === 0 ? 0 : 1;
   },
 };
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))),
-  ]).finally(() => clearTimeout(timer));
-}

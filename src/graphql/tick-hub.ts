@@ -40,11 +40,6 @@ export function createTickHub(
       for (const queues of bySymbol.values()) for (const q of queues) q.end();
       bySymbol.clear();
     },
-    get subscriberCount() {
-      let n = 0;
-      for (const queues of bySymbol.values()) n += queues.size;
-      return n;
-    },
     /** An iterator of the ticks of `symbols`, from now on, each once. */
     subscribe(symbols: readonly string[]): AsyncIterableIterator<StoredTick> {
       const unique = [...new Set(symbols)];

@@ -1,4 +1,5 @@
 import { STORE_NAMES, type Stores } from '../stores/stores.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface StoreHealth {
   store: string;
@@ -29,11 +30,3 @@ export async function checkStores(stores: Stores): Promise<StoreHealth[]> {
 }
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;
-
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}

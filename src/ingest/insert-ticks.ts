@@ -4,7 +4,7 @@ import type { TickListener } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { createRecentKeys } from './recent-keys.js';
-import { tickKey, tickProblem } from './validate-tick.js';
+import { storedKeysLike, tickKey, tickProblem } from './validate-tick.js';
 
 export interface RejectedTick {
   index: number;
@@ -80,12 +80,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
   async function storedKeys(candidates: TickInput[]): Promise<Set<string>> {
     await loadNewest([...new Set(candidates.map((t) => t.symbol))]);
     const suspects = candidates.filter((t) => t.time <= (newestStored.get(t.symbol) ?? -Infinity));
-    if (suspects.length === 0) return new Set();
-    let from = Infinity;
-    let to = -Infinity;
-    for (const t of suspects) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
-    const stored = await stores.ticks.ticksBetween([...new Set(suspects.map((t) => t.symbol))], from, to);
-    return new Set(stored.map(tickKey));
+    return storedKeysLike(suspects, stores.ticks);
   }
 
   /**

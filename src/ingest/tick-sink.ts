@@ -3,7 +3,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { tickKey } from './validate-tick.js';
+import { storedKeysLike, tickKey } from './validate-tick.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
@@ -25,11 +25,7 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
 }
 
 async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
-  let from = Infinity;
-  let to = -Infinity;
-  for (const t of ticks) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
-  const stored = await stores.ticks.ticksBetween([...new Set(ticks.map((t) => t.symbol))], from, to);
-  const seen = new Set(stored.map(tickKey));
+  const seen = await storedKeysLike(ticks, stores.ticks);
   return ticks.filter((t) => {
     const key = tickKey(t);
     if (seen.has(key)) return false;

@@ -1,4 +1,4 @@
-import type { TickInput } from '../stores/ticks/tick-store.js';
+import type { TickInput, TickStore } from '../stores/ticks/tick-store.js';
 
 // 2000-01-01T00:00:00Z: no market data this gateway serves is older.
 const EARLIEST_TICK_MS = Date.UTC(2000, 0, 1);
@@ -32,4 +32,18 @@ export function tickProblem(tick: TickInput, knownSymbol: boolean, now: number):
 /** Identity of a tick for duplicate detection: every field the bridge sends. */
 export function tickKey(t: TickInput): string {
   return `${t.symbol}\u0000${t.time}\u0000${t.bid}\u0000${t.ask}\u0000${t.last}\u0000${t.volume}\u0000${t.flags}`;
+}
+
+/**
+ * Keys of the stored ticks that these ticks could duplicate: one query for their symbols over
+ * the time range they span. Used by the write path before accepting and by the sink before
+ * inserting.
+ */
+export async function storedKeysLike(ticks: readonly TickInput[], store: Pick<TickStore, 'ticksBetween'>): Promise<Set<string>> {
+  if (ticks.length === 0) return new Set();
+  let from = Infinity;
+  let to = -Infinity;
+  for (const t of ticks) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
+  const stored = await store.ticksBetween([...new Set(ticks.map((t) => t.symbol))], from, to);
+  return new Set(stored.map(tickKey));
 }
