@@ -253,7 +253,9 @@ wait_ready() {
   local deadline code
   deadline=$((SECONDS + WEAVIATE_READY_TIMEOUT))
   while :; do
-    running || fail_start "weaviate-server exited during startup"
+    # The pid is the subshell's until it execs weaviate-server: on a busy machine the
+    # first check can come before the exec, so only the process's death counts here.
+    alive "$(cat "$PID_FILE")" || fail_start "weaviate-server exited during startup"
     code="$(curl -s -o /dev/null -m 2 -w '%{http_code}' "${BASE_URL}/v1/.well-known/ready" || true)"
     [[ "$code" == 200 ]] && break
     ((SECONDS < deadline)) || fail_start "not ready after ${WEAVIATE_READY_TIMEOUT}s (last HTTP status: ${code:-none})"

@@ -17,7 +17,7 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startTickSink } from './ingest/tick-sink.js';
 import { migrateOnStart } from './migrations/migrate-on-start.js';
-import { closeStores, createStores, instrumentStores, serverStores, startStores, type Stores } from './stores/stores.js';
+import { closeStores, createStoreGuards, createStores, instrumentStores, serverStores, startStores, type Stores } from './stores/stores.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
@@ -53,12 +53,12 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   let phase: Phase = 'starting';
   const metrics = createMetrics();
   const adapters = given ?? (await createStores(config));
-  const stores = instrumentStores(adapters, {
+  const guards = createStoreGuards(
+    { timeoutMs: config.storeTimeoutMs, breakerFailures: config.breakerFailures, halfOpenAfterMs: config.breakerHalfOpenMs },
     metrics,
     logger,
-    slowMs: config.slowStoreOpMs,
-    onCall: onStoreCall,
-  });
+  );
+  const stores = instrumentStores(adapters, { metrics, logger, slowMs: config.slowStoreOpMs, onCall: onStoreCall }, guards);
   const servers = serverStores(config);
   const startup = await startStores(stores, servers, logger);
   // From here on, a store counts as started once its schema is up to date.
@@ -114,6 +114,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     apollo,
     createContext: makeContext,
     stores,
+    guards,
     metrics,
     logger,
     version: { name: pkg.name, version: pkg.version },

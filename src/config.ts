@@ -51,8 +51,14 @@ const schema = z.object({
   VECTOR_STORE: z.enum(['weaviate', 'pgvector']).optional(), // default: weaviate when WEAVIATE_URL is set
   // A price pattern is the z-scored returns of this many buckets: the vectors' length.
   PATTERN_LENGTH: z.coerce.number().int().min(4).max(1024).default(32),
-  // Longest a single store operation may take before it fails.
+  // Longest one attempt of a store operation may take before it fails with STORE_UNAVAILABLE.
+  // A read that fails fast is retried once after 50 ms, so a field's worst case is about this
+  // plus the time of the failed attempt.
   STORE_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000), // milliseconds
+  // This many failures in a row open a store's circuit: its calls then fail at once ...
+  STORE_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
+  // ... until, this long later, one trial call is let through; its success closes the circuit.
+  STORE_BREAKER_HALF_OPEN_MS: z.coerce.number().int().positive().default(5_000), // milliseconds
 });
 
 export type Config = Readonly<{
@@ -67,6 +73,8 @@ export type Config = Readonly<{
   seedDemoData: boolean;
   migrateOnStart: boolean;
   storeTimeoutMs: number;
+  breakerFailures: number;
+  breakerHalfOpenMs: number;
   patternLength: number;
   graphStore: 'arangodb' | 'postgres';
   vectorStore: 'weaviate' | 'pgvector';
@@ -112,6 +120,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     seedDemoData: e.SEED_DEMO_DATA,
     migrateOnStart: e.MIGRATE_ON_START,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
+    breakerFailures: e.STORE_BREAKER_FAILURES,
+    breakerHalfOpenMs: e.STORE_BREAKER_HALF_OPEN_MS,
     patternLength: e.PATTERN_LENGTH,
     graphStore: e.GRAPH_STORE ?? (e.ARANGO_URL ? 'arangodb' : 'postgres'),
     vectorStore: e.VECTOR_STORE ?? (e.WEAVIATE_URL ? 'weaviate' : 'pgvector'),

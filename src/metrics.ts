@@ -30,6 +30,12 @@ export function createMetrics() {
       help: 'Tick subscriptions currently open on this gateway process.',
       registers: [registry],
     }),
+    breakerState: new Gauge({
+      name: 'marketgraph_store_circuit_state',
+      help: 'Circuit breaker per store: 0 closed, 1 half-open, 2 open (calls fail fast).',
+      labelNames: ['store'] as const,
+      registers: [registry],
+    }),
     ticksDelivered: new Counter({
       name: 'marketgraph_subscription_ticks_delivered_total',
       help: 'Ticks handed to subscriptions (one per subscription a tick matches).',

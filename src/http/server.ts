@@ -5,7 +5,7 @@ import type { Config } from '../config.js';
 import type { Context } from '../graphql/context.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
-import type { Stores } from '../stores/stores.js';
+import type { StoreGuards, Stores } from '../stores/stores.js';
 import { EXPLORER_ASSETS, explorerHtml } from './explorer.js';
 import { checkStores } from './health.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
@@ -15,6 +15,7 @@ export interface HttpDeps {
   apollo: ApolloServer<Context>;
   createContext: () => Context;
   stores: Stores;
+  guards: StoreGuards;
   metrics: Metrics;
   logger: Logger;
   version: { name: string; version: string };
@@ -49,7 +50,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
     case '/readyz': {
-      const stores = await checkStores(deps.stores);
+      const stores = await checkStores(deps.stores, deps.guards);
       const ready = stores.every((s) => s.status === 'up');
       return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', stores });
     }

@@ -1,6 +1,7 @@
 import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
+import type { StoreGuard } from './resilience.js';
 
 /** What every port gets wrapped with: timing, slow-operation logs, and one error type. */
 export interface PortObserver {
@@ -11,15 +12,23 @@ export interface PortObserver {
   onCall?: (store: string, operation: string) => void;
 }
 
+/** How one port is guarded: its timeout, retry and circuit breaker, and which calls are reads. */
+export interface PortGuard {
+  guard: StoreGuard;
+  /** Operations without side effects: only these are retried. */
+  reads: ReadonlySet<string>;
+}
+
 // Lifecycle and local-only methods are not store operations.
-const UNWRAPPED = new Set(['start', 'close', 'subscribe', 'engine', 'sqlClient', 'clickhouseSql', 'kafkaAdmin', 'weaviateClient', 'arangoDatabase', 'redisClient']);
+const UNWRAPPED = new Set(['start', 'close', 'subscribe', 'consume', 'engine', 'sqlClient', 'clickhouseSql', 'kafkaAdmin', 'weaviateClient', 'arangoDatabase', 'redisClient']);
 
 /**
- * Wraps each async method of a port so that every call is timed into the
- * store-operation histogram, logged when slower than `slowMs`, and any failure
- * becomes a StoreError naming the store (the driver's error stays as its cause).
+ * Wraps each async method of a port so that every call goes through the store's guard
+ * (timeout, retry for reads, circuit breaker), is timed into the store-operation histogram,
+ * logged when slower than `slowMs`, and any failure becomes a StoreError naming the store
+ * (the driver's error stays as its cause).
  */
-export function instrumentPort<P extends object>(store: string, port: P, observer: PortObserver): P {
+export function instrumentPort<P extends object>(store: string, port: P, observer: PortObserver, { guard, reads }: PortGuard): P {
   const wrapped = { ...port } as Record<string, unknown>;
   for (const [name, value] of Object.entries(port)) {
     if (typeof value !== 'function' || UNWRAPPED.has(name)) continue;
@@ -29,7 +38,8 @@ export function instrumentPort<P extends object>(store: string, port: P, observe
       const started = performance.now();
       let outcome = 'ok';
       try {
-        return await method.apply(port, args);
+        const call = () => method.apply(port, args);
+        return await (reads.has(name) ? guard.read(call) : guard.write(call));
       } catch (error) {
         outcome = 'error';
         throw error instanceof StoreError ? error : new StoreError(store, name, error);

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Config } from '../config.js';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { migrateUp } from '../migrations/run-migrations.js';
 import { migrationTargets } from '../migrations/targets.js';
 import type { CacheStore } from './cache/cache-store.js';
@@ -11,6 +12,7 @@ import { createMemoryCacheStore } from './cache/memory-cache-store.js';
 import { createRedisCacheStore } from './cache/redis-cache-store.js';
 import { instrumentPort, type PortObserver } from './instrument-port.js';
 import { openPgPool } from './relational/pg-client.js';
+import { createStoreGuard, type ResilienceOptions, type StoreGuard } from './resilience.js';
 import { createPostgresRelationalStore } from './relational/postgres-relational-store.js';
 import type { RelationalStore } from './relational/relational-store.js';
 import type { SqlClient } from './relational/sql-client.js';
@@ -111,14 +113,44 @@ export function redactUrl(url: string): string {
   return u.toString();
 }
 
-export function instrumentStores(stores: Stores, observer: PortObserver): Stores {
+// The operations without side effects, per store: only these are retried.
+const READS: Record<StoreName, ReadonlySet<string>> = {
+  relational: new Set(['ping', 'instrumentsBySymbols', 'listInstruments', 'accountsByIds', 'listAccounts', 'positionsByAccountIds']),
+  ticks: new Set(['ping', 'ticksBetween', 'latest', 'page', 'candles', 'recentCloses', 'correlations', 'maxSeq', 'count']),
+  cache: new Set(['ping', 'getLatest', 'get', 'getMany']),
+  stream: new Set(['ping']),
+  graph: new Set(['ping', 'related', 'conversionPaths']),
+  vector: new Set(['ping', 'nearest', 'similarTo']),
+};
+
+export type StoreGuards = Record<StoreName, StoreGuard>;
+
+/** One guard (timeout, retries for reads, circuit breaker) per store; state changes are logged and exported. */
+export function createStoreGuards(options: ResilienceOptions, metrics: Metrics, logger: Logger): StoreGuards {
+  const guards = {} as StoreGuards;
+  for (const store of STORE_NAMES) {
+    metrics.breakerState.set({ store }, BREAKER_GAUGE.closed);
+    guards[store] = createStoreGuard(options, (state) => {
+      metrics.breakerState.set({ store }, BREAKER_GAUGE[state]);
+      if (state === 'open') logger.warn({ store }, 'circuit opened: store calls fail fast');
+      else logger.info({ store, state }, 'circuit state changed');
+    });
+  }
+  return guards;
+}
+
+const BREAKER_GAUGE = { closed: 0, 'half-open': 1, open: 2 } as const;
+
+export function instrumentStores(stores: Stores, observer: PortObserver, guards: StoreGuards): Stores {
+  const wrap = <K extends StoreName>(store: K) =>
+    instrumentPort(store, stores[store], observer, { guard: guards[store], reads: READS[store] });
   return {
-    relational: instrumentPort('relational', stores.relational, observer),
-    ticks: instrumentPort('ticks', stores.ticks, observer),
-    cache: instrumentPort('cache', stores.cache, observer),
-    stream: instrumentPort('stream', stores.stream, observer),
-    graph: instrumentPort('graph', stores.graph, observer),
-    vector: instrumentPort('vector', stores.vector, observer),
+    relational: wrap('relational'),
+    ticks: wrap('ticks'),
+    cache: wrap('cache'),
+    stream: wrap('stream'),
+    graph: wrap('graph'),
+    vector: wrap('vector'),
   };
 }
 

@@ -1,0 +1,84 @@
+import {
+  BrokenCircuitError,
+  circuitBreaker,
+  CircuitState,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  handleAll,
+  handleWhen,
+  retry,
+  TaskCancelledError,
+  timeout,
+  TimeoutStrategy,
+  wrap,
+  type CircuitBreakerPolicy,
+  type IPolicy,
+} from 'cockatiel';
+
+export interface ResilienceOptions {
+  /** One attempt of a store operation fails after this long (milliseconds). */
+  timeoutMs: number;
+  /** Consecutive failures that open a store's circuit. */
+  breakerFailures: number;
+  /** An open circuit lets one trial call through after this long (milliseconds). */
+  halfOpenAfterMs: number;
+}
+
+export type BreakerState = 'closed' | 'open' | 'half-open';
+
+const STATE_NAMES: Record<CircuitState, BreakerState> = {
+  [CircuitState.Closed]: 'closed',
+  [CircuitState.Open]: 'open',
+  [CircuitState.HalfOpen]: 'half-open',
+  [CircuitState.Isolated]: 'open',
+};
+
+// A read that failed fast (connection refused or reset) is tried once more after a short
+// pause: a restarted server or a pool connection that died idle costs the client nothing.
+// A read that timed out is not retried: that would double the client's wait.
+const READ_RETRIES = 1;
+const RETRY_BACKOFF = { initialDelay: 50, maxDelay: 200 }; // milliseconds
+
+/**
+ * What guards one store: each attempt gets a timeout, the circuit breaker counts failures
+ * (timeouts included) and, once open, fails calls at once instead of letting them queue on
+ * a dead server. Reads are retried; writes never are, because a write that timed out may
+ * have been applied.
+ */
+export interface StoreGuard {
+  read<T>(operation: () => Promise<T>): Promise<T>;
+  write<T>(operation: () => Promise<T>): Promise<T>;
+  readonly state: BreakerState;
+}
+
+export function createStoreGuard(
+  options: ResilienceOptions,
+  onStateChange: (state: BreakerState) => void = () => {},
+): StoreGuard {
+  const attemptTimeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  const breaker: CircuitBreakerPolicy = circuitBreaker(handleAll, {
+    halfOpenAfter: options.halfOpenAfterMs,
+    breaker: new ConsecutiveBreaker(options.breakerFailures),
+  });
+  breaker.onStateChange((state) => onStateChange(STATE_NAMES[state]));
+  const retryFastFailures = retry(
+    handleWhen((error) => !(error instanceof BrokenCircuitError) && !(error instanceof TaskCancelledError)),
+    { maxAttempts: READ_RETRIES, backoff: new ExponentialBackoff(RETRY_BACKOFF) },
+  );
+  const writePolicy: IPolicy = wrap(breaker, attemptTimeout);
+  const readPolicy: IPolicy = wrap(retryFastFailures, breaker, attemptTimeout);
+  return {
+    read: (operation) => readPolicy.execute(operation),
+    write: (operation) => writePolicy.execute(operation),
+    get state() {
+      return STATE_NAMES[breaker.state];
+    },
+  };
+}
+
+/** The message a client-facing log or /readyz shows for a guard's own refusals. */
+export function describeGuardError(error: unknown): string | undefined {
+  if (error instanceof BrokenCircuitError) return 'circuit open: failing fast until a trial call succeeds';
+  if (error instanceof TaskCancelledError) return 'no answer within the store timeout';
+  return undefined;
+}
