@@ -39,9 +39,10 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`faults between the gateway and its
   let redis: FaultProxy;
   const symbol = `FLT${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
 
-  const readiness = async () => {
+  type Readiness = Record<'relational' | 'cache', { status: string; breaker: string }>;
+  const readiness = async (): Promise<Readiness> => {
     const body = (await (await gw.get('/readyz')).json()) as { stores: { store: string; status: string; breaker: string }[] };
-    return Object.fromEntries(body.stores.map((s) => [s.store, { status: s.status, breaker: s.breaker }]));
+    return Object.fromEntries(body.stores.map((s) => [s.store, { status: s.status, breaker: s.breaker }])) as Readiness;
   };
   const timed = async <T>(work: () => Promise<T>) => {
     const started = performance.now();
