@@ -18,6 +18,9 @@
 #   MG_CACHE_DIR      Kafka jars + Maven repo, kept between runs (default /var/cache/marketgraph-ci)
 #   MG_KAFKA_VERSION  Kafka version to fetch           (default 3.9.2, the newest 3.9.x on Maven Central)
 #   MG_START_TIMEOUT  seconds to wait for each server  (default 120)
+#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT
+#                     ports (default 55432, 56379, 59092, 59093); give the same
+#                     ones to every command of one set of servers
 set -euo pipefail
 
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -26,11 +29,12 @@ CACHE_DIR=${MG_CACHE_DIR:-/var/cache/marketgraph-ci}
 KAFKA_VERSION=${MG_KAFKA_VERSION:-3.9.2}
 START_TIMEOUT=${MG_START_TIMEOUT:-120}
 
-# Non-default ports so nothing clashes with servers a developer runs.
-PG_PORT=55432
-REDIS_PORT=56379
-KAFKA_PORT=59092
-KAFKA_CONTROLLER_PORT=59093
+# Non-default ports so nothing clashes with servers a developer runs. Overridable, so a
+# private set (another MG_CI_DIR) can run next to the shared one, e.g. for fault tests.
+PG_PORT=${MG_PG_PORT:-55432}
+REDIS_PORT=${MG_REDIS_PORT:-56379}
+KAFKA_PORT=${MG_KAFKA_PORT:-59092}
+KAFKA_CONTROLLER_PORT=${MG_KAFKA_CONTROLLER_PORT:-59093}
 
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=$CI_DIR/postgres
@@ -133,8 +137,8 @@ install_for() {
 # -------------------------------------------------------------- processes --
 
 # Each server runs in the foreground of its own session (setsid), so it
-# outlives this script, ignores the caller's Ctrl-C, and its whole process
-# tree (postgres backends included) can be signalled as one group.
+# outlives this script and ignores the caller's Ctrl-C. Its process tree is
+# signalled by signal_tree: not as one group, since postgres backends leave it.
 # CMD must be a real program (setsid execs it), not a shell function.
 # fd 9 is our lock: closed so the servers don't hold it forever.
 launch() { # PIDFILE LOGFILE CMD...
@@ -168,6 +172,28 @@ wait_state() {
     return 1
 }
 
+# gone PID: the process has exited entirely. A killed multithreaded server
+# (Kafka's JVM) shows its main thread as a zombie while other threads are still
+# exiting and holding its ports (measured: ~0.1 s), so a zombie counts only once
+# no other thread is left.
+gone() {
+    local state tasks
+    state=$(proc_state "$1")
+    [[ $state == [-X] ]] && return 0
+    [[ $state == Z ]] || return 1
+    tasks=("/proc/$1/task/"*)
+    ((${#tasks[@]} <= 1))
+}
+
+wait_gone() { # PID SECONDS
+    local i
+    for ((i = 0; i < $2 * 5; i++)); do
+        gone "$1" && return 0
+        sleep 0.2
+    done
+    return 1
+}
+
 running_pid() { # PIDFILE -> prints the pid if that process lives (zombies don't)
     local pid
     [[ -f $1 ]] && pid=$(<"$1") && [[ -n $pid && $(proc_state "$pid") != [-ZX] ]] && echo "$pid"
@@ -188,17 +214,52 @@ wait_for() {
     done
 }
 
-# signal_server NAME PIDFILE SIGNAL: signal the server's whole process group
+# children PID: the pids whose parent is PID (read from /proc: no procps needed).
+children() {
+    local stat rest
+    for stat in /proc/[0-9]*/stat; do
+        { read -r rest <"$stat"; } 2>/dev/null || continue # gone meanwhile
+        rest=${rest##*) } # "STATE PPID ...", after "pid (comm) "
+        rest=${rest#* }
+        [[ ${rest%% *} == "$1" ]] || continue
+        stat=${stat#/proc/}
+        echo "${stat%/stat}"
+    done
+}
+
+tree() { # PID: PID and its descendants
+    local child
+    echo "$1"
+    for child in $(children "$1"); do tree "$child"; done
+}
+
+# signal_tree SIGNAL PID: signal the server and every descendant; prints their
+# pids. Not the process group alone: each postgres child calls setsid() when it
+# is forked, so a group SIGSTOP froze only the postmaster and left every backend
+# answering on its open connections. The root is stopped first, so that it forks
+# nothing while its children are listed (and a killed root's children are still
+# its children when listed).
+signal_tree() {
+    local sig=$1 pid=$2 pids p
+    kill -s STOP -- "-$pid" 2>/dev/null || true
+    pids=$(tree "$pid")
+    for p in $pids; do kill -s "$sig" "$p" 2>/dev/null || true; done
+    kill -s "$sig" -- "-$pid" 2>/dev/null || true
+    echo "$pids"
+}
+
+# signal_server NAME PIDFILE SIGNAL: signal the server's whole process tree
 # and return once it took effect, so fault tests need no sleeps.
 signal_server() {
-    local name=$1 sig=$3 pid
+    local name=$1 sig=$3 pid p
     pid=$(running_pid "$2") || die "$name is not running"
-    kill -s "$sig" -- "-$pid"
-    case $sig in
-        STOP) wait_state "$pid" T 10 ;;
-        CONT) wait_state "$pid" '[!T]' 10 ;;
-        KILL) wait_state "$pid" '[-ZX]' 10 ;;
-    esac || die "$name did not react to SIG$sig"
+    for p in $(signal_tree "$sig" "$pid"); do
+        case $sig in
+            STOP) wait_state "$p" '[T-]' 10 ;; # -: a child that exited meanwhile
+            CONT) wait_state "$p" '[!T]' 10 ;;
+            KILL) wait_gone "$p" 10 ;;
+        esac || die "$name did not react to SIG$sig"
+    done
 }
 
 # stop_server NAME PIDFILE SIGNAL: graceful stop (signal to the main process
@@ -206,12 +267,12 @@ signal_server() {
 stop_server() {
     local name=$1 pidfile=$2 sig=$3 pid
     if pid=$(running_pid "$pidfile"); then
-        kill -s CONT -- "-$pid" 2>/dev/null || true # a paused server can't shut down
+        signal_tree CONT "$pid" >/dev/null # a paused server can't shut down
         kill -s "$sig" "$pid" 2>/dev/null || true
-        if ! wait_state "$pid" '[-ZX]' 30; then
+        if ! wait_gone "$pid" 30; then
             log "$name did not stop in 30s, killing it"
-            kill -s KILL -- "-$pid" 2>/dev/null || true
-            wait_state "$pid" '[-ZX]' 10 || true
+            signal_tree KILL "$pid" >/dev/null
+            wait_gone "$pid" 10 || true
         fi
     fi
     rm -f "$pidfile"
@@ -436,7 +497,7 @@ start_servers() {
 pidfile_of() { case $1 in postgres) echo "$PG_DIR/pid" ;; redis) echo "$REDIS_DIR/pid" ;; kafka) echo "$KAFKA_DIR/pid" ;; esac; }
 
 usage() {
-    sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+    sed -n '2,23p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
     exit 2
 }
 

@@ -4,6 +4,10 @@
 #   bash .ci/weaviate.sh build   # compile weaviate-server from the Go module (skipped if cached)
 #   bash .ci/weaviate.sh start   # build if needed, start in background, wait until ready
 #   bash .ci/weaviate.sh stop    # stop it; delete its data, log and env lines
+#   bash .ci/weaviate.sh pause | resume | kill   # SIGSTOP / SIGCONT / SIGKILL (fault tests)
+#
+# `start` after a `kill` is a restart of the same server: it keeps the data and
+# the ports of the first start. Only `stop` deletes them.
 #
 # Why build from source: the CI machines reach package registries only (no Docker
 # Hub, no GitHub release downloads), but the Go module proxy serves Weaviate's
@@ -15,6 +19,9 @@
 #   MG_CI_DIR        per-run state: pid file, log, data, env file           [/tmp/marketgraph-ci]
 #   WEAVIATE_VERSION Go module version of github.com/weaviate/weaviate      [see default below]
 #   WEAVIATE_READY_TIMEOUT  seconds to wait for /v1/.well-known/ready       [120]
+#   MG_WEAVIATE_HTTP_PORT, MG_WEAVIATE_GRPC_PORT  ports of a first start       [58080, 50051]
+#     (not WEAVIATE_GRPC_PORT: that is the gateway's own setting, which the env
+#     file exports, so a shell that sourced another set's env would pass it on)
 set -euo pipefail
 
 # v1.38.14 is the newest v1.38 patch whose whole dependency graph the module
@@ -27,16 +34,25 @@ WEAVIATE_MODULE="github.com/weaviate/weaviate"
 MG_CACHE_DIR="${MG_CACHE_DIR:-/var/cache/marketgraph-ci}"
 MG_CI_DIR="${MG_CI_DIR:-/tmp/marketgraph-ci}"
 
-# Fixed ports: the tests get them through ${MG_CI_DIR}/env.
-WEAVIATE_HTTP_PORT=58080
-WEAVIATE_GRPC_PORT=50051
 WEAVIATE_READY_TIMEOUT="${WEAVIATE_READY_TIMEOUT:-120}"
 
 BIN="${MG_CACHE_DIR}/bin/weaviate-server-${WEAVIATE_VERSION}"
 DATA_DIR="${MG_CI_DIR}/weaviate"
 PID_FILE="${MG_CI_DIR}/weaviate.pid"
+PORTS_FILE="${MG_CI_DIR}/weaviate.ports"
 LOG_FILE="${MG_CI_DIR}/weaviate.log"
 ENV_FILE="${MG_CI_DIR}/env"
+
+# Fixed ports (the tests get them through ${MG_CI_DIR}/env), chosen at the first
+# start and kept in ${PORTS_FILE} with the internal ones until `stop`: a restart
+# must come back on the same addresses, since its Raft state names them.
+GOSSIP_PORT='' DATA_PORT='' RAFT_PORT='' RAFT_RPC_PORT=''
+if [[ -f "$PORTS_FILE" ]]; then
+  read -r WEAVIATE_HTTP_PORT WEAVIATE_GRPC_PORT GOSSIP_PORT DATA_PORT RAFT_PORT RAFT_RPC_PORT <"$PORTS_FILE"
+else
+  WEAVIATE_HTTP_PORT="${MG_WEAVIATE_HTTP_PORT:-58080}"
+  WEAVIATE_GRPC_PORT="${MG_WEAVIATE_GRPC_PORT:-50051}"
+fi
 BASE_URL="http://127.0.0.1:${WEAVIATE_HTTP_PORT}"
 
 log() { echo "[weaviate] $*" >&2; }
@@ -115,12 +131,29 @@ free_port() {
   echo "$p"
 }
 
+# The state letter of process $1 (R, S, T, Z, ...), or "-" if it is gone.
+proc_state() {
+  local state
+  state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || true
+  echo "${state:--}"
+}
+
+# True once process $1 has exited entirely: a killed Go server shows its main
+# thread as a zombie while other threads are still exiting and holding its
+# ports, so a zombie counts only once no other thread is left.
+gone() {
+  local state tasks
+  state="$(proc_state "$1")"
+  [[ "$state" == [-X] ]] && return 0
+  [[ "$state" == Z ]] || return 1
+  tasks=("/proc/$1/task/"*)
+  ((${#tasks[@]} <= 1))
+}
+
 # True if process $1 exists and is not a zombie. `kill -0` is not enough: a
 # server that crashed while this script (its parent) still runs stays a zombie.
 alive() {
-  local state
-  state="$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" || return 1
-  [[ -n "$state" && "$state" != Z ]]
+  [[ "$(proc_state "$1")" != [-ZX] ]]
 }
 
 # True if the pid file names a live weaviate-server process (guards against
@@ -176,29 +209,35 @@ start() {
 
   build
 
-  # Refuse to start if the fixed ports are taken: otherwise the readiness probe
+  # A restart (after `kill`) keeps the data and takes the ports it had; a first
+  # start begins with an empty data dir.
+  local restart=
+  [[ -f "$PORTS_FILE" && -d "$DATA_DIR" ]] && restart=1
+
+  # Refuse to start if our ports are taken: otherwise the readiness probe
   # could be answered by some other server and the tests would hit it.
   local p
-  for p in "$WEAVIATE_HTTP_PORT" "$WEAVIATE_GRPC_PORT"; do
-    port_in_use "$p" && die "port $p is already in use on 127.0.0.1 ($(ss -ltnpH "sport = :$p" 2>/dev/null || true))"
+  for p in "$WEAVIATE_HTTP_PORT" "$WEAVIATE_GRPC_PORT" $GOSSIP_PORT $DATA_PORT $RAFT_PORT $RAFT_RPC_PORT; do
+    port_in_use "$p" && die "port $p is already in use on 127.0.0.1 ($(ss -ltnpH "sport = :$p" 2>/dev/null || true))${restart:+; \`stop\` deletes the data and frees the choice of ports}"
   done
 
-  # Internal cluster ports are nobody's business but Weaviate's: take free
-  # ones instead of the defaults (7946/7947 gossip+data, 8300/8301 Raft) so we
-  # never collide with e.g. a Consul agent on the same machine.
-  local gossip data raft raft_rpc
-  gossip="$(free_port 57946)"
-  data="$(free_port $((gossip + 1)) "$gossip")"
-  raft="$(free_port 58300 "$gossip $data")"
-  raft_rpc="$(free_port $((raft + 1)) "$gossip $data $raft")"
+  if [[ -z "$restart" ]]; then
+    # Internal cluster ports are nobody's business but Weaviate's: take free
+    # ones instead of the defaults (7946/7947 gossip+data, 8300/8301 Raft) so we
+    # never collide with e.g. a Consul agent on the same machine.
+    GOSSIP_PORT="$(free_port 57946)"
+    DATA_PORT="$(free_port $((GOSSIP_PORT + 1)) "$GOSSIP_PORT")"
+    RAFT_PORT="$(free_port 58300 "$GOSSIP_PORT $DATA_PORT")"
+    RAFT_RPC_PORT="$(free_port $((RAFT_PORT + 1)) "$GOSSIP_PORT $DATA_PORT $RAFT_PORT")"
+    # Fresh data dir on a first start: Raft state left by a run at other
+    # addresses would make the node wait for peers that are not there.
+    rm -rf "$DATA_DIR"
+    mkdir -p "$DATA_DIR"
+    echo "$WEAVIATE_HTTP_PORT $WEAVIATE_GRPC_PORT $GOSSIP_PORT $DATA_PORT $RAFT_PORT $RAFT_RPC_PORT" >"$PORTS_FILE"
+    : >"$LOG_FILE"
+  fi
 
-  # Fresh data dir every run: stale Raft state from a crashed run would make
-  # the node wait for peers at old addresses.
-  rm -rf "$DATA_DIR"
-  mkdir -p "$DATA_DIR"
-  : >"$LOG_FILE"
-
-  log "starting weaviate ${WEAVIATE_VERSION}: http ${WEAVIATE_HTTP_PORT}, grpc ${WEAVIATE_GRPC_PORT}, gossip ${gossip}, data ${data}, raft ${raft}/${raft_rpc}"
+  log "${restart:+re}starting weaviate ${WEAVIATE_VERSION}: http ${WEAVIATE_HTTP_PORT}, grpc ${WEAVIATE_GRPC_PORT}, gossip ${GOSSIP_PORT}, data ${DATA_PORT}, raft ${RAFT_PORT}/${RAFT_RPC_PORT}"
   # Notes on the settings:
   # - ENABLE_MODULES= and API_BASED_MODULES_DISABLED=true: no modules at all.
   #   With ENABLE_MODULES empty alone, Weaviate still registers ~45 API-based
@@ -225,10 +264,10 @@ start() {
       QUERY_DEFAULTS_LIMIT=25 \
       CLUSTER_HOSTNAME=node1 \
       CLUSTER_BIND_ADDR=127.0.0.1 \
-      CLUSTER_GOSSIP_BIND_PORT="$gossip" \
-      CLUSTER_DATA_BIND_PORT="$data" \
-      RAFT_PORT="$raft" \
-      RAFT_INTERNAL_RPC_PORT="$raft_rpc" \
+      CLUSTER_GOSSIP_BIND_PORT="$GOSSIP_PORT" \
+      CLUSTER_DATA_BIND_PORT="$DATA_PORT" \
+      RAFT_PORT="$RAFT_PORT" \
+      RAFT_INTERNAL_RPC_PORT="$RAFT_RPC_PORT" \
       RAFT_JOIN=node1 \
       RAFT_BOOTSTRAP_EXPECT=1 \
       RAFT_TIMEOUTS_MULTIPLIER=1 \
@@ -276,18 +315,37 @@ stop_server() {
     local pid i
     pid="$(cat "$PID_FILE")"
     log "stopping pid $pid"
+    kill -CONT "$pid" 2>/dev/null || true   # a paused server cannot shut down
     kill -TERM "$pid" 2>/dev/null || true
     for ((i = 0; i < 200; i++)); do   # up to 20 s
-      alive "$pid" || break
+      gone "$pid" && break
       sleep 0.1
     done
-    if alive "$pid"; then
+    if ! gone "$pid"; then
       log "still alive after 20s, sending SIGKILL"
       kill -KILL "$pid" 2>/dev/null || true
     fi
   fi
-  rm -f "$PID_FILE"
+  rm -f "$PID_FILE" "$PORTS_FILE"
   rm -rf "$DATA_DIR"
+}
+
+# signal_server SIGNAL: signal the running server and return once it took
+# effect (stopped, running again, gone), so fault tests need no sleeps.
+signal_server() {
+  running || die "weaviate is not running"
+  local pid i
+  pid="$(cat "$PID_FILE")"
+  kill -s "$1" "$pid"
+  for ((i = 0; i < 100; i++)); do   # up to 10 s
+    case $1 in
+      STOP) [[ "$(proc_state "$pid")" == T ]] && return 0 ;;
+      CONT) [[ "$(proc_state "$pid")" != T ]] && return 0 ;;
+      KILL) gone "$pid" && return 0 ;;
+    esac
+    sleep 0.1
+  done
+  die "weaviate (pid $pid) did not react to SIG$1"
 }
 
 # Full teardown: server, data, log, our env lines, and ${MG_CI_DIR} itself
@@ -304,5 +362,8 @@ case "${1:-}" in
   build) build ;;
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 build|start|stop" >&2; exit 2 ;;
+  pause) signal_server STOP ;;
+  resume) signal_server CONT ;;
+  kill) signal_server KILL ;;
+  *) echo "usage: $0 build|start|stop|pause|resume|kill" >&2; exit 2 ;;
 esac

@@ -1,18 +1,27 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Config } from './config.js';
 import { syncGraph } from './analytics/all-instruments.js';
+import { accessControlNotice, createAuthenticator } from './auth/authenticate.js';
+import { useAccessControl } from './auth/use-access-control.js';
+import { wsAccessControl } from './auth/ws-access-control.js';
 import { seedDemoData } from './demo/seed.js';
 import { createContext, type Context } from './graphql/context.js';
 import { createErrorMasker } from './graphql/mask-error.js';
+import { createOperationPreparer } from './graphql/prepare-operation.js';
+import { limitParseOptions, queryLimitRules } from './graphql/query-limits.js';
 import { createSchema } from './graphql/schema.js';
 import { createTickHub } from './graphql/tick-hub.js';
+import { loadTrustedDocuments } from './graphql/trusted-documents.js';
 import { useMetrics } from './graphql/use-metrics.js';
 import { attachWebSocket } from './graphql/websocket.js';
 import { createHttpServer } from './http/server.js';
 import { createTickIngest } from './ingest/insert-ticks.js';
+import { createIngestRateLimit } from './ingest/rate-limit.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startTickSink } from './ingest/tick-sink.js';
@@ -52,6 +61,8 @@ export interface App {
 export async function startApp({ config, logger, onStoreCall, stores: given, migrate = config.migrateOnStart }: AppOptions): Promise<App> {
   let phase: Phase = 'starting';
   const metrics = createMetrics();
+  // Before anything opens: a manifest that does not parse stops the gateway here.
+  const trustedDocuments = config.trustedDocuments ? await loadTrustedDocuments(config.trustedDocuments) : undefined;
   const adapters = given ?? (await createStores(config));
   const guards = createStoreGuards(
     { timeoutMs: config.storeTimeoutMs, breakerFailures: config.breakerFailures, halfOpenAfterMs: config.breakerHalfOpenMs },
@@ -60,6 +71,8 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   );
   const stores = instrumentStores(adapters, { metrics, logger, slowMs: config.slowStoreOpMs, onCall: onStoreCall }, guards);
   const servers = serverStores(config);
+  // Before the stores start: a JWT key that does not parse stops the gateway here, with nothing open.
+  const authenticator = createAuthenticator(config.auth, stores.relational);
   const startup = await startStores(stores, servers, logger);
   // From here on, a store counts as started once its schema is up to date.
   let started: Awaited<ReturnType<typeof migrateOnStart>>;
@@ -70,7 +83,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     await closeStores(stores);
     throw error;
   }
-  const ingest = createTickIngest(stores, metrics);
+  const ingest = createTickIngest(stores, metrics, { maxPendingTicks: config.ingestMaxPendingTicks });
   await ingest.start();
   const stream = stores.stream;
   if (stream.kind === 'durable') {
@@ -92,20 +105,33 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     else seeded.catch((error: unknown) => logger.error({ err: error }, 'demo data not seeded'));
   }
 
-  const hub = createTickHub(ingest.onAccepted, metrics);
-  hub.start();
-  const services = { config, stores, ingest, hub };
-  const makeContext = (): Context => createContext(services);
+  const hub = createTickHub({
+    onAccepted: ingest.onAccepted,
+    stream: stores.stream,
+    ticks: stores.ticks,
+    metrics,
+    sinkGroup: config.kafka?.sinkGroup,
+    replayMax: config.subscriptions.replayMax,
+  });
+  const hubStarted = hub.start();
+  if (servers.size === 0) await hubStarted;
+  const services = { config, stores, ingest, hub, ingestRateLimit: createIngestRateLimit(config.ingestRateLimit) };
+  const makeContext = async (req: IncomingMessage): Promise<Context> => createContext(services, await authenticator.http(req));
   const maskError = createErrorMasker(logger, { hideSuggestions: config.production });
   const schema = createSchema();
+  // The same limits on HTTP (Apollo) and WebSocket (prepareOperation).
+  const parseOptions = limitParseOptions(config.queryLimits);
+  const validationRules = queryLimitRules(config.queryLimits);
 
   const apollo = new ApolloServer<Context>({
     schema,
+    parseOptions,
+    validationRules,
     formatError: maskError,
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     logger,
-    plugins: [ApolloServerPluginLandingPageDisabled(), useMetrics(metrics)],
+    plugins: [ApolloServerPluginLandingPageDisabled(), useMetrics(metrics), useAccessControl()],
   });
   await apollo.start();
 
@@ -118,8 +144,24 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     metrics,
     logger,
     version: { name: pkg.name, version: pkg.version },
+    trustedDocuments,
   });
-  const ws = attachWebSocket({ httpServer, schema, createContext: makeContext, maskError });
+  const ws = attachWebSocket({
+    httpServer,
+    schema,
+    createContext: (principal) => createContext(services, principal),
+    access: wsAccessControl(authenticator),
+    maskError,
+    metrics,
+    slowSubscribers: { maxBufferedBytes: config.subscriptions.maxBufferedBytes, policy: config.subscriptions.slowPolicy },
+    prepareOperation: createOperationPreparer({
+      schema,
+      parseOptions,
+      // Apollo adds this rule itself on HTTP when introspection is off.
+      validationRules: config.production ? [...validationRules, NoSchemaIntrospectionCustomRule] : validationRules,
+      trustedDocuments,
+    }),
+  });
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
     httpServer.listen(config.port, config.host, resolve);
@@ -128,6 +170,8 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
   const url = `http://${host}:${port}/graphql`;
   phase = 'started';
+  const notice = accessControlNotice(config);
+  logger[notice.level]({ auth: config.auth.required ? 'required' : 'open' }, notice.message);
   logger.info({ url, stores: Object.fromEntries(Object.entries(stores).map(([k, v]) => [k, v.engine])) }, 'marketgraph started');
 
   return {

@@ -8,8 +8,25 @@ const schema = z.object({
   // production: introspection and field suggestions ("Did you mean …?") are off.
   NODE_ENV: z.string().default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
-  // Loopback by default: the embedded default has no auth yet. The container image sets 0.0.0.0.
+  // Loopback by default, where AUTH=auto leaves the gateway open. The container image sets 0.0.0.0.
   HOST: z.string().min(1).default('127.0.0.1'),
+  // Access control (issue 6). auto: open on a loopback HOST, credentials required on any other.
+  AUTH: z.enum(['auto', 'required', 'disabled']).default('auto'),
+  // How long a looked-up API key is trusted: a revoked key keeps working for at most this long.
+  AUTH_KEY_CACHE_TTL_MS: z.coerce.number().int().min(0).default(30_000), // milliseconds; 0: no cache
+  // JWTs, verified with one of: a shared HS256 secret (at least 32 characters: 256 bits), a PEM
+  // public key (RS256 or ES256; `\n` may stand for line breaks) or a JWKS URL.
+  AUTH_JWT_SECRET: z.string().min(32).optional(),
+  AUTH_JWT_PUBLIC_KEY: z.string().min(1).optional(),
+  AUTH_JWKS_URL: z.url().optional(),
+  AUTH_JWT_ISSUER: z.string().min(1).optional(), // required `iss` when set
+  AUTH_JWT_AUDIENCE: z.string().min(1).optional(), // required `aud` when set
+  // The claim holding the roles: an array, or a string of roles separated by spaces or commas.
+  AUTH_JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  // insertTicks per credential (per remote address while auth is off): a token bucket refilled at
+  // this rate. 0: no limit, the default (one gateway ingests ~56,000 ticks/s in the bench).
+  INGEST_RATE_LIMIT_TICKS_PER_S: z.coerce.number().min(0).default(0), // ticks per second
+  INGEST_RATE_LIMIT_BURST: z.coerce.number().int().positive().optional(), // ticks; default: one second's worth
   DATA_DIR: z.string().min(1).default('./data'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   // A store operation slower than this is logged with its duration.
@@ -17,6 +34,10 @@ const schema = z.object({
   // Sized for a 100,000-tick insertTicks batch (~110 bytes a tick as JSON) with room to spare.
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024), // 32 MiB
   MAX_TICKS_PER_INSERT: z.coerce.number().int().positive().default(100_000),
+  // Ticks accepted into the write path but not yet stored, at most. A batch that would go over
+  // is refused at once (503, Retry-After) instead of queueing: under twice the load the gateway
+  // can store, memory stays bounded and the bridge knows to wait. 10 of the largest batches.
+  INGEST_MAX_PENDING_TICKS: z.coerce.number().int().positive().default(1_000_000),
   // Demo instruments, accounts and a day of ticks on first start of an empty store.
   SEED_DEMO_DATA: z.stringbool().default(true),
   // Apply pending schema migrations of server stores at start-up (embedded stores always are);
@@ -51,6 +72,13 @@ const schema = z.object({
   VECTOR_STORE: z.enum(['weaviate', 'pgvector']).optional(), // default: weaviate when WEAVIATE_URL is set
   // A price pattern is the z-scored returns of this many buckets: the vectors' length.
   PATTERN_LENGTH: z.coerce.number().int().min(4).max(1024).default(32),
+  // A subscriber whose socket has more than this unsent is dropped (closed with 4008, it may
+  // resume from its last cursor) or conflated (only the newest tick per symbol is kept until
+  // the socket drains), as SUBSCRIPTION_SLOW_POLICY says.
+  SUBSCRIPTION_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(1024 * 1024), // 1 MiB
+  SUBSCRIPTION_SLOW_POLICY: z.enum(['drop', 'conflate']).default('drop'),
+  // Most ticks a resumed subscription (`after`) replays; beyond, it is asked to re-read with the query.
+  SUBSCRIPTION_REPLAY_MAX: z.coerce.number().int().positive().default(100_000),
   // Longest one attempt of a store operation may take before it fails with STORE_UNAVAILABLE.
   // A read that fails fast is retried once after 50 ms, so a field's worst case is about this
   // plus the time of the failed attempt.
@@ -59,6 +87,19 @@ const schema = z.object({
   STORE_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
   // ... until, this long later, one trial call is let through; its success closes the circuit.
   STORE_BREAKER_HALF_OPEN_MS: z.coerce.number().int().positive().default(5_000), // milliseconds
+  // Query limits, on HTTP and WebSocket alike (src/graphql/query-limits.ts). Sized above this
+  // schema's legitimate queries (README, test/e2e) as measured: deepest 7 (accounts → positions →
+  // instrument → latestTick), at most 4 aliases and no directives, largest 183 tokens (GraphiQL's
+  // introspection query), costliest 20,002 (one 10,000-tick page) and 30,003 (a tick page and a
+  // candle page of 10,000 each). graphql-armor's defaults are depth 6, aliases 15, directives 50,
+  // tokens 1000, cost 5000; its cost does not multiply by list sizes, ours does.
+  QUERY_MAX_DEPTH: z.coerce.number().int().positive().default(10), // fields from root to leaf; 9 is a tick page under an account's positions
+  QUERY_MAX_ALIASES: z.coerce.number().int().min(0).default(15), // aliased fields in one operation, fragments expanded
+  QUERY_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50), // directive uses in one operation
+  QUERY_MAX_TOKENS: z.coerce.number().int().positive().default(1000), // lexical tokens in the document (about 14 per literal tick: send batches as variables)
+  QUERY_MAX_COST: z.coerce.number().int().positive().default(50_000), // objects the response can hold, lists counted at their page size
+  // Path to an Apollo persisted query manifest: when set, only its documents run (by id or by body).
+  TRUSTED_DOCUMENTS: z.string().min(1).optional(),
 });
 
 export type Config = Readonly<{
@@ -70,12 +111,20 @@ export type Config = Readonly<{
   slowStoreOpMs: number;
   bodyLimitBytes: number;
   maxTicksPerInsert: number;
+  ingestMaxPendingTicks: number;
   seedDemoData: boolean;
   migrateOnStart: boolean;
   storeTimeoutMs: number;
   breakerFailures: number;
+  subscriptions: Readonly<{ maxBufferedBytes: number; slowPolicy: 'drop' | 'conflate'; replayMax: number }>;
   breakerHalfOpenMs: number;
   patternLength: number;
+  auth: AuthConfig;
+  /** Absent: insertTicks is not rate-limited. */
+  ingestRateLimit?: Readonly<{ ticksPerSecond: number; burst: number }>;
+  queryLimits: Readonly<{ maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number }>;
+  /** Path to the trusted documents manifest; absent: any document runs. */
+  trustedDocuments?: string;
   graphStore: 'arangodb' | 'postgres';
   vectorStore: 'weaviate' | 'pgvector';
   arango?: Readonly<{ url: string; database: string; username?: string; password?: string }>;
@@ -93,6 +142,17 @@ export type Config = Readonly<{
     sinkMinBytes: number;
     sinkMaxWaitMs: number;
   }>;
+}>;
+
+export type JwtKey = { kind: 'secret'; secret: string } | { kind: 'public-key'; pem: string } | { kind: 'jwks'; url: string };
+
+export type AuthConfig = Readonly<{
+  /** Whether a request needs a credential; without, every request acts with every role. */
+  required: boolean;
+  /** The AUTH setting that decided `required` (with HOST), for the start-up log line. */
+  setting: 'auto' | 'required' | 'disabled';
+  keyCacheTtlMs: number;
+  jwt?: Readonly<{ key: JwtKey; issuer?: string; audience?: string; rolesClaim: string }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -117,12 +177,31 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     slowStoreOpMs: e.SLOW_STORE_OP_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
     maxTicksPerInsert: e.MAX_TICKS_PER_INSERT,
+    ingestMaxPendingTicks: e.INGEST_MAX_PENDING_TICKS,
     seedDemoData: e.SEED_DEMO_DATA,
     migrateOnStart: e.MIGRATE_ON_START,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,
     breakerFailures: e.STORE_BREAKER_FAILURES,
+    subscriptions: {
+      maxBufferedBytes: e.SUBSCRIPTION_MAX_BUFFERED_BYTES,
+      slowPolicy: e.SUBSCRIPTION_SLOW_POLICY,
+      replayMax: e.SUBSCRIPTION_REPLAY_MAX,
+    },
     breakerHalfOpenMs: e.STORE_BREAKER_HALF_OPEN_MS,
     patternLength: e.PATTERN_LENGTH,
+    auth: authConfig(e),
+    ingestRateLimit:
+      e.INGEST_RATE_LIMIT_TICKS_PER_S > 0
+        ? { ticksPerSecond: e.INGEST_RATE_LIMIT_TICKS_PER_S, burst: e.INGEST_RATE_LIMIT_BURST ?? Math.ceil(e.INGEST_RATE_LIMIT_TICKS_PER_S) }
+        : undefined,
+    queryLimits: {
+      maxDepth: e.QUERY_MAX_DEPTH,
+      maxAliases: e.QUERY_MAX_ALIASES,
+      maxDirectives: e.QUERY_MAX_DIRECTIVES,
+      maxTokens: e.QUERY_MAX_TOKENS,
+      maxCost: e.QUERY_MAX_COST,
+    },
+    trustedDocuments: e.TRUSTED_DOCUMENTS,
     graphStore: e.GRAPH_STORE ?? (e.ARANGO_URL ? 'arangodb' : 'postgres'),
     vectorStore: e.VECTOR_STORE ?? (e.WEAVIATE_URL ? 'weaviate' : 'pgvector'),
     arango: e.ARANGO_URL
@@ -147,4 +226,25 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
         }
       : undefined,
   });
+}
+
+/** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
+export function isLoopback(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^(::ffff:)?127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function authConfig(e: z.infer<typeof schema>): AuthConfig {
+  const keys: JwtKey[] = [];
+  if (e.AUTH_JWT_SECRET) keys.push({ kind: 'secret', secret: e.AUTH_JWT_SECRET });
+  // Environment files often hold a PEM on one line, with \n for its line breaks.
+  if (e.AUTH_JWT_PUBLIC_KEY) keys.push({ kind: 'public-key', pem: e.AUTH_JWT_PUBLIC_KEY.replace(/\\n/g, '\n') });
+  if (e.AUTH_JWKS_URL) keys.push({ kind: 'jwks', url: e.AUTH_JWKS_URL });
+  if (keys.length > 1) throw new ConfigError('invalid configuration: set one of AUTH_JWT_SECRET, AUTH_JWT_PUBLIC_KEY, AUTH_JWKS_URL');
+  return {
+    required: e.AUTH === 'required' || (e.AUTH === 'auto' && !isLoopback(e.HOST)),
+    setting: e.AUTH,
+    keyCacheTtlMs: e.AUTH_KEY_CACHE_TTL_MS,
+    jwt: keys[0] && { key: keys[0], issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, rolesClaim: e.AUTH_JWT_ROLES_CLAIM },
+  };
 }

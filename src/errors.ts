@@ -8,6 +8,12 @@ export const ErrorCode = {
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',
+  // insertTicks over its credential's rate limit (HTTP 429 with Retry-After).
+  RATE_LIMITED: 'RATE_LIMITED',
+  // The gateway holds as many ticks waiting to be stored as it may (HTTP 503 with Retry-After).
+  OVERLOADED: 'OVERLOADED',
+  // TRUSTED_DOCUMENTS is set and the request's query is not in the manifest.
+  PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

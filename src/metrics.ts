@@ -25,6 +25,11 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    ingestPendingTicks: new Gauge({
+      name: 'marketgraph_ingest_pending_ticks',
+      help: 'Ticks handed to insertTicks and not yet stored (bounded by INGEST_MAX_PENDING_TICKS).',
+      registers: [registry],
+    }),
     subscriptionsActive: new Gauge({
       name: 'marketgraph_subscriptions_active',
       help: 'Tick subscriptions currently open on this gateway process.',
@@ -34,6 +39,17 @@ export function createMetrics() {
       name: 'marketgraph_store_circuit_state',
       help: 'Circuit breaker per store: 0 closed, 1 half-open, 2 open (calls fail fast).',
       labelNames: ['store'] as const,
+      registers: [registry],
+    }),
+    subscriptionPayloads: new Counter({
+      name: 'marketgraph_subscription_payloads_serialized_total',
+      help: 'Tick payloads executed and serialized for WebSocket subscribers: one per tick and subscription shape, shared by every subscriber with that shape.',
+      registers: [registry],
+    }),
+    slowSubscribers: new Counter({
+      name: 'marketgraph_subscription_slow_total',
+      help: 'Subscribers that fell behind by more than SUBSCRIPTION_MAX_BUFFERED_BYTES, by what was done (dropped, conflated).',
+      labelNames: ['action'] as const,
       registers: [registry],
     }),
     ticksDelivered: new Counter({

@@ -2,6 +2,8 @@ import { ConfigError, readConfig } from '../config.js';
 import { serve } from '../serve.js';
 import { parse, UsageError, type Command } from './args.js';
 import { checkCommand } from './check.js';
+import { demoFeedCommand } from './demo-feed.js';
+import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { seedCommand } from './seed.js';
 
@@ -16,7 +18,7 @@ const serveCommand: Command = {
   },
 };
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, seedCommand, checkCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, seedCommand, checkCommand, demoFeedCommand, keysCommand];
 
 const ENVIRONMENT_NOTE = `Configuration comes from the environment (PORT, HOST, DATA_DIR, POSTGRES_URL, ...): see README.md.`;
 

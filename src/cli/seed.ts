@@ -23,7 +23,7 @@ export const seedCommand: Command = {
       // Server stores with pending migrations are refused, as by `serve`, unless --migrate.
       const ready = await migrateOnStart({ stores, servers, startup, migrate: values.migrate === true, logger });
       await Promise.all(Object.values(ready));
-      const ingest = createTickIngest(stores, createMetrics());
+      const ingest = createTickIngest(stores, createMetrics(), { maxPendingTicks: config.ingestMaxPendingTicks });
       await ingest.start();
       const seeded = await seedDemoData(stores, ingest, logger, (step) => process.stderr.write(`${step}\n`));
       if (!seeded) console.log('The stores already hold instruments: nothing seeded.');

@@ -361,12 +361,18 @@ export type SimilarInstrument = {
 
 export type Subscription = {
   __typename?: 'Subscription';
-  /** Every accepted tick of these symbols, once, in the order each symbol's ticks were accepted. */
+  /**
+   * Every accepted tick of these symbols, once, in the order each symbol's ticks were accepted.
+   * Each delivered tick's `cursor` marks the subscriber's place: after a lost connection, pass
+   * the last one received as `after` to get the ticks missed meanwhile, then live ones, with no
+   * gap and no duplicate.
+   */
   ticks: Tick;
 };
 
 
 export type SubscriptionTicksArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
   symbols: Array<Scalars['String']['input']>;
 };
 
@@ -375,7 +381,10 @@ export type Tick = {
   __typename?: 'Tick';
   ask: Scalars['Float']['output'];
   bid: Scalars['Float']['output'];
-  /** Opaque position of this tick in the store; pass it as `after` to page on from it. */
+  /**
+   * Opaque position: from a query, pass it as `after` to page on from this tick; from the
+   * `ticks` subscription, pass it as the subscription's `after` to resume from this tick.
+   */
   cursor: Scalars['String']['output'];
   /** MetaTrader tick flags: 2 bid, 4 ask, 8 last, 16 volume changed; 32 buy, 64 sell trade. */
   flags?: Maybe<Scalars['Int']['output']>;

@@ -1,20 +1,31 @@
+import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { TickIngest } from '../ingest/insert-ticks.js';
+import type { IngestRateLimit } from '../ingest/rate-limit.js';
 import type { Stores } from '../stores/stores.js';
+import type { TickInput } from '../stores/ticks/tick-store.js';
+import type { LiveSocket } from './live-delivery.js';
 import type { TickHub } from './tick-hub.js';
 import { createLoaders, type Loaders } from './loaders.js';
 
-/** What every resolver receives: the stores, this request's loaders, the write path. */
+/** What every resolver receives: the stores, this request's loaders and caller, the write path. */
 export interface Context {
   config: Config;
   stores: Stores;
   loaders: Loaders;
   ingest: TickIngest;
+  ingestRateLimit: IngestRateLimit;
   hub: TickHub;
+  /** Who sent this operation (src/auth); its roles were checked before any resolver ran. */
+  principal: Principal;
+  /** insertTicks's ticks, already checked by the HTTP fast path (insert-ticks-fast-path.ts). */
+  preparedTicks?: TickInput[];
+  /** Set for operations over a WebSocket: where subscription ticks are written. */
+  live?: LiveSocket;
 }
 
-export type AppServices = Omit<Context, 'loaders'>;
+export type AppServices = Omit<Context, 'loaders' | 'principal'>;
 
-export function createContext(services: AppServices): Context {
-  return { ...services, loaders: createLoaders(services.stores) };
+export function createContext(services: AppServices, principal: Principal): Context {
+  return { ...services, principal, loaders: createLoaders(services.stores) };
 }

@@ -31,13 +31,24 @@ export function createErrorMasker(logger: Logger, options: { hideSuggestions: bo
     }
     const code = formatted.extensions?.code;
     if (typeof code === 'string' && CLIENT_CODES.has(code)) {
-      const { stacktrace: _, ...extensions } = formatted.extensions ?? {};
+      // `http` (status, headers: Apollo's instructions for HTTP) is consumed by Apollo before this
+      // runs; on a WebSocket it would reach the client as a stray object, so it goes too.
+      const { stacktrace: _, http: __, ...extensions } = formatted.extensions ?? {};
       // graphql-js suggests field and type names; in production that maps the schema for a
       // client that cannot introspect it.
-      const message = options.hideSuggestions ? formatted.message.replace(/ Did you mean .+\?$/, '') : formatted.message;
+      const message = shortenValues(options.hideSuggestions ? formatted.message.replace(/ Did you mean .+\?$/, '') : formatted.message);
       return { ...base, message, extensions };
     }
     logger.error({ err: original, path: formatted.path }, 'unexpected error');
     return { ...base, message: 'Internal server error', extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } };
   };
+}
+
+// graphql-js quotes a refused value in full, twice: a 1 MB string sent as `bid` would make a 2 MB
+// message. A long quoted value is cut to its start and its length; the path and the reason stay.
+// Every quoted string matches, so quotes pair up from the left and text between strings is never cut.
+const QUOTED = /"(?:[^"\\]|\\.)*"/g;
+const MAX_QUOTED = 200; // characters
+function shortenValues(message: string): string {
+  return message.replace(QUOTED, (quoted) => (quoted.length > MAX_QUOTED ? `${quoted.slice(0, 41)}…" (${quoted.length - 2} characters)` : quoted));
 }

@@ -1,127 +1,183 @@
+import { badInput } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { TickListener } from '../stores/stream/tick-stream.js';
-import type { StoredTick } from '../stores/ticks/tick-store.js';
+import type { TickListener, TickStream } from '../stores/stream/tick-stream.js';
+import type { StoredTick, TickStore } from '../stores/ticks/tick-store.js';
+import { decodeLiveCursor, liveCursor, type StreamPositions } from './cursor.js';
 
-/** Why a subscription ended early. */
-export class SlowSubscriberError extends Error {
-  constructor(limit: number) {
-    super(`subscriber fell more than ${limit} ticks behind and was dropped; resubscribe`);
-  }
+/**
+ * One accepted tick on its way to subscribers. `cursor` is where a subscriber stands once it
+ * has this tick: the same for every subscriber, so a shape's payload is serialized once per
+ * tick and kept in `payloads` while the tick is handed out.
+ */
+export interface LiveTick {
+  readonly tick: StoredTick;
+  readonly cursor: string;
+  readonly payloads: Map<string, string>;
 }
+
+/** Where a subscription's ticks go, in order. */
+export interface TickSubscriber {
+  deliver(event: LiveTick): void;
+}
+
+export interface TickSubscription {
+  /** Resolves once missed ticks (with `after`) are handed over; live ticks follow. */
+  readonly ready: Promise<void>;
+  close(): void;
+}
+
+export interface TickHubOptions {
+  onAccepted: (listener: TickListener) => () => void;
+  stream: TickStream;
+  ticks: TickStore;
+  metrics: Metrics;
+  /** A durable stream's sink group: a replay waits until it has stored what is to be replayed. */
+  sinkGroup?: string;
+  /** Most ticks one resume may replay; beyond, the subscriber is told to re-read with `ticks`. */
+  replayMax: number;
+}
+
+// How long a resume waits for the stream's sink to store the ticks it must replay.
+const SINK_WAIT_MS = 10_000;
+const SINK_POLL_MS = 100;
+const POSITION_RETRY_MS = 2_000;
 
 /**
  * Fans accepted ticks out to subscriptions. The hub listens to accepted ticks once per
- * gateway process and indexes subscribers by symbol, so a tick costs one lookup,
- * not one filter per subscriber.
+ * gateway process and indexes subscribers by symbol, so a tick costs one lookup, not one
+ * filter per subscriber. It also keeps this process's position in the stream (the last seq
+ * seen per partition), which is what a delivered tick's cursor says: a subscription resumed
+ * from a cursor replays the ticks of its symbols accepted after that position from the tick
+ * store, then continues live, with no gap and no duplicate.
  */
-export function createTickHub(
-  onAccepted: (listener: TickListener) => () => void,
-  metrics: Metrics,
-  maxBuffered = 10_000,
-) {
-  const bySymbol = new Map<string, Set<TickQueue>>();
+export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, replayMax }: TickHubOptions) {
+  const bySymbol = new Map<string, Set<TickSubscriber>>();
+  const seen = new Map<number, number>();
   let unsubscribe: (() => void) | undefined;
+  let stopped = false;
 
-  function onTicks(ticks: readonly StoredTick[]) {
-    for (const tick of ticks) {
-      const queues = bySymbol.get(tick.symbol);
-      if (!queues) continue;
-      for (const queue of queues) queue.push(tick);
-      metrics.ticksDelivered.inc(queues.size);
+  function onTicks(accepted: readonly StoredTick[]) {
+    for (const tick of accepted) {
+      const partition = stream.partitionOf(tick.symbol);
+      if (tick.seq <= (seen.get(partition) ?? -1)) continue; // the stream delivered it twice
+      seen.set(partition, tick.seq);
+      const subscribers = bySymbol.get(tick.symbol);
+      if (!subscribers) continue;
+      const event: LiveTick = { tick, cursor: liveCursor(seen), payloads: new Map() };
+      for (const subscriber of subscribers) subscriber.deliver(event);
+      metrics.ticksDelivered.inc(subscribers.size);
+    }
+  }
+
+  async function replay(symbols: readonly string[], after: StreamPositions, upto: StreamPositions, deliver: (e: LiveTick) => void) {
+    const byPartition = new Map<number, string[]>();
+    for (const s of symbols) {
+      const p = stream.partitionOf(s);
+      byPartition.set(p, [...(byPartition.get(p) ?? []), s]);
+    }
+    for (const p of byPartition.keys()) {
+      if (!after.has(p)) throw badInput('`after` is not a cursor of this gateway’s tick stream', 'after');
+    }
+    if (stream.kind === 'durable' && sinkGroup) await sinkReached(upto, [...byPartition.keys()]);
+    const position = new Map(after);
+    let budget = replayMax;
+    for (const [p, partitionSymbols] of byPartition) {
+      const from = after.get(p)!;
+      const to = upto.get(p) ?? -1;
+      if (to <= from) continue;
+      const missed = await ticks.acceptedAfter(partitionSymbols, from, to, budget + 1);
+      if (missed.length > budget)
+        throw badInput(`more than ${replayMax} ticks were missed since \`after\`: read them with the \`ticks\` query, then subscribe without \`after\``, 'after');
+      budget -= missed.length;
+      for (const tick of missed) {
+        position.set(p, tick.seq);
+        deliver({ tick, cursor: liveCursor(position), payloads: new Map() });
+      }
+    }
+  }
+
+  /** Waits until the sink group has stored every partition up to `upto`. */
+  async function sinkReached(upto: StreamPositions, partitions: number[]) {
+    if (stream.kind !== 'durable') return;
+    const deadline = Date.now() + SINK_WAIT_MS;
+    for (;;) {
+      const stored = await stream.positions(sinkGroup);
+      if (partitions.every((p) => (stored.get(p) ?? -1) >= (upto.get(p) ?? -1))) return;
+      if (Date.now() > deadline) throw new Error('the tick store is behind the stream: missed ticks cannot be replayed yet');
+      await new Promise((r) => setTimeout(r, SINK_POLL_MS));
     }
   }
 
   return {
-    start() {
+    /**
+     * Listens, and learns the stream's current position (retried every 2 s while its store is
+     * down; until then a cursor names only the partitions this process has seen ticks of).
+     */
+    async start() {
       unsubscribe = onAccepted(onTicks);
+      while (!stopped) {
+        try {
+          const positions = stream.kind === 'durable' ? await stream.positions() : new Map([[0, await ticks.maxSeq()]]);
+          for (const [p, seq] of positions) seen.set(p, Math.max(seq, seen.get(p) ?? -1));
+          return;
+        } catch {
+          await new Promise((r) => setTimeout(r, POSITION_RETRY_MS));
+        }
+      }
     },
     stop() {
+      stopped = true;
       unsubscribe?.();
-      for (const queues of bySymbol.values()) for (const q of queues) q.end();
       bySymbol.clear();
     },
-    /** An iterator of the ticks of `symbols`, from now on, each once. */
-    subscribe(symbols: readonly string[]): AsyncIterableIterator<StoredTick> {
+    /** The cursor of "now": resuming from it replays nothing. */
+    get position(): string {
+      return liveCursor(seen);
+    },
+    /**
+     * Hands `subscriber` the ticks of `symbols` from now on, each once, in the order they were
+     * accepted; with `after` (a delivered tick's cursor), first the ticks it missed since.
+     */
+    subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: string): TickSubscription {
       const unique = [...new Set(symbols)];
-      const queue: TickQueue = new TickQueue(maxBuffered, () => {
-        for (const s of unique) bySymbol.get(s)?.delete(queue);
-        metrics.subscriptionsActive.dec();
-      });
-      metrics.subscriptionsActive.inc();
+      const from = after === undefined ? undefined : decodeLiveCursor(after);
+      // Live ticks that arrive during the replay wait behind it.
+      let held: LiveTick[] | undefined = from ? [] : undefined;
+      const target: TickSubscriber = { deliver: (e) => (held ? held.push(e) : subscriber.deliver(e)) };
       for (const s of unique) {
         let set = bySymbol.get(s);
         if (!set) bySymbol.set(s, (set = new Set()));
-        set.add(queue);
+        set.add(target);
       }
-      return queue;
+      metrics.subscriptionsActive.inc();
+      let closed = false;
+      const close = () => {
+        if (closed) return;
+        closed = true;
+        for (const s of unique) {
+          const set = bySymbol.get(s);
+          set?.delete(target);
+          if (set?.size === 0) bySymbol.delete(s);
+        }
+        metrics.subscriptionsActive.dec();
+      };
+      const upto = new Map(seen);
+      const ready = from
+        ? replay(unique, from, upto, (e) => subscriber.deliver(e)).then(
+            () => {
+              const waiting = held!;
+              held = undefined;
+              for (const e of waiting) subscriber.deliver(e);
+            },
+            (error: unknown) => {
+              close();
+              throw error;
+            },
+          )
+        : Promise.resolve();
+      return { ready, close };
     },
   };
 }
 
 export type TickHub = ReturnType<typeof createTickHub>;
-
-/** A push queue read as an async iterator; ending it (by either side) detaches it. */
-class TickQueue implements AsyncIterableIterator<StoredTick> {
-  private buffer: StoredTick[] = [];
-  private waiting: ((r: IteratorResult<StoredTick>) => void) | undefined;
-  private failWaiting: ((e: Error) => void) | undefined;
-  private failure: Error | undefined;
-  private done = false;
-
-  constructor(
-    private readonly limit: number,
-    private readonly detach: () => void,
-  ) {}
-
-  push(tick: StoredTick): void {
-    if (this.done) return;
-    if (this.waiting) {
-      const resolve = this.waiting;
-      this.waiting = this.failWaiting = undefined;
-      resolve({ value: tick, done: false });
-    } else if (this.buffer.length >= this.limit) {
-      this.fail(new SlowSubscriberError(this.limit));
-    } else {
-      this.buffer.push(tick);
-    }
-  }
-
-  end(): void {
-    if (this.done) return;
-    this.done = true;
-    this.detach();
-    this.waiting?.({ value: undefined, done: true });
-    this.waiting = this.failWaiting = undefined;
-  }
-
-  private fail(error: Error): void {
-    this.failure = error;
-    this.buffer = [];
-    const reject = this.failWaiting;
-    this.end();
-    reject?.(error);
-  }
-
-  next(): Promise<IteratorResult<StoredTick>> {
-    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
-    if (this.failure) {
-      const error = this.failure;
-      this.failure = undefined;
-      return Promise.reject(error);
-    }
-    if (this.done) return Promise.resolve({ value: undefined, done: true });
-    return new Promise((resolve, reject) => {
-      this.waiting = resolve;
-      this.failWaiting = reject;
-    });
-  }
-
-  return(): Promise<IteratorResult<StoredTick>> {
-    this.end();
-    return Promise.resolve({ value: undefined, done: true });
-  }
-
-  [Symbol.asyncIterator]() {
-    return this;
-  }
-}

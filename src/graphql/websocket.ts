@@ -1,27 +1,47 @@
 import type { Server } from 'node:http';
-import { GraphQLError, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { execute, GraphQLError, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
+import type { Principal } from '../auth/principal.js';
+import type { WsAccessControl } from '../auth/ws-access-control.js';
 import type { Context } from './context.js';
+import type { Metrics } from '../metrics.js';
+import type { SlowPolicy } from './live-delivery.js';
 
 export interface WebSocketDeps {
   httpServer: Server;
   schema: GraphQLSchema;
-  createContext: () => Context;
+  createContext: (principal: Principal) => Context;
+  /** Authenticates each socket at connection_init and checks each operation's roles (src/auth). */
+  access: WsAccessControl;
   maskError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  /** Trusted documents, token limit, validation with the query limits (src/graphql/prepare-operation.ts). */
+  prepareOperation: (payload: SubscribePayload) => ExecutionArgs | GraphQLError[];
+  /** What happens to a subscriber whose socket has more than `maxBufferedBytes` unsent. */
+  slowSubscribers: { maxBufferedBytes: number; policy: SlowPolicy };
+  metrics: Metrics;
 }
 
 /**
  * graphql-ws on the same port and path as HTTP. Results go through the same error
  * masking as HTTP responses, so a subscription never leaks a driver message.
  */
-export function attachWebSocket({ httpServer, schema, createContext, maskError }: WebSocketDeps) {
+export function attachWebSocket({ httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics }: WebSocketDeps) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e.toJSON(), e));
   const cleanup = useServer(
     {
       schema,
-      context: () => createContext(),
+      onConnect: (ctx) => access.onConnect(ctx),
+      context: (ctx, id) => ({
+        ...createContext(access.principalOf(ctx)),
+        live: { socket: ctx.extra.socket, id, maskError, metrics, maxBufferedBytes: slowSubscribers.maxBufferedBytes, slowPolicy: slowSubscribers.policy },
+      }),
+      // Its errors go through onError (masked) and no resolver runs.
+      onSubscribe: (_ctx, _id, payload) => prepareOperation(payload),
+      execute: access.guard(execute),
+      subscribe: access.guard(subscribe),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: mask(result.errors) as unknown as GraphQLError[] } : result,
       onError: (_ctx, _id, _payload, errors) => mask(errors),

@@ -1,24 +1,31 @@
 import { readFile } from 'node:fs/promises';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer } from '@apollo/server';
+import { GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
 import type { Context } from '../graphql/context.js';
+import { trustHttpRequest, type TrustedDocuments } from '../graphql/trusted-documents.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StoreGuards, Stores } from '../stores/stores.js';
 import { EXPLORER_ASSETS, explorerHtml } from './explorer.js';
 import { checkStores } from './health.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { prepareInsertTicks } from '../graphql/insert-ticks-fast-path.js';
+import { serveWebPage } from './web-page.js';
 
 export interface HttpDeps {
   config: Config;
   apollo: ApolloServer<Context>;
-  createContext: () => Context;
+  /** Rejects with UNAUTHENTICATED (401) for a missing or bad credential while auth is required. */
+  createContext: (req: IncomingMessage) => Promise<Context>;
   stores: Stores;
   guards: StoreGuards;
   metrics: Metrics;
   logger: Logger;
   version: { name: string; version: string };
+  /** When set (TRUSTED_DOCUMENTS), a request runs only a document of this manifest. */
+  trustedDocuments?: TrustedDocuments;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -69,6 +76,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
       return send(res, 200, `${asset.type}; charset=utf-8`, await readFile(asset.file));
     }
   }
+  if (await serveWebPage(path, res)) return; // the market page: `/` and its assets
   sendJson(res, 404, { error: `no route for ${path}` });
 }
 
@@ -94,14 +102,27 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
       body = raw.toString('utf8');
     }
   }
+  let search = url.search;
+  if (deps.trustedDocuments) {
+    const trusted = trustHttpRequest(deps.trustedDocuments, { body, search });
+    if (trusted instanceof GraphQLError) return sendGraphQLError(res, 400, String(trusted.extensions.code), trusted.message);
+    ({ body, search } = trusted);
+  }
+
+  // insertTicks from a bridge: its tick list is checked by code written for it (see there).
+  const prepared = req.method === 'POST' ? prepareInsertTicks(body) : undefined;
+  if (prepared) body = prepared.body;
 
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
   const response = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
-    context: async () => deps.createContext(),
+    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+    context: async () => {
+      const context = await deps.createContext(req);
+      return prepared ? { ...context, preparedTicks: prepared.ticks } : context;
+    },
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;

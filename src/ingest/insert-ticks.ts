@@ -1,8 +1,12 @@
+import { HeaderMap } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Stores } from '../stores/stores.js';
 import type { TickListener } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
+import { createGroupCommit } from './group-commit.js';
 import { createRecentKeys } from './recent-keys.js';
 import { storedKeysLike, tickKey, tickProblem } from './validate-tick.js';
 
@@ -38,11 +42,19 @@ const RECENT_WINDOW_MS = 60_000;
  * a durable stream (Kafka protocol) appending to the log is the acknowledgement, and the
  * sink (tick-sink.ts) writes the log to the tick store.
  *
- * Batches run one at a time per process. That is what makes the duplicate check sound: two
- * copies of one batch sent at once (a bridge retrying after a timeout) cannot both pass it.
+ * Batches are checked one at a time per process. That is what makes the duplicate check sound:
+ * two copies of one batch sent at once (a bridge retrying after a timeout) cannot both pass it.
+ * A batch's answer waits until its ticks are durable, and a copy's answer until the original's.
  */
-export function createTickIngest(stores: Stores, metrics: Metrics, now: () => number = Date.now): TickIngest {
+export interface TickIngestOptions {
+  /** Ticks handed in but not yet stored, at most; over it a batch is refused with OVERLOADED. */
+  maxPendingTicks: number;
+  now?: () => number;
+}
+
+export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingTicks, now = Date.now }: TickIngestOptions): TickIngest {
   const stream = stores.stream;
+  let pendingTicks = 0;
   // In-process numbering: never below the stored maximum, and clock-based so that separate
   // processes writing one tick store rarely collide (seq only orders ticks of one millisecond).
   let lastSeq: number | undefined;
@@ -91,30 +103,49 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
     await stores.cache.offerLatest(ticks).catch(() => undefined);
   }
 
-  /** Makes accepted ticks durable and visible; returns them numbered. */
-  async function commit(accepted: TickInput[]): Promise<StoredTick[]> {
+  /**
+   * In-process stream: accepted ticks are numbered at once and stored in groups. While one
+   * insert runs, the batches accepted meanwhile wait and go together in the next: the tick
+   * store's cost per insert is paid once per group, not once per request.
+   */
+  const groups = createGroupCommit<StoredTick>(async (numbered) => {
+    await stores.ticks.insert(numbered);
+    await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
+    await offerToCache(numbered);
+    if (stream.kind === 'local') await stream.publish(numbered);
+  });
+  // Keys of accepted ticks whose group is being stored, with that group's outcome: a copy sent
+  // meanwhile is a duplicate only once the original is stored, so its answer waits for that.
+  const storing = new Map<string, Promise<void>>();
+
+  /** Makes accepted ticks durable and visible; resolves with a promise of their being so. */
+  async function commit(accepted: TickInput[], keys: string[]): Promise<Promise<void>> {
     if (stream.kind === 'durable') {
       const appended = await stream.append(accepted);
-      for (const t of appended) recent.add(tickKey(t));
+      for (const key of keys) recent.add(key);
       await offerToCache(appended);
-      return appended; // subscribers get them from the stream's live feed
+      return Promise.resolve(); // subscribers get them from the stream's live feed
     }
     lastSeq ??= await stores.ticks.maxSeq();
     let seq = Math.max(lastSeq + 1, now() * 1000);
-    const numbered = accepted.map((t) => ({ ...t, seq: seq++ }));
+    // Numbered in place: the ticks are this call's own objects (see TickIngest.insertTicks).
+    const numbered = accepted as StoredTick[];
+    for (const t of numbered) t.seq = seq++;
     lastSeq = seq - 1;
-    await stores.ticks.insert(numbered);
-    await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
-    noteStored(numbered);
-    await offerToCache(numbered);
-    await stream.publish(numbered);
-    return numbered;
+    noteStored(numbered); // now: a copy sent before the insert ends must be checked against the store
+    const stored = groups.add(numbered);
+    for (const key of keys) storing.set(key, stored);
+    const forget = () => {
+      for (const key of keys) if (storing.get(key) === stored) storing.delete(key);
+    };
+    stored.then(forget, forget);
+    return stored;
   }
 
-  async function run(ticks: readonly TickInput[]): Promise<InsertTicksResult> {
+  /** Checks and numbers a batch (one at a time); resolves with its answer and when it is durable. */
+  async function accept(ticks: readonly TickInput[]): Promise<{ result: InsertTicksResult; durable: Promise<unknown> }> {
     const symbols = [...new Set(ticks.map((t) => t.symbol))];
-    const instruments = await stores.relational.instrumentsBySymbols(symbols);
-    const known = new Set(symbols.filter((_, i) => instruments[i]));
+    const known = await knownSymbols(symbols);
     const at = now();
 
     const rejected: RejectedTick[] = [];
@@ -127,19 +158,40 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
 
     const seen = await storedKeys(valid);
     const accepted: TickInput[] = [];
+    const keys: string[] = [];
+    const originals = new Set<Promise<void>>();
     for (const tick of valid) {
       const key = tickKey(tick);
       if (seen.has(key) || recent.has(key)) continue; // stored, appended lately, or earlier in this batch
+      const original = storing.get(key);
+      if (original) {
+        originals.add(original); // being stored for an earlier batch
+        continue;
+      }
       seen.add(key);
       accepted.push(tick);
+      keys.push(key);
     }
-    if (accepted.length > 0) await commit(accepted);
-
+    const stored = accepted.length > 0 ? await commit(accepted, keys) : Promise.resolve();
     const duplicates = valid.length - accepted.length;
-    metrics.ticksIngested.inc({ outcome: 'accepted' }, accepted.length);
-    metrics.ticksIngested.inc({ outcome: 'duplicate' }, duplicates);
-    metrics.ticksIngested.inc({ outcome: 'rejected' }, rejected.length);
-    return { accepted: accepted.length, duplicates, rejected };
+    const durable = Promise.all([stored, ...originals]).then(() => {
+      metrics.ticksIngested.inc({ outcome: 'accepted' }, accepted.length);
+      metrics.ticksIngested.inc({ outcome: 'duplicate' }, duplicates);
+      metrics.ticksIngested.inc({ outcome: 'rejected' }, rejected.length);
+    });
+    durable.catch(() => undefined); // the caller awaits it; this only keeps it from being "unhandled" meanwhile
+    return { result: { accepted: accepted.length, duplicates, rejected }, durable };
+  }
+
+  // Instruments are never deleted, so a symbol once known stays known; unknown ones are asked again.
+  const knownInstruments = new Set<string>();
+  async function knownSymbols(symbols: string[]): Promise<ReadonlySet<string>> {
+    const unknown = symbols.filter((s) => !knownInstruments.has(s));
+    if (unknown.length > 0) {
+      const instruments = await stores.relational.instrumentsBySymbols(unknown);
+      unknown.forEach((s, i) => instruments[i] && knownInstruments.add(s));
+    }
+    return knownInstruments;
   }
 
   /**
@@ -166,9 +218,22 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
       if (stream.kind === 'durable') unsubscribe = followDurableStream();
     },
     insertTicks(ticks) {
-      const result = queue.then(() => run(ticks));
-      queue = result.catch(() => undefined);
-      return result;
+      if (pendingTicks > 0 && pendingTicks + ticks.length > maxPendingTicks) return Promise.reject(overloaded(pendingTicks));
+      pendingTicks += ticks.length;
+      metrics.ingestPendingTicks.set(pendingTicks);
+      // Batches are checked one at a time, in order; their inserts overlap the next checks.
+      const checked = queue.then(() => accept(ticks));
+      queue = checked.catch(() => undefined);
+      const answered = checked.then(async ({ result, durable }) => {
+        await durable;
+        return result;
+      });
+      const release = () => {
+        pendingTicks -= ticks.length;
+        metrics.ingestPendingTicks.set(pendingTicks);
+      };
+      answered.then(release, release);
+      return answered;
     },
     onAccepted(listener) {
       if (stream.kind === 'local') return stream.subscribe(listener);
@@ -177,10 +242,27 @@ export function createTickIngest(stores: Stores, metrics: Metrics, now: () => nu
     },
     async drain() {
       await queue;
+      await groups.idle();
     },
     stop() {
       unsubscribe?.();
       listeners.clear();
     },
   };
+}
+
+// What a refused batch is told to wait: about the time the write path takes to store its backlog.
+const OVERLOADED_RETRY_AFTER_S = 1;
+
+function overloaded(pending: number): GraphQLError {
+  return new GraphQLError(
+    `The gateway is storing ${pending} ticks already and takes no more for now; nothing of this batch was stored. Retry in ${OVERLOADED_RETRY_AFTER_S} s.`,
+    {
+      extensions: {
+        code: ErrorCode.OVERLOADED,
+        retryAfterSeconds: OVERLOADED_RETRY_AFTER_S,
+        http: { status: 503, headers: new HeaderMap([['retry-after', String(OVERLOADED_RETRY_AFTER_S)]]) },
+      },
+    },
+  );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RelationalStore } from '../../src/stores/relational/relational-store.js';
 
@@ -75,6 +76,50 @@ export function relationalStoreContract(name: string, open: () => Promise<Relati
       expect(await store.upsertInstruments([{ ...inst('EVIL'), symbol: evil }])).toBe(1);
       expect((await store.instrumentsBySymbols([evil]))[0]?.symbol).toBe(evil);
       await expect(store.ping()).resolves.toBeUndefined();
+    });
+
+    // API keys: ids are random hex, unique per run on a shared server.
+    const keyId = () => randomBytes(8).toString('hex');
+    const hash = (c: string) => c.repeat(64);
+
+    it('creates an API key and finds it by id, with its roles and no revocation', async () => {
+      const id = keyId();
+      const before = Date.now();
+      const created = await store.createApiKey({ id, name: `bridge ${run}`, roles: ['ingest', 'read'], secretHash: hash('a') });
+      expect(created).toMatchObject({ id, name: `bridge ${run}`, roles: ['ingest', 'read'], secretHash: hash('a'), revokedAt: null });
+      expect(created.createdAt).toBeGreaterThanOrEqual(before - 5_000);
+      expect(await store.findApiKey(id)).toEqual(created);
+      expect(await store.findApiKey(keyId())).toBeNull();
+    });
+
+    it('revokes an active key once, keeping it findable with its revocation time', async () => {
+      const id = keyId();
+      await store.createApiKey({ id, name: 'to revoke', roles: ['read'], secretHash: hash('b') });
+      expect(await store.revokeApiKey(id)).toBe(true);
+      expect(await store.revokeApiKey(id)).toBe(false);
+      expect(await store.revokeApiKey(keyId())).toBe(false);
+      const revoked = await store.findApiKey(id);
+      expect(revoked?.revokedAt).toEqual(expect.any(Number));
+      expect(revoked!.revokedAt!).toBeGreaterThanOrEqual(revoked!.createdAt);
+    });
+
+    it('lists keys oldest first, revoked ones included', async () => {
+      const ids = [keyId(), keyId()];
+      for (const id of ids) await store.createApiKey({ id, name: id, roles: ['admin'], secretHash: hash('c') });
+      await store.revokeApiKey(ids[1]!);
+      const listed = (await store.listApiKeys()).filter((k) => ids.includes(k.id));
+      expect(listed.map((k) => [k.id, k.revokedAt === null])).toEqual([
+        [ids[0], true],
+        [ids[1], false],
+      ]);
+    });
+
+    it('refuses a key with an unknown role, no role, or an id used twice', async () => {
+      await expect(store.createApiKey({ id: keyId(), name: 'x', roles: ['root'], secretHash: hash('d') })).rejects.toThrow();
+      await expect(store.createApiKey({ id: keyId(), name: 'x', roles: [], secretHash: hash('d') })).rejects.toThrow();
+      const id = keyId();
+      await store.createApiKey({ id, name: 'x', roles: ['read'], secretHash: hash('d') });
+      await expect(store.createApiKey({ id, name: 'y', roles: ['read'], secretHash: hash('e') })).rejects.toThrow();
     });
   });
 }

@@ -21,5 +21,5 @@ describe.skipIf(!postgresUrl)(`PostgreSQL server${postgresUrl ? '' : ' (POSTGRES
 
   relationalStoreContract('PostgreSQL', async () => startMigrated('relational', createPostgresRelationalStore('postgres', () => pool())));
 
-  startsAtOnceSuite('relational', postgresUrl!, (url) => createPostgresRelationalStore('postgres', () => pool(url)), 3);
+  startsAtOnceSuite('relational', postgresUrl!, (url) => createPostgresRelationalStore('postgres', () => pool(url)), { tables: 4, migrations: 2 });
 });

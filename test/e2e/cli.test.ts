@@ -65,7 +65,8 @@ describe('marketgraph command line', () => {
     expect(stdout).toMatch(/^cache\s+down\s+redis 127\.0\.0\.1:9/m);
   });
 
-  it('shows, applies and rolls back migrations store by store, refusing data loss unless allowed', async () => {
+  // Seven runs of the command, each opening PGlite (several seconds on a busy machine).
+  it('shows, applies and rolls back migrations store by store, refusing data loss unless allowed', { timeout: 240_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'marketgraph-cli-migrate-'));
     const env = { DATA_DIR: dir };
     try {

@@ -78,6 +78,18 @@ describe('insertTicks', () => {
     expect(data.ticks.edges).toHaveLength(100);
   });
 
+  it('stores a batch once when copies of it arrive at the same time (a bridge retrying)', async () => {
+    // Batches are stored in groups while later ones are checked: the copies overlap the original's insert.
+    const start = base + 2 * HOUR;
+    const ticks = asInput(tickSeries('USDJPY', start, 5_000));
+    const answers = await Promise.all(Array.from({ length: 4 }, () => gw.gql(INSERT, { ticks })));
+    const results = answers.map((a) => a.data.insertTicks);
+    expect(results.map((r) => r.accepted).sort()).toEqual([0, 0, 0, 5_000]);
+    for (const r of results) expect(r.accepted + r.duplicates).toBe(5_000);
+    const { data } = await gw.gql(`{ ticks(symbol: "USDJPY", from: ${start}, first: 10000) { edges { node { time } } } }`);
+    expect(data.ticks.edges).toHaveLength(5_000);
+  });
+
   it('stores two ticks of the same millisecond that differ in last, volume or flags', async () => {
     const time = base + HOUR;
     const tick = { symbol: 'USDJPY', time, bid: 150.1, ask: 150.2, last: 150.15, volume: 1, flags: 88 };

@@ -24,11 +24,12 @@ export interface GatewayProcess {
 /**
  * A gateway as users run it: `src/main.ts` in its own process, configured by environment. Its
  * embedded data lives in a temporary directory removed when it exits, unless `DATA_DIR` is given.
+ * `nodeArgs` go to node itself (the benchmarks' profiles use `--cpu-prof`).
  */
-export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000): Promise<GatewayProcess> {
+export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<GatewayProcess> {
   const ownDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'marketgraph-proc-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', mainPath], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', mainPath], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

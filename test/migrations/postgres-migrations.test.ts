@@ -62,6 +62,7 @@ function migrationSuite(name: string, database: () => Database) {
       const rows = await migrationStatus(targets());
       expect(rows.map((r) => [r.store, r.version, r.state])).toEqual([
         ['relational', 1, 'pending'],
+        ['relational', 2, 'pending'],
         ['graph', 1, 'pending'],
       ]);
       expect(rows[0]!.destructive).toEqual({ up: false, down: true });
@@ -69,31 +70,32 @@ function migrationSuite(name: string, database: () => Database) {
 
     it('applies all of them and records their checksums', async () => {
       const made = await migrateUp(targets());
-      expect(made.map((s) => `${s.store} ${s.version} ${s.direction}`)).toEqual(['relational 1 up', 'graph 1 up']);
+      expect(made.map((s) => `${s.store} ${s.version} ${s.direction}`)).toEqual(['relational 1 up', 'relational 2 up', 'graph 1 up']);
       const { rows } = await client.query<{ store: string; version: number; checksum: string }>(
-        'SELECT store, version, checksum FROM marketgraph_migrations ORDER BY store',
+        'SELECT store, version, checksum FROM marketgraph_migrations ORDER BY store, version',
       );
-      const checksum = (store: string) => loadMigrations(store, 'postgres')[0]!.checksum;
+      const checksum = (store: string, version: number) => loadMigrations(store, 'postgres')[version - 1]!.checksum;
       expect(rows).toEqual([
-        { store: 'graph', version: 1, checksum: checksum('graph') },
-        { store: 'relational', version: 1, checksum: checksum('relational') },
+        { store: 'graph', version: 1, checksum: checksum('graph', 1) },
+        { store: 'relational', version: 1, checksum: checksum('relational', 1) },
+        { store: 'relational', version: 2, checksum: checksum('relational', 2) },
       ]);
       expect((await migrationStatus(targets())).every((r) => r.state === 'applied' && r.appliedAt instanceof Date)).toBe(true);
       expect(await migrateUp(targets())).toEqual([]);
     });
 
     it('refuses a destructive down without allowDataLoss, and changes nothing', async () => {
-      await expect(migrateDown(targets(), { to: 0 })).rejects.toThrow(/relational 0001_initial down can lose data/);
-      expect((await migrationStatus(targets())).map((r) => r.state)).toEqual(['applied', 'applied']);
+      await expect(migrateDown(targets(), { to: 0 })).rejects.toThrow(/relational 0002_api_keys down can lose data/);
+      expect((await migrationStatus(targets())).map((r) => r.state)).toEqual(['applied', 'applied', 'applied']);
     });
 
     it('gives back the same schema after down to 0 and up again', async () => {
       const before = await catalog(client);
       expect(before.length).toBeGreaterThan(20);
       const down = await migrateDown(targets(), { to: 0, allowDataLoss: true });
-      expect(down.map((s) => `${s.store} ${s.version} ${s.direction}`)).toEqual(['relational 1 down', 'graph 1 down']);
+      expect(down.map((s) => `${s.store} ${s.version} ${s.direction}`)).toEqual(['relational 2 down', 'relational 1 down', 'graph 1 down']);
       expect(await catalog(client)).toEqual([]);
-      expect((await migrationStatus(targets())).map((r) => r.state)).toEqual(['pending', 'pending']);
+      expect((await migrationStatus(targets())).map((r) => r.state)).toEqual(['pending', 'pending', 'pending']);
       await migrateUp(targets());
       expect(await catalog(client)).toEqual(before);
     });
@@ -109,16 +111,16 @@ function migrationSuite(name: string, database: () => Database) {
     it('reports the version of a failing migration and leaves no trace of it', async () => {
       const root = copyOfMigrations();
       const paths = createMigration('relational', 'broken', 'postgres', root);
-      expect(paths.up).toMatch(/0002_broken\.postgres\.up\.sql$/);
+      expect(paths.up).toMatch(/0003_broken\.postgres\.up\.sql$/);
       writeFileSync(paths.up, 'CREATE TABLE half_done (id int);\nALTER TABLE no_such_table ADD COLUMN x int;\n');
       const error = await migrateUp([postgresTarget('relational', client, { root })]).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(MigrationError);
-      expect(error).toMatchObject({ store: 'relational', version: 2 });
-      expect((error as Error).message).toMatch(/relational 0002_broken up failed/);
+      expect(error).toMatchObject({ store: 'relational', version: 3 });
+      expect((error as Error).message).toMatch(/relational 0003_broken up failed/);
       const { rows } = await client.query<{ t: string | null }>(`SELECT to_regclass('half_done')::text AS t`);
       expect(rows[0]?.t).toBeNull();
-      const ledger = await client.query<{ version: number }>(`SELECT version FROM marketgraph_migrations WHERE store = 'relational'`);
-      expect(ledger.rows).toEqual([{ version: 1 }]);
+      const ledger = await client.query<{ version: number }>(`SELECT version FROM marketgraph_migrations WHERE store = 'relational' ORDER BY version`);
+      expect(ledger.rows).toEqual([{ version: 1 }, { version: 2 }]);
     });
 
     it('applies each migration once when two runs go at once', async () => {
@@ -126,9 +128,9 @@ function migrationSuite(name: string, database: () => Database) {
       const other = await db.client();
       try {
         const [a, b] = await Promise.all([migrateUp(targets(undefined, client)), migrateUp(targets(undefined, other))]);
-        expect(a.length + b.length).toBe(2);
+        expect(a.length + b.length).toBe(3);
         const { rows } = await client.query<{ n: number }>('SELECT count(*)::int AS n FROM marketgraph_migrations');
-        expect(rows[0]?.n).toBe(2);
+        expect(rows[0]?.n).toBe(3);
       } finally {
         if (other !== client) await other.close();
       }

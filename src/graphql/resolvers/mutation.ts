@@ -1,4 +1,5 @@
 import type { MutationResolvers } from '../../generated/graphql.js';
+import { rateKey } from '../../auth/principal.js';
 import { refreshCorrelations } from '../../analytics/correlations.js';
 import { syncGraph } from '../../analytics/all-instruments.js';
 import { refreshPatterns } from '../../analytics/patterns.js';
@@ -6,11 +7,11 @@ import { StoreError, badInput } from '../../errors.js';
 import { LIMITS } from '../limits.js';
 
 export const mutationResolvers: MutationResolvers = {
-  async insertTicks(_, { ticks }, ctx) {
-    const max = ctx.config.maxTicksPerInsert;
-    if (ticks.length > max) throw badInput(`at most ${max} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
-    return ctx.ingest.insertTicks(
-      ticks.map((t) => ({
+  async insertTicks(_, args, ctx) {
+    // From the HTTP fast path, or as graphql-js coerced them.
+    const ticks =
+      ctx.preparedTicks ??
+      args.ticks.map((t) => ({
         symbol: t.symbol,
         time: t.time,
         bid: t.bid,
@@ -18,8 +19,12 @@ export const mutationResolvers: MutationResolvers = {
         last: t.last ?? null,
         volume: t.volume ?? null,
         flags: t.flags ?? null,
-      })),
-    );
+      }));
+    const max = ctx.config.maxTicksPerInsert;
+    if (ticks.length > max) throw badInput(`at most ${max} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
+    // Before the ingest queue: a refused batch costs no store call and stores nothing.
+    ctx.ingestRateLimit.admit(rateKey(ctx.principal), ticks.length);
+    return ctx.ingest.insertTicks(ticks);
   },
 
   async upsertInstruments(_, { instruments }, ctx) {

@@ -50,5 +50,6 @@ export async function candles(ctx: Context, symbol: string, args: CandlesArgs) {
 }
 
 export const tickResolvers = {
-  cursor: (tick: StoredTick) => tickCursor(tick),
+  // A tick delivered by the subscription carries the subscriber's place in the stream.
+  cursor: (tick: StoredTick & { liveCursor?: string }) => tick.liveCursor ?? tickCursor(tick),
 };

@@ -1,5 +1,6 @@
 import type {
   AccountRow,
+  ApiKeyRow,
   InstrumentInput,
   InstrumentRow,
   NewAccount,
@@ -15,6 +16,8 @@ import type { SqlClient } from './sql-client.js';
 const instrumentColumns = `symbol, description, asset_class AS "assetClass", base_currency AS "baseCurrency",
   quote_currency AS "quoteCurrency", digits, contract_size AS "contractSize", sector`;
 const accountColumns = `id::text AS id, login, name, currency, balance::float8 AS balance`;
+const apiKeyColumns = `id, name, roles, secret_hash AS "secretHash", (extract(epoch FROM created_at) * 1000)::float8 AS "createdAt",
+  (extract(epoch FROM revoked_at) * 1000)::float8 AS "revokedAt"`;
 const positionColumns = `id::text AS id, account_id::text AS "accountId", symbol, side, volume,
   open_price AS "openPrice", (extract(epoch FROM open_time) * 1000)::float8 AS "openTime"`;
 
@@ -136,6 +139,32 @@ export function createPostgresRelationalStore(engine: string, connect: () => Pro
           positions.map((p) => p.openTime),
         ],
       );
+    },
+
+    async createApiKey({ id, name, roles, secretHash }) {
+      const { rows } = await db().query<ApiKeyRow>(
+        `INSERT INTO api_keys (id, name, roles, secret_hash) VALUES ($1, $2, $3::text[], $4) RETURNING ${apiKeyColumns}`,
+        [id, name, roles, secretHash],
+      );
+      return rows[0]!;
+    },
+
+    async findApiKey(id) {
+      const { rows } = await db().query<ApiKeyRow>(`SELECT ${apiKeyColumns} FROM api_keys WHERE id = $1`, [id]);
+      return rows[0] ?? null;
+    },
+
+    async listApiKeys() {
+      const { rows } = await db().query<ApiKeyRow>(`SELECT ${apiKeyColumns} FROM api_keys ORDER BY created_at, id`);
+      return rows;
+    },
+
+    async revokeApiKey(id) {
+      const { rows } = await db().query<{ id: string }>(
+        `UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL RETURNING id`,
+        [id],
+      );
+      return rows.length > 0;
     },
   };
 }

@@ -45,6 +45,19 @@ export interface NewAccount {
 
 export type NewPosition = Omit<PositionRow, 'id'>;
 
+/** An API key as stored: never the key itself, only a hash of its secret (see src/auth/api-key.ts). */
+export interface ApiKeyRow {
+  id: string;
+  name: string;
+  roles: string[];
+  /** SHA-256 of the secret, hex. */
+  secretHash: string;
+  createdAt: number; // epoch ms
+  revokedAt: number | null; // epoch ms
+}
+
+export type NewApiKey = Pick<ApiKeyRow, 'id' | 'name' | 'roles' | 'secretHash'>;
+
 export interface ListQuery {
   /** Rows after this key (symbol for instruments, id for accounts). */
   after?: string;
@@ -69,4 +82,11 @@ export interface RelationalStore {
   positionsByAccountIds(accountIds: readonly string[]): Promise<PositionRow[][]>;
   createAccounts(accounts: readonly NewAccount[]): Promise<AccountRow[]>;
   createPositions(positions: readonly NewPosition[]): Promise<void>;
+  createApiKey(key: NewApiKey): Promise<ApiKeyRow>;
+  /** The key with this id, revoked or not; null when there is none. */
+  findApiKey(id: string): Promise<ApiKeyRow | null>;
+  /** Every key, revoked ones too, oldest first. */
+  listApiKeys(): Promise<ApiKeyRow[]>;
+  /** True when an active key was revoked now; false when no active key has this id. */
+  revokeApiKey(id: string): Promise<boolean>;
 }

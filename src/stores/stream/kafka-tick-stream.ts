@@ -121,6 +121,22 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    partitionOf,
+    async positions(group) {
+      const admin = kafka.admin();
+      await admin.connect();
+      try {
+        if (group === undefined) {
+          const offsets = await admin.fetchTopicOffsets(options.topic);
+          return new Map(offsets.map((o) => [o.partition, Number(o.high) - 1]));
+        }
+        const [committed] = await admin.fetchOffsets({ groupId: group, topics: [options.topic] });
+        // -1: the group has committed nothing in that partition yet.
+        return new Map(committed!.partitions.map((o) => [o.partition, Number(o.offset) - 1]));
+      } finally {
+        await admin.disconnect();
+      }
+    },
     async consume(group, handler) {
       const consumer = kafka.consumer({
         groupId: group,

@@ -14,6 +14,8 @@ export function createMemoryTickStream(): LocalTickStream {
     async publish(ticks) {
       for (const listener of listeners) listener(ticks);
     },
+    // One partition: seq is global, assigned by the gateway in the order it accepts ticks.
+    partitionOf: () => 0,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

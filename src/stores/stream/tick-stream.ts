@@ -11,6 +11,11 @@ interface StreamLifecycle {
   close(): Promise<void>;
   /** Live delivery to this gateway process, from now on; returns the function that unsubscribes. */
   subscribe(listener: TickListener): () => void;
+  /**
+   * The partition of the log a symbol's ticks go to. Within a partition `seq` grows in the
+   * order ticks were accepted, so (partition, seq) is a position a subscriber can resume from.
+   */
+  partitionOf(symbol: string): number;
 }
 
 /**
@@ -40,6 +45,11 @@ export interface DurableTickStream extends StreamLifecycle {
    * the handler must be idempotent.
    */
   consume(group: string, handler: (ticks: StoredTick[]) => Promise<void>): Promise<void>;
+  /**
+   * The last offset per partition: appended to the log, or, with `group`, handled and
+   * committed by that consumer group (-1 where nothing is).
+   */
+  positions(group?: string): Promise<Map<number, number>>;
 }
 
 export type TickStream = LocalTickStream | DurableTickStream;

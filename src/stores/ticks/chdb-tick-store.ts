@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
 import { Session } from 'chdb';
 import type { TickStore } from './tick-store.js';
-import { TICKS_TABLE, type Sql } from './ticks-sql.js';
+import { TICK_COLUMNS, TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
-import { ticksToJsonEachRow } from './tick-rows.js';
+import { ticksToTabSeparated } from './tick-rows.js';
 
 /**
  * Ticks in ClickHouse's own engine, in-process (chDB). Queries run off the event loop
@@ -45,7 +45,7 @@ export function createChdbTickStore(dataDir: string): TickStore {
     },
     async insert(ticks) {
       if (ticks.length === 0) return;
-      await open().insert({ table: TICKS_TABLE, values: ticksToJsonEachRow(ticks), format: 'JSONEachRow' });
+      await open().insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: ticksToTabSeparated(ticks), format: 'TabSeparated' });
     },
     ...tickReads(rows),
   };

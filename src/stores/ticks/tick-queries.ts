@@ -1,5 +1,6 @@
 import type { TickStore } from './tick-store.js';
 import {
+  acceptedAfterSql,
   candlesSql,
   correlationsSql,
   countSql,
@@ -17,7 +18,7 @@ export type RunRows = <T>(sql: Sql) => Promise<T[]>;
 
 type TickReads = Pick<
   TickStore,
-  'ticksBetween' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
+  'ticksBetween' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
 >;
 
 /**
@@ -28,6 +29,9 @@ export function tickReads(rows: RunRows): TickReads {
   return {
     async ticksBetween(symbols, from, to) {
       return (await rows<TickRow>(ticksBetweenSql(symbols, from, to))).map(rowToTick);
+    },
+    async acceptedAfter(symbols, afterSeq, uptoSeq, limit) {
+      return (await rows<TickRow>(acceptedAfterSql(symbols, afterSeq, uptoSeq, limit))).map(rowToTick);
     },
     async latest(symbols) {
       const found = new Map((await rows<TickRow>(latestSql(symbols))).map((r) => [r.symbol, rowToTick(r)]));

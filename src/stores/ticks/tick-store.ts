@@ -82,6 +82,11 @@ export interface TickStore {
   insert(ticks: readonly StoredTick[]): Promise<void>;
   /** Stored ticks of these symbols with time in [from, to], for duplicate checks. */
   ticksBetween(symbols: readonly string[], from: number, to: number): Promise<StoredTick[]>;
+  /**
+   * Ticks of these symbols with afterSeq < seq <= uptoSeq, in seq order (the order they were
+   * accepted, within a stream partition): what a resumed subscription missed.
+   */
+  acceptedAfter(symbols: readonly string[], afterSeq: number, uptoSeq: number, limit: number): Promise<StoredTick[]>;
   /** Newest tick of each symbol, in the order of `symbols`; null where a symbol has none. */
   latest(symbols: readonly string[]): Promise<(StoredTick | null)[]>;
   /** Newest first. */

@@ -28,6 +28,15 @@ export function ticksBetweenSql(symbols: readonly string[], from: number, to: nu
   };
 }
 
+export function acceptedAfterSql(symbols: readonly string[], afterSeq: number, uptoSeq: number, limit: number): Sql {
+  return {
+    query: `SELECT ${selectTick} FROM ${TICKS_TABLE}
+      WHERE symbol IN {symbols:Array(String)} AND seq > {afterSeq:Int64} AND seq <= {uptoSeq:Int64}
+      ORDER BY seq LIMIT {limit:UInt32}`,
+    params: { symbols, afterSeq, uptoSeq, limit },
+  };
+}
+
 export function latestSql(symbols: readonly string[]): Sql {
   return {
     query: `SELECT ${selectTick} FROM ${TICKS_TABLE}

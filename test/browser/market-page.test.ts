@@ -1,0 +1,245 @@
+import { mkdirSync, statSync } from 'node:fs';
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { build } from 'vite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { serveWebPage } from '../../src/http/web-page.js';
+import { INSERT, UPSERT } from '../helpers/fixtures.js';
+import { startGateway, type TestGateway } from '../helpers/gateway.js';
+
+const WEB = fileURLToPath(new URL('../../web', import.meta.url));
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
+const CHROMIUM = '/usr/bin/chromium';
+// Embedded engines only, whatever servers the test run has.
+const embedded = { POSTGRES_URL: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', WEAVIATE_URL: '', ARANGO_URL: '' };
+
+const MINUTE = 60_000;
+const M5 = 5 * MINUTE;
+const pair = (symbol: string, sector: string, assetClass = 'FX', digits = 5) => ({
+  symbol, description: `${symbol} test`, baseCurrency: symbol.slice(0, 3), quoteCurrency: symbol.slice(3), sector, assetClass, digits,
+});
+const MARKET = [
+  pair('EURUSD', 'Majors'),
+  pair('GBPUSD', 'Majors'),
+  pair('USDJPY', 'Majors', 'FX', 3),
+  pair('AUDNZD', 'Crosses'),
+  pair('XAUUSD', 'Metals', 'METAL', 2),
+  pair('XAGUSD', 'Metals', 'METAL', 3),
+];
+const PRICES: Record<string, number> = { EURUSD: 1.08, GBPUSD: 1.26, USDJPY: 150, AUDNZD: 1.09, XAUUSD: 2300, XAGUSD: 28 };
+
+let gw: TestGateway;
+let origin: string;
+let browser: Browser;
+let page: Page;
+/** Everything that went wrong in the browser: failed requests, HTTP errors, console errors. */
+const problems: string[] = [];
+
+/** Seeded random numbers, so the test's prices are the same every run. */
+function random(seed: number) {
+  return () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+}
+
+/** Three hours of one tick a minute per instrument; XAGUSD moves exactly as XAUUSD does. */
+function history(now: number) {
+  const rand = random(11);
+  const walks = new Map(Object.entries(PRICES));
+  const ticks = [];
+  for (let m = 180; m >= 1; m--) {
+    for (const { symbol, digits } of MARKET) {
+      const previous = walks.get(symbol)!;
+      const price = symbol === 'XAGUSD' ? (walks.get('XAUUSD')! / 2300) * 28 : previous * (1 + (rand() - 0.5) / 500);
+      walks.set(symbol, price);
+      const bid = Number(price.toFixed(digits));
+      ticks.push({ symbol, time: now - m * MINUTE + 1000, bid, ask: Number((bid + 10 ** -digits * 10).toFixed(digits)) });
+    }
+  }
+  return ticks;
+}
+
+const lastCandle = async () => JSON.parse((await page.getAttribute('#chart', 'data-last-candle')) ?? 'null');
+
+async function insert(ticks: object[]) {
+  const res = await gw.gql(INSERT, { ticks });
+  expect(res.data.insertTicks).toMatchObject({ accepted: ticks.length, rejected: [] });
+}
+
+/** GET with the path sent as written: fetch() would resolve '..' before sending. */
+function rawGet(path: string) {
+  return new Promise<{ status: number; body: string }>((resolve, reject) => {
+    const { hostname, port } = new URL(origin);
+    request({ hostname, port, path }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body }));
+    }).on('error', reject).end();
+  });
+}
+
+beforeAll(async () => {
+  // The page as `npm run build:web` builds it, from the current sources.
+  await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
+  gw = await startGateway({ env: embedded });
+  origin = new URL(gw.url).origin;
+  expect((await gw.gql(UPSERT, { instruments: MARKET })).data.upsertInstruments).toBe(MARKET.length);
+  await insert(history(Math.floor(Date.now() / MINUTE) * MINUTE));
+  expect((await gw.gql(`mutation { refreshCorrelations(interval: M5, window: 36, threshold: 0.99) }`)).data.refreshCorrelations).toBeGreaterThanOrEqual(1);
+  expect((await gw.gql(`mutation { refreshPatterns(interval: M5) }`)).data.refreshPatterns).toBe(MARKET.length);
+
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  page = await browser.newPage({ viewport: { width: 1360, height: 900 } });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()} ${r.failure()?.errorText}`));
+  page.on('response', (r) => r.status() >= 400 && problems.push(`HTTP ${r.status()}: ${r.url()}`));
+  page.on('console', (m) => m.type() === 'error' && problems.push(`console error: ${m.text()}`));
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+});
+afterAll(async () => {
+  await browser?.close();
+  await gw?.destroy();
+});
+
+describe('the market page', () => {
+  it('lists every instrument with prices, draws a chart and shows each store ready, with no failed request or console error', async () => {
+    await page.goto(`${origin}/#EURUSD`);
+    await page.locator('#instruments .row').nth(MARKET.length - 1).waitFor();
+    expect(await page.locator('#instruments .row b').allTextContents()).toEqual(MARKET.map((m) => m.symbol).sort());
+    const latest = (await gw.gql(`{ instrument(symbol: "EURUSD") { latestTick { bid ask } } }`)).data.instrument.latestTick;
+    const row = page.locator('#instruments .row[data-symbol="EURUSD"]');
+    expect(await row.locator('.bid').textContent()).toBe(latest.bid.toFixed(5));
+    expect(await row.locator('.ask').textContent()).toBe(latest.ask.toFixed(5));
+    expect(await row.getAttribute('class')).toContain('selected');
+
+    await page.waitForSelector('#chart[data-symbol="EURUSD"][data-interval="M5"]');
+    const [candle] = (await gw.gql(`{ candles(symbol: "EURUSD", interval: M5, limit: 1) { time open high low close } }`)).data.candles;
+    expect(await lastCandle()).toEqual(candle);
+    await page.waitForSelector('#status .store.up >> nth=5');
+    expect(await page.locator('#status .store.down').count()).toBe(0);
+    await page.waitForSelector('#status[data-connection="live"]');
+    await page.waitForSelector('#related a[data-symbol="GBPUSD"]');
+    await page.waitForSelector('#similar a');
+    expect(problems).toEqual([]);
+  });
+
+  it("moves the selected instrument's price and last candle when ticks are inserted through the API", async () => {
+    // The subscription has no acknowledgement: ticks of another instrument are sent until the page
+    // counts one, which proves the page's subscription is in place.
+    for (let i = 0; !(await page.getAttribute('#status', 'data-ticks-received')); i++) {
+      expect(i, 'the page never received a tick').toBeLessThan(50);
+      await insert([{ symbol: 'AUDNZD', time: Date.now(), bid: 1.09 + i / 1e5, ask: 1.0902 + i / 1e5 }]);
+      await page.waitForTimeout(100);
+    }
+    const up = Number(((await lastCandle()).close + 0.01).toFixed(5)); // above the candle's high
+    const time = Date.now();
+    await insert([{ symbol: 'EURUSD', time, bid: up, ask: up + 0.0001 }]);
+    await page.waitForFunction((bid) => document.getElementById('quote-bid')?.textContent === bid, up.toFixed(5));
+    expect(await page.locator('#instruments .row[data-symbol="EURUSD"] .bid').textContent()).toBe(up.toFixed(5));
+    const afterUp = await lastCandle();
+    expect(afterUp.time).toBe(new Date(Math.floor(time / M5) * M5).toISOString());
+    expect(afterUp).toMatchObject({ close: up, high: up });
+
+    const down = Number((up - 0.03).toFixed(5)); // below its low
+    await insert([{ symbol: 'EURUSD', time: Date.now(), bid: down, ask: down + 0.0001 }]);
+    await page.waitForFunction((bid) => document.getElementById('quote-bid')?.textContent === bid, down.toFixed(5));
+    expect(await lastCandle()).toMatchObject({ open: afterUp.open, high: up, low: down, close: down });
+    // What the page drew is what the candles query now answers.
+    const [candle] = (await gw.gql(`{ candles(symbol: "EURUSD", interval: M5, limit: 1) { time open high low close } }`)).data.candles;
+    expect(await lastCandle()).toEqual(candle);
+    expect(problems).toEqual([]);
+  });
+
+  it('selects a related instrument when its link is clicked and redraws the chart from its candles', async () => {
+    await page.click('#instruments .row[data-symbol="XAUUSD"]');
+    await page.waitForSelector('#chart[data-symbol="XAUUSD"]');
+    const silver = page.locator('#related li', { has: page.locator('a[data-symbol="XAGUSD"]') });
+    await silver.waitFor();
+    const chips = await silver.locator('.chip').allTextContents();
+    expect(chips).toEqual(expect.arrayContaining(['sector', 'currency']));
+    expect(chips.find((c) => c.startsWith('correlated'))).toMatch(/^correlated (0\.99|1\.00)$/);
+    await page.waitForSelector('#similar li:first-child a[data-symbol="XAGUSD"]'); // XAGUSD moves exactly as XAUUSD
+
+    await silver.locator('a').click();
+    await page.waitForSelector('#chart[data-symbol="XAGUSD"]');
+    expect(await page.textContent('#quote-symbol')).toBe('XAGUSD');
+    expect(new URL(page.url()).hash).toBe('#XAGUSD');
+    expect(await page.getAttribute('#instruments .row[data-symbol="XAGUSD"]', 'class')).toContain('selected');
+    const [candle] = (await gw.gql(`{ candles(symbol: "XAGUSD", interval: M5, limit: 1) { time open high low close } }`)).data.candles;
+    expect(await lastCandle()).toEqual(candle);
+    await page.waitForSelector('#related a[data-symbol="XAUUSD"]');
+    expect(problems).toEqual([]);
+  });
+
+  it('redraws the chart at the interval picked', async () => {
+    await page.click('#intervals button[data-interval="H1"]');
+    await page.waitForSelector('#chart[data-symbol="XAGUSD"][data-interval="H1"]');
+    const [candle] = (await gw.gql(`{ candles(symbol: "XAGUSD", interval: H1, limit: 1) { time open high low close } }`)).data.candles;
+    expect(await lastCandle()).toEqual(candle);
+    expect(await page.getAttribute('#intervals button[data-interval="H1"]', 'class')).toBe('active');
+    // Back to M5 for the screenshot, where the patterns were computed.
+    await page.click('#intervals button[data-interval="M5"]');
+    await page.waitForSelector('#chart[data-interval="M5"]');
+    expect(problems).toEqual([]);
+  });
+
+  it('saves a screenshot under test-artifacts/', async () => {
+    await page.click('#instruments .row[data-symbol="EURUSD"]');
+    await page.waitForSelector('#chart[data-symbol="EURUSD"]:not([aria-busy])');
+    await page.waitForSelector('#similar a');
+    mkdirSync(ARTIFACTS, { recursive: true });
+    const file = join(ARTIFACTS, 'market-page.png');
+    await page.screenshot({ path: file, fullPage: true });
+    expect(statSync(file).size).toBeGreaterThan(20_000);
+  });
+});
+
+describe('serving the page', () => {
+  it('answers / and its hashed assets with their content types, caching only the hashed ones for long', async () => {
+    const index = await gw.get('/');
+    expect(index.status).toBe(200);
+    expect(index.headers.get('content-type')).toBe('text/html; charset=utf-8');
+    expect(index.headers.get('cache-control')).toBe('no-cache');
+    const html = await index.text();
+    const assets = [...html.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
+    expect(assets.some((a) => a.endsWith('.js'))).toBe(true);
+    expect(assets.some((a) => a.endsWith('.css'))).toBe(true);
+    for (const asset of assets) {
+      const res = await gw.get(asset);
+      expect(res.status, asset).toBe(200);
+      expect(res.headers.get('content-type')).toBe(asset.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/css; charset=utf-8');
+      expect(res.headers.get('cache-control')).toBe('public, max-age=31536000, immutable');
+    }
+  });
+
+  it('serves nothing outside the built page, however the path is written', async () => {
+    for (const path of ['/assets/../../package.json', '/..%2f..%2fpackage.json', '/assets/..%2f..%2f..%2fpackage.json', '/%2e%2e/%2e%2e/package.json', '/assets/%2e%2e%2f%2e%2e%2fREADME.md', '/.vite/manifest.json', '//etc/passwd', '/assets/nope.js']) {
+      const res = await rawGet(path);
+      expect(res.status, path).toBe(404);
+      expect(res.body, path).not.toMatch(/marketgraph|root:/);
+    }
+  });
+
+  it('keeps the explorer, health, readiness, metrics and version routes', async () => {
+    const explorer = await fetch(gw.url, { headers: { accept: 'text/html' } });
+    expect(await explorer.text()).toMatch(/marketgraph explorer/);
+    for (const path of ['/healthz', '/readyz', '/metrics', '/version']) expect((await gw.get(path)).status, path).toBe(200);
+  });
+
+  it('says how to build the page when it is not built', async () => {
+    const server: Server = createServer(async (req, res) => {
+      if (!(await serveWebPage(req.url!, res, join(ARTIFACTS, 'no-such-dist')))) res.writeHead(404).end();
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+      const res = await fetch(`${base}/`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('text/html; charset=utf-8');
+      expect(await res.text()).toMatch(/npm run build:web/);
+      expect((await fetch(`${base}/assets/index.js`)).status).toBe(404);
+    } finally {
+      server.close();
+    }
+  });
+});
