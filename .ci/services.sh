@@ -18,7 +18,7 @@
 #   MG_CACHE_DIR      Kafka jars + Maven repo, kept between runs (default /var/cache/marketgraph-ci)
 #   MG_KAFKA_VERSION  Kafka version to fetch           (default 3.9.2, the newest 3.9.x on Maven Central)
 #   MG_START_TIMEOUT  seconds to wait for each server  (default 120)
-#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT
+#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT
 #                     ports (default 55432, 56379, 59092, 59093); give the same
 #                     ones to every command of one set of servers
 set -euo pipefail
@@ -35,6 +35,11 @@ PG_PORT=${MG_PG_PORT:-55432}
 REDIS_PORT=${MG_REDIS_PORT:-56379}
 KAFKA_PORT=${MG_KAFKA_PORT:-59092}
 KAFKA_CONTROLLER_PORT=${MG_KAFKA_CONTROLLER_PORT:-59093}
+# A second listener for fault-injection tests: it advertises a port where the test runs a TCP
+# proxy that forwards to this listener, so that every connection a client opens after the
+# bootstrap (Kafka clients connect to the advertised address) goes through the proxy.
+KAFKA_FAULTS_PORT=${MG_KAFKA_FAULTS_PORT:-59094}
+KAFKA_FAULTS_PROXY_PORT=${MG_KAFKA_FAULTS_PROXY_PORT:-59095}
 
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=$CI_DIR/postgres
@@ -367,11 +372,11 @@ write_kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PROXY_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,FAULTS:PLAINTEXT
 log.dirs=$KAFKA_DIR/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -415,7 +420,7 @@ kafka_jvm() {
 
 launch_kafka() {
     running_pid "$KAFKA_DIR/pid" >/dev/null && return 0
-    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"
+    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_FAULTS_PORT"
     write_kafka_config
     if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
         # KRaft needs formatted storage; any random base64url UUID is a cluster id.
@@ -460,6 +465,9 @@ ENV_LINES=(
     "export POSTGRES_URL=postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph"
     "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
     "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
+    # Fault tests: a proxy on KAFKA_FAULTS_PROXY_PORT forwarding to this listener.
+    "export KAFKA_FAULTS_LISTENER=127.0.0.1:$KAFKA_FAULTS_PORT"
+    "export KAFKA_FAULTS_PROXY_PORT=$KAFKA_FAULTS_PROXY_PORT"
 )
 write_env() {
     local line

@@ -25,9 +25,12 @@ interface Link {
   held: { toServer: boolean; chunk: Buffer }[];
 }
 
-/** A TCP proxy on loopback in front of `target` (`host:port`) that injects faults on command. */
-export async function startFaultProxy(target: string): Promise<FaultProxy> {
-  const [host, port] = splitHostPort(target);
+/**
+ * A TCP proxy on loopback in front of `target` (`host:port`) that injects faults on command,
+ * on `port` (default: any free one).
+ */
+export async function startFaultProxy(target: string, port = 0): Promise<FaultProxy> {
+  const [host, targetPort] = splitHostPort(target);
   let fault: Fault = { kind: 'none' };
   const links = new Set<Link>();
 
@@ -42,7 +45,7 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
   };
 
   const connectUpstream = (link: Link) => {
-    const server = createConnection({ host, port });
+    const server = createConnection({ host, port: targetPort });
     link.server = server;
     server.on('data', (chunk) => forward(link, false, chunk));
     server.on('error', () => link.client.destroy());
@@ -70,7 +73,10 @@ export async function startFaultProxy(target: string): Promise<FaultProxy> {
     });
     if (fault.kind !== 'blackhole') connectUpstream(link);
   });
-  await new Promise<void>((resolve) => listener.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve, reject) => {
+    listener.once('error', reject);
+    listener.listen(port, '127.0.0.1', resolve);
+  });
   const proxyPort = (listener.address() as AddressInfo).port;
 
   return {
