@@ -1,6 +1,4 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import { GraphQLError } from 'graphql';
-import { ErrorCode } from '../errors.js';
 import type { Context } from '../graphql/context.js';
 import { authorize } from './operation-roles.js';
 
@@ -15,8 +13,10 @@ export function useAccessControl(): ApolloServerPlugin<Context> {
     async requestDidStart() {
       return {
         async didResolveOperation({ contextValue, document, operation }) {
-          // Apollo answers a document without a matching operation before this hook; refuse anyway.
-          const denied = operation ? authorize(contextValue.principal, document, operation) : new GraphQLError('Operation refused.', { extensions: { code: ErrorCode.FORBIDDEN } });
+          // No operation matches the request: Apollo answers 400 OPERATION_RESOLUTION_FAILURE right
+          // after this hook, and nothing runs.
+          if (!operation) return;
+          const denied = authorize(contextValue.principal, document, operation);
           if (denied) {
             denied.extensions.http = { status: 403 };
             throw denied;

@@ -35,6 +35,10 @@ export interface LiveSocket {
 
 // How often a conflating subscriber checks whether its socket has drained.
 const DRAIN_POLL_MS = 20;
+// Most bytes written to a corked socket before they are let go.
+const CORK_BYTES = 64 * 1024;
+// A server frame's header: 2 bytes, 4 from 126 bytes of payload, 10 from 64 KiB.
+const FRAME_HEADER_BYTES = 4;
 
 /**
  * Sends a subscription's ticks straight to its socket, bypassing graphql-ws's per-subscriber
@@ -81,12 +85,36 @@ export function socketDelivery(live: LiveSocket, info: GraphQLResolveInfo, conte
     return payload;
   };
 
-  const send = (event: LiveTick) => socket.send(prefix + payloadOf(event) + '}');
+  // The frames of one dispatch (a batch of accepted ticks) leave in few writes: the TCP socket
+  // under the WebSocket is corked at the first frame and uncorked once the dispatch is over, or
+  // every CORK_BYTES. (`_socket` is ws's own field for it; without it, each frame is a write.)
+  // Corked frames count in `bufferedAmount` but are not a backlog: `unsent()` leaves them out.
+  const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  let corkedBytes = -1; // -1: not corked
+  const uncork = () => {
+    if (corkedBytes < 0) return;
+    corkedBytes = -1;
+    tcp?.uncork();
+  };
+  const unsent = () => socket.bufferedAmount - Math.max(corkedBytes, 0);
+  const send = (event: LiveTick) => {
+    const frame = prefix + payloadOf(event) + '}';
+    if (tcp) {
+      if (corkedBytes > CORK_BYTES) uncork();
+      if (corkedBytes < 0) {
+        corkedBytes = 0;
+        tcp.cork();
+        process.nextTick(uncork);
+      }
+      corkedBytes += frame.length + FRAME_HEADER_BYTES;
+    }
+    socket.send(frame);
+  };
 
   const flushWhenDrained = () => {
     drainTimer = undefined;
     if (done || !pending) return;
-    if (socket.bufferedAmount > live.maxBufferedBytes / 2) {
+    if (unsent() > live.maxBufferedBytes / 2) {
       drainTimer = setTimeout(flushWhenDrained, DRAIN_POLL_MS);
       return;
     }
@@ -109,7 +137,7 @@ export function socketDelivery(live: LiveSocket, info: GraphQLResolveInfo, conte
       if (done || socket.readyState !== socket.OPEN) return;
       if (pending) {
         pending.set(event.tick.symbol, event);
-      } else if (socket.bufferedAmount <= live.maxBufferedBytes) {
+      } else if (unsent() <= live.maxBufferedBytes) {
         send(event);
       } else if (live.slowPolicy === 'conflate') {
         live.metrics.slowSubscribers.inc({ action: 'conflated' });

@@ -49,6 +49,10 @@ export function createErrorMasker(logger: Logger, options: { hideSuggestions: bo
 // Every quoted string matches, so quotes pair up from the left and text between strings is never cut.
 const QUOTED = /"(?:[^"\\]|\\.)*"/g;
 const MAX_QUOTED = 200; // characters
+// graphql-js prints object keys as they are: a key holding `"` unpairs the quotes after it. Then
+// the message is cut in the middle.
+const MAX_MESSAGE = 2_000; // characters
 function shortenValues(message: string): string {
-  return message.replace(QUOTED, (quoted) => (quoted.length > MAX_QUOTED ? `${quoted.slice(0, 41)}…" (${quoted.length - 2} characters)` : quoted));
+  const short = message.replace(QUOTED, (quoted) => (quoted.length > MAX_QUOTED ? `${quoted.slice(0, 41)}…" (${quoted.length - 2} characters)` : quoted));
+  return short.length > MAX_MESSAGE ? `${short.slice(0, 1_000)} … (${short.length} characters) … ${short.slice(-500)}` : short;
 }

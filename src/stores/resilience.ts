@@ -67,9 +67,11 @@ export function createStoreGuard(
   );
   const writePolicy: IPolicy = wrap(breaker, attemptTimeout);
   const readPolicy: IPolicy = wrap(retryFastFailures, breaker, attemptTimeout);
+  // A signal per call: without one, cockatiel's timeout listens on one shared signal, and more
+  // than ten calls at once trip Node's MaxListenersExceededWarning.
   return {
-    read: (operation) => readPolicy.execute(operation),
-    write: (operation) => writePolicy.execute(operation),
+    read: (operation) => readPolicy.execute(operation, new AbortController().signal),
+    write: (operation) => writePolicy.execute(operation, new AbortController().signal),
     get state() {
       return STATE_NAMES[breaker.state];
     },
