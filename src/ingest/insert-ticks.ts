@@ -44,7 +44,8 @@ const RECENT_WINDOW_MS = 60_000;
  *
  * Batches are checked one at a time per process. That is what makes the duplicate check sound:
  * two copies of one batch sent at once (a bridge retrying after a timeout) cannot both pass it.
- * A batch's answer waits until its ticks are durable, and a copy's answer until the original's.
+ * A batch's answer waits until its ticks are durable; a batch that may repeat earlier ticks is
+ * checked once every earlier batch is stored.
  */
 export interface TickIngestOptions {
   /** Ticks handed in but not yet stored, at most; over it a batch is refused with OVERLOADED. */
@@ -114,17 +115,17 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
     await offerToCache(numbered);
     if (stream.kind === 'local') await stream.publish(numbered);
   });
-  // Keys of accepted ticks whose group is being stored, with that group's outcome: a copy sent
-  // meanwhile is a duplicate only once the original is stored, so its answer waits for that.
-  const storing = new Map<string, Promise<void>>();
-
-  /** Makes accepted ticks durable and visible; resolves with a promise of their being so. */
-  async function commit(accepted: TickInput[], keys: string[]): Promise<Promise<void>> {
+  /**
+   * Makes accepted ticks durable and visible. Resolves once they are numbered, with `stored`:
+   * a promise of their being durable (wrapped, because awaiting a promise of a promise would
+   * wait for both).
+   */
+  async function commit(accepted: TickInput[]): Promise<{ stored: Promise<void> }> {
     if (stream.kind === 'durable') {
       const appended = await stream.append(accepted);
-      for (const key of keys) recent.add(key);
+      for (const t of appended) recent.add(tickKey(t));
       await offerToCache(appended);
-      return Promise.resolve(); // subscribers get them from the stream's live feed
+      return { stored: Promise.resolve() }; // subscribers get them from the stream's live feed
     }
     lastSeq ??= await stores.ticks.maxSeq();
     let seq = Math.max(lastSeq + 1, now() * 1000);
@@ -132,14 +133,23 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
     const numbered = accepted as StoredTick[];
     for (const t of numbered) t.seq = seq++;
     lastSeq = seq - 1;
-    noteStored(numbered); // now: a copy sent before the insert ends must be checked against the store
-    const stored = groups.add(numbered);
-    for (const key of keys) storing.set(key, stored);
-    const forget = () => {
-      for (const key of keys) if (storing.get(key) === stored) storing.delete(key);
-    };
-    stored.then(forget, forget);
-    return stored;
+    noteStored(numbered); // now: a later batch must not take a copy of these for new ticks
+    return { stored: groups.add(numbered) };
+  }
+
+  /**
+   * With the in-process stream, the common case: every tick is newer than anything stored or
+   * being stored for its symbol, and than the tick before it in the batch. None of them can be
+   * a duplicate, so none needs a key or a store query.
+   */
+  function allNew(valid: readonly TickInput[]): boolean {
+    const newest = new Map<string, number>();
+    for (const t of valid) {
+      const before = newest.get(t.symbol) ?? newestStored.get(t.symbol) ?? -Infinity;
+      if (t.time <= before) return false;
+      newest.set(t.symbol, t.time);
+    }
+    return true;
   }
 
   /** Checks and numbers a batch (one at a time); resolves with its answer and when it is durable. */
@@ -156,25 +166,26 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
       else valid.push(tick);
     });
 
-    const seen = await storedKeys(valid);
-    const accepted: TickInput[] = [];
-    const keys: string[] = [];
-    const originals = new Set<Promise<void>>();
-    for (const tick of valid) {
-      const key = tickKey(tick);
-      if (seen.has(key) || recent.has(key)) continue; // stored, appended lately, or earlier in this batch
-      const original = storing.get(key);
-      if (original) {
-        originals.add(original); // being stored for an earlier batch
-        continue;
+    await loadNewest(symbols);
+    let accepted: TickInput[];
+    if (stream.kind === 'local' && allNew(valid)) {
+      accepted = valid;
+    } else {
+      // Some tick may repeat one accepted before: let every earlier batch be stored (or fail),
+      // then compare with the store, the stream's recent ticks and the batch itself.
+      await groups.idle();
+      const seen = await storedKeys(valid);
+      accepted = [];
+      for (const tick of valid) {
+        const key = tickKey(tick);
+        if (seen.has(key) || recent.has(key)) continue; // stored, appended lately, or earlier in this batch
+        seen.add(key);
+        accepted.push(tick);
       }
-      seen.add(key);
-      accepted.push(tick);
-      keys.push(key);
     }
-    const stored = accepted.length > 0 ? await commit(accepted, keys) : Promise.resolve();
+    const { stored } = accepted.length > 0 ? await commit(accepted) : { stored: Promise.resolve() };
     const duplicates = valid.length - accepted.length;
-    const durable = Promise.all([stored, ...originals]).then(() => {
+    const durable = stored.then(() => {
       metrics.ticksIngested.inc({ outcome: 'accepted' }, accepted.length);
       metrics.ticksIngested.inc({ outcome: 'duplicate' }, duplicates);
       metrics.ticksIngested.inc({ outcome: 'rejected' }, rejected.length);
