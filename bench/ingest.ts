@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -11,6 +11,8 @@ import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway } from '../test/helpers/process-gateway.js';
+import { discardChdb, gatewayEnv, scaled } from './harness.js';
+import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
 /**
@@ -23,7 +25,7 @@ const MUTATION = `mutation Insert($ticks: [TickInput!]!) { insertTicks(ticks: $t
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `S${String(i).padStart(2, '0')}`);
 const CLIENTS = 4;
 const BATCHES = [1_000, 10_000, 100_000];
-const TICKS_PER_SIZE = 1_200_000; // per batch size, across all clients
+const TICKS_PER_SIZE = scaled(1_200_000); // per batch size, across all clients
 const TARGET_TICKS_PER_S = 1_000_000;
 
 let clock = Date.now() - 5 * 86_400_000; // every tick a new millisecond: nothing is a duplicate
@@ -87,15 +89,15 @@ async function chdbBaseline(batch: number): Promise<number> {
     for (const r of rows) await session.insert({ table: TICKS_TABLE, values: r, format: 'JSONEachRow' });
     return (rows.length * batch) / ((performance.now() - started) / 1000);
   } finally {
-    session.close();
-    rmSync(dir, { recursive: true, force: true });
+    await discardChdb(session, dir, TICKS_TABLE);
   }
 }
 
 export async function benchIngest(): Promise<Row[]> {
-  progress('ingest: starting the gateway (embedded engines)');
+  progress('ingest: starting the gateway');
+  const profile = profiling('ingest');
   // SLOW_STORE_OP_MS: a benchmark's large inserts are slow by design; their logs would only be noise.
-  const gateway = await spawnGateway({ BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000' });
+  const gateway = await spawnGateway(gatewayEnv({ BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000' }), 60_000, profile.nodeArgs);
   const rows: Row[] = [];
   try {
     const upsert = `mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`;
@@ -132,6 +134,7 @@ export async function benchIngest(): Promise<Row[]> {
     }
   } finally {
     await gateway.stop();
+    profile.summarize();
   }
   return rows;
 }

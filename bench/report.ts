@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
+import { SCALE } from './harness.js';
 
 export interface Row {
   scenario: string;
@@ -21,7 +22,9 @@ export const progress = (message: string) => process.stderr.write(`[bench] ${mes
 export function writeResults(name: string, rows: Row[], details: Record<string, unknown> = {}): void {
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
   const file = new URL(`./results/${name}.json`, import.meta.url);
-  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machine(), rows, details }, null, 2) + '\n');
+  // A run at BENCH_SCALE < 1 or under the profiler is a debugging run: the file says so.
+  const run = { scale: SCALE, profiled: process.env.BENCH_PROFILE === '1', servers: Boolean(process.env.BENCH_SERVERS) };
+  writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machine(), run, rows, details }, null, 2) + '\n');
 }
 
 export function printTable(rows: Row[]): void {
