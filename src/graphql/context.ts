@@ -26,6 +26,18 @@ export interface Context {
 
 export type AppServices = Omit<Context, 'loaders' | 'principal'>;
 
+/**
+ * Loaders are made on first use: a subscription, which holds its context for as long as it
+ * lasts, does not carry seven of them (and their caches) for nothing. Add fields to a context
+ * with Object.assign, not a spread, which would make them.
+ */
 export function createContext(services: AppServices, principal: Principal): Context {
-  return { ...services, principal, loaders: createLoaders(services.stores) };
+  let loaders: Loaders | undefined;
+  return {
+    ...services,
+    principal,
+    get loaders() {
+      return (loaders ??= createLoaders(services.stores));
+    },
+  };
 }

@@ -7,6 +7,7 @@ import {
   type ExecutionResult,
   type GraphQLFormattedError,
   type GraphQLResolveInfo,
+  type GraphQLSchema,
 } from 'graphql';
 import type { WebSocket } from 'ws';
 import type { Metrics } from '../metrics.js';
@@ -33,6 +34,10 @@ export interface LiveSocket {
   metrics: Pick<Metrics, 'subscriptionPayloads' | 'slowSubscribers'>;
 }
 
+// A Tick's fields read only the tick: its payload, shared by subscribers, is executed with no
+// subscriber's context (and holds on to none).
+const PAYLOAD_CONTEXT = Object.freeze({});
+
 // How often a conflating subscriber checks whether its socket has drained.
 const DRAIN_POLL_MS = 20;
 // Most bytes written to a corked socket before they are let go.
@@ -41,211 +46,240 @@ const CORK_BYTES = 64 * 1024;
 const FRAME_HEADER_BYTES = 4;
 
 /**
+ * How to turn a tick into one subscription shape's payload: the shape's key (the selection set
+ * under `ticks`, the fragments, and the variables if the selection uses any; the field's own
+ * arguments do not change the payload) and what to execute. Subscribers sending the same text
+ * share one parsed document (prepare-operation.ts), hence one plan.
+ */
+interface PayloadPlan {
+  key: string;
+  document: DocumentNode;
+  schema: GraphQLSchema;
+  variableValues: Record<string, unknown>;
+  operationName: string | undefined;
+}
+
+const plans = new WeakMap<object, PayloadPlan>();
+
+function planOf(info: GraphQLResolveInfo): PayloadPlan {
+  const node = info.fieldNodes[0]!;
+  let plan = plans.get(node);
+  if (plan === undefined) {
+    const selection = node.selectionSet ? print(node.selectionSet) : '';
+    const fragments = Object.values(info.fragments);
+    const printedFragments = fragments.map(print).join('\n');
+    plan = {
+      key: `${info.path.key}\n${selection}\n${printedFragments}`,
+      document: { kind: Kind.DOCUMENT, definitions: [info.operation, ...fragments] },
+      schema: info.schema,
+      // The field's arguments are coerced again when a payload is executed; their values do
+      // not change it (the subscription field returns the tick as it is).
+      variableValues: info.variableValues,
+      operationName: info.operation.name?.value,
+    };
+    if (/\$/.test(selection) || /\$/.test(printedFragments)) {
+      // The payload depends on this subscriber's variables: a plan of its own.
+      return { ...plan, key: `${plan.key}\n${JSON.stringify(info.variableValues)}`, variableValues: info.variableValues };
+    }
+    plans.set(node, plan);
+  }
+  return plan;
+}
+
+const DONE = Object.freeze({ value: undefined, done: true }) as IteratorResult<never>;
+
+/**
  * Sends a subscription's ticks straight to its socket, bypassing graphql-ws's per-subscriber
  * execution: the payload of a tick is computed and serialized once per subscription shape
- * (the selection set under `ticks`) and shared by every subscriber with that shape; only the
- * frame around it, which carries the operation id, is per subscriber.
+ * and shared by every subscriber with that shape; only the frame around it, which carries the
+ * operation id, is per subscriber.
  *
  * When the socket has more than `maxBufferedBytes` unsent, the subscriber is dropped (the
  * socket is closed with SLOW_SUBSCRIBER_CLOSE) or, with `conflate`, keeps only the newest
  * tick per symbol until the socket drains. Either way its memory is bounded and other
  * subscribers are not held up.
  *
- * Returns the subscriber and an iterator for graphql-ws that yields nothing and ends when the
- * subscription does.
+ * It is also graphql-ws's iterator for the operation: one that yields nothing and ends when the
+ * subscription does. A class, not closures: thousands of idle subscriptions each hold one.
  */
-export function socketDelivery(live: LiveSocket, info: GraphQLResolveInfo, contextValue: unknown) {
-  const { socket } = live;
-  const shape = shapeOf(info);
-  const document: DocumentNode = { kind: Kind.DOCUMENT, definitions: [info.operation, ...Object.values(info.fragments)] };
-  const prefix = `{"id":${JSON.stringify(live.id)},"type":"next","payload":`;
-  let pending: Map<string, LiveTick> | undefined; // conflating: the newest tick per symbol
-  let drainTimer: NodeJS.Timeout | undefined;
-  let resolveEnded!: (r: IteratorResult<never>) => void;
-  const ended = new Promise<IteratorResult<never>>((resolve) => (resolveEnded = resolve));
-  let onEnd: (() => void) | undefined;
-  let done = false;
+export class SocketDelivery implements TickSubscriber, AsyncIterableIterator<never> {
+  /** Called once when the subscription ends, from either side. */
+  onEnd: (() => void) | undefined;
+  private readonly prefix: string;
+  private readonly plan: PayloadPlan;
+  private readonly tcp: { cork(): void; uncork(): void } | undefined;
+  /** Bytes written since the socket was corked; -1 when it is not. */
+  private corkedBytes = -1;
+  /** Conflating: the newest tick per symbol, until the socket drains. */
+  private pending: Map<string, LiveTick> | undefined;
+  private drainTimer: NodeJS.Timeout | undefined;
+  private resolveEnded: ((r: IteratorResult<never>) => void) | undefined;
+  private done = false;
 
-  const payloadOf = (event: LiveTick): string => {
-    let payload = event.payloads.get(shape);
-    if (payload === undefined) {
-      const result = execute({
-        schema: info.schema,
-        document,
-        rootValue: event,
-        contextValue,
-        variableValues: info.variableValues,
-        operationName: info.operation.name?.value,
-      }) as ExecutionResult; // Tick's fields resolve synchronously
-      const masked = result.errors ? { ...result, errors: result.errors.map((e: GraphQLError) => live.maskError(e.toJSON(), e)) } : result;
-      payload = JSON.stringify(masked);
-      event.payloads.set(shape, payload);
-      live.metrics.subscriptionPayloads.inc();
+  constructor(
+    private readonly live: LiveSocket,
+    info: GraphQLResolveInfo,
+  ) {
+    this.prefix = `{"id":${JSON.stringify(live.id)},"type":"next","payload":`;
+    this.plan = planOf(info);
+    // ws's own field for the TCP socket: corking it makes the frames of one dispatch (a batch of
+    // accepted ticks) leave in few writes instead of one write each.
+    this.tcp = (live.socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
+  }
+
+  deliver(event: LiveTick): void {
+    const { socket } = this.live;
+    if (this.done || socket.readyState !== socket.OPEN) return;
+    if (this.pending) {
+      this.pending.set(event.tick.symbol, event);
+    } else if (this.unsent() <= this.live.maxBufferedBytes) {
+      this.send(event);
+    } else if (this.live.slowPolicy === 'conflate') {
+      this.live.metrics.slowSubscribers.inc({ action: 'conflated' });
+      this.pending = new Map([[event.tick.symbol, event]]);
+      this.drainTimer = setTimeout(flushWhenDrained, DRAIN_POLL_MS, this);
+    } else {
+      this.live.metrics.slowSubscribers.inc({ action: 'dropped' });
+      this.end();
+      socket.close(SLOW_SUBSCRIBER_CLOSE.code, SLOW_SUBSCRIBER_CLOSE.reason);
     }
-    return payload;
-  };
+  }
 
-  // The frames of one dispatch (a batch of accepted ticks) leave in few writes: the TCP socket
-  // under the WebSocket is corked at the first frame and uncorked once the dispatch is over, or
-  // every CORK_BYTES. (`_socket` is ws's own field for it; without it, each frame is a write.)
-  // Corked frames count in `bufferedAmount` but are not a backlog: `unsent()` leaves them out.
-  const tcp = (socket as unknown as { _socket?: { cork(): void; uncork(): void } })._socket;
-  let corkedBytes = -1; // -1: not corked
-  const uncork = () => {
-    if (corkedBytes < 0) return;
-    corkedBytes = -1;
-    tcp?.uncork();
-  };
-  const unsent = () => socket.bufferedAmount - Math.max(corkedBytes, 0);
-  const send = (event: LiveTick) => {
-    const frame = prefix + payloadOf(event) + '}';
-    if (tcp) {
-      if (corkedBytes > CORK_BYTES) uncork();
-      if (corkedBytes < 0) {
-        corkedBytes = 0;
-        tcp.cork();
-        process.nextTick(uncork);
-      }
-      corkedBytes += frame.length + FRAME_HEADER_BYTES;
-    }
-    socket.send(frame);
-  };
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    if (this.drainTimer) clearTimeout(this.drainTimer);
+    this.pending = undefined;
+    this.onEnd?.();
+    this.resolveEnded?.(DONE);
+  }
 
-  const flushWhenDrained = () => {
-    drainTimer = undefined;
-    if (done || !pending) return;
-    if (unsent() > live.maxBufferedBytes / 2) {
-      drainTimer = setTimeout(flushWhenDrained, DRAIN_POLL_MS);
+  next(): Promise<IteratorResult<never>> {
+    if (this.done) return Promise.resolve(DONE);
+    return new Promise((resolve) => (this.resolveEnded = resolve));
+  }
+
+  return(): Promise<IteratorResult<never>> {
+    this.end();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
+
+  /** Unsent bytes: corked frames count in `bufferedAmount` but are not a backlog. */
+  unsent(): number {
+    return this.live.socket.bufferedAmount - Math.max(this.corkedBytes, 0);
+  }
+
+  uncork(): void {
+    if (this.corkedBytes < 0) return;
+    this.corkedBytes = -1;
+    this.tcp?.uncork();
+  }
+
+  flush(): void {
+    this.drainTimer = undefined;
+    if (this.done || !this.pending) return;
+    if (this.unsent() > this.live.maxBufferedBytes / 2) {
+      this.drainTimer = setTimeout(flushWhenDrained, DRAIN_POLL_MS, this);
       return;
     }
-    const newest = pending;
-    pending = undefined;
-    for (const event of newest.values()) send(event);
-  };
+    const newest = this.pending;
+    this.pending = undefined;
+    for (const event of newest.values()) this.send(event);
+  }
 
-  const end = () => {
-    if (done) return;
-    done = true;
-    if (drainTimer) clearTimeout(drainTimer);
-    pending = undefined;
-    onEnd?.();
-    resolveEnded({ value: undefined, done: true });
-  };
-
-  const subscriber: TickSubscriber = {
-    deliver(event) {
-      if (done || socket.readyState !== socket.OPEN) return;
-      if (pending) {
-        pending.set(event.tick.symbol, event);
-      } else if (unsent() <= live.maxBufferedBytes) {
-        send(event);
-      } else if (live.slowPolicy === 'conflate') {
-        live.metrics.slowSubscribers.inc({ action: 'conflated' });
-        pending = new Map([[event.tick.symbol, event]]);
-        drainTimer = setTimeout(flushWhenDrained, DRAIN_POLL_MS);
-      } else {
-        live.metrics.slowSubscribers.inc({ action: 'dropped' });
-        end();
-        socket.close(SLOW_SUBSCRIBER_CLOSE.code, SLOW_SUBSCRIBER_CLOSE.reason);
+  private send(event: LiveTick): void {
+    const frame = this.prefix + this.payloadOf(event) + '}';
+    if (this.tcp) {
+      if (this.corkedBytes > CORK_BYTES) this.uncork();
+      if (this.corkedBytes < 0) {
+        this.corkedBytes = 0;
+        this.tcp.cork();
+        process.nextTick(uncorkLater, this);
       }
-    },
-  };
+      this.corkedBytes += frame.length + FRAME_HEADER_BYTES;
+    }
+    this.live.socket.send(frame);
+  }
 
-  const iterator: AsyncIterableIterator<never> = {
-    next: () => ended,
-    return: () => {
-      end();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
-
-  return {
-    subscriber,
-    iterator,
-    end,
-    /** Called once when the subscription ends, from either side. */
-    set onEnd(callback: () => void) {
-      onEnd = callback;
-    },
-  };
+  private payloadOf(event: LiveTick): string {
+    const { plan } = this;
+    let payload = event.payloads.get(plan.key);
+    if (payload === undefined) {
+      const result = execute({
+        schema: plan.schema,
+        document: plan.document,
+        rootValue: event,
+        contextValue: PAYLOAD_CONTEXT,
+        variableValues: plan.variableValues,
+        operationName: plan.operationName,
+      }) as ExecutionResult; // Tick's fields resolve synchronously
+      const masked = result.errors ? { ...result, errors: result.errors.map((e: GraphQLError) => this.live.maskError(e.toJSON(), e)) } : result;
+      payload = JSON.stringify(masked);
+      event.payloads.set(plan.key, payload);
+      this.live.metrics.subscriptionPayloads.inc();
+    }
+    return payload;
+  }
 }
 
-/**
- * The part of an operation that decides a tick's payload: the subscription field's response
- * key and selection set, the fragments, and the variables if the selection uses any.
- * Arguments of the field itself (symbols, after) do not change the payload.
- */
-function shapeOf(info: GraphQLResolveInfo): string {
-  const node = info.fieldNodes[0]!;
-  const selection = node.selectionSet ? print(node.selectionSet) : '';
-  const fragments = Object.values(info.fragments).map(print).join('\n');
-  const usesVariables = /\$/.test(selection) || /\$/.test(fragments);
-  return `${info.path.key}\n${selection}\n${fragments}${usesVariables ? `\n${JSON.stringify(info.variableValues)}` : ''}`;
-}
+const uncorkLater = (delivery: SocketDelivery) => delivery.uncork();
+const flushWhenDrained = (delivery: SocketDelivery) => delivery.flush();
 
 /**
  * A subscription's ticks as an async iterator, for operations that do not arrive over a
  * WebSocket (graphql-js executes each one). Holds at most `limit` ticks; beyond, the
  * subscription fails with a message that says to resubscribe.
  */
-export function queueDelivery(limit: number) {
-  const buffer: LiveTick[] = [];
-  let waiting: ((r: IteratorResult<LiveTick>) => void) | undefined;
-  let failure: Error | undefined;
-  let done = false;
-  let onEnd: (() => void) | undefined;
+export class QueueDelivery implements TickSubscriber, AsyncIterableIterator<LiveTick> {
+  onEnd: (() => void) | undefined;
+  private readonly buffer: LiveTick[] = [];
+  private waiting: ((r: IteratorResult<LiveTick>) => void) | undefined;
+  private failure: Error | undefined;
+  private done = false;
 
-  const end = () => {
-    if (done) return;
-    done = true;
-    onEnd?.();
-    waiting?.({ value: undefined, done: true });
-    waiting = undefined;
-  };
+  constructor(private readonly limit: number) {}
 
-  const subscriber: TickSubscriber = {
-    deliver(event) {
-      if (done) return;
-      if (waiting) {
-        const resolve = waiting;
-        waiting = undefined;
-        resolve({ value: event, done: false });
-      } else if (buffer.length >= limit) {
-        // Nobody is waiting (else the tick went straight to them): the next read fails.
-        failure = new GraphQLError(`subscriber fell more than ${limit} ticks behind and was dropped; resubscribe with \`after\``);
-        buffer.length = 0;
-        end();
-      } else {
-        buffer.push(event);
-      }
-    },
-  };
+  deliver(event: LiveTick): void {
+    if (this.done) return;
+    if (this.waiting) {
+      const resolve = this.waiting;
+      this.waiting = undefined;
+      resolve({ value: event, done: false });
+    } else if (this.buffer.length >= this.limit) {
+      // Nobody is waiting (else the tick went straight to them): the next read fails.
+      this.failure = new GraphQLError(`subscriber fell more than ${this.limit} ticks behind and was dropped; resubscribe with \`after\``);
+      this.buffer.length = 0;
+      this.end();
+    } else {
+      this.buffer.push(event);
+    }
+  }
 
-  const iterator: AsyncIterableIterator<LiveTick> = {
-    next() {
-      if (buffer.length > 0) return Promise.resolve({ value: buffer.shift()!, done: false });
-      if (failure) return Promise.reject(failure);
-      if (done) return Promise.resolve({ value: undefined, done: true });
-      return new Promise((resolve) => (waiting = resolve));
-    },
-    return() {
-      end();
-      return Promise.resolve({ value: undefined, done: true });
-    },
-    [Symbol.asyncIterator]() {
-      return this;
-    },
-  };
+  end(): void {
+    if (this.done) return;
+    this.done = true;
+    this.onEnd?.();
+    this.waiting?.(DONE);
+    this.waiting = undefined;
+  }
 
-  return {
-    subscriber,
-    iterator,
-    end,
-    set onEnd(callback: () => void) {
-      onEnd = callback;
-    },
-  };
+  next(): Promise<IteratorResult<LiveTick>> {
+    if (this.buffer.length > 0) return Promise.resolve({ value: this.buffer.shift()!, done: false });
+    if (this.failure) return Promise.reject(this.failure);
+    if (this.done) return Promise.resolve(DONE);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+
+  return(): Promise<IteratorResult<LiveTick>> {
+    this.end();
+    return Promise.resolve(DONE);
+  }
+
+  [Symbol.asyncIterator]() {
+    return this;
+  }
 }

@@ -15,6 +15,9 @@ import type { SubscribePayload } from 'graphql-ws';
 import { ErrorCode } from '../errors.js';
 import { trustedQuery, type TrustedDocuments } from './trusted-documents.js';
 
+// Distinct valid documents kept; the oldest goes first.
+const DOCUMENT_CACHE_MAX = 1_000;
+
 export interface OperationChecks {
   schema: GraphQLSchema;
   parseOptions: ParseOptions;
@@ -32,17 +35,24 @@ export interface OperationChecks {
  */
 export function createOperationPreparer({ schema, parseOptions, validationRules, trustedDocuments }: OperationChecks) {
   const rules = [...specifiedRules, ...validationRules];
+  // Valid documents by their text, as Apollo keeps them for HTTP: thousands of screens sending
+  // the same subscription share one parsed document (and skip parsing and validating it again).
+  const valid = new Map<string, DocumentNode>();
   return function prepareOperation(payload: SubscribePayload): ExecutionArgs | GraphQLError[] {
     const query = trustedDocuments ? trustedQuery(trustedDocuments, payload) : payload.query;
     if (query instanceof GraphQLError) return [query];
-    let document: DocumentNode;
-    try {
-      document = parse(query, parseOptions);
-    } catch (error) {
-      return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+    let document = valid.get(query);
+    if (!document) {
+      try {
+        document = parse(query, parseOptions);
+      } catch (error) {
+        return [withCode(error, 'GRAPHQL_PARSE_FAILED')];
+      }
+      const invalid = validate(schema, document, rules);
+      if (invalid.length > 0) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+      if (valid.size >= DOCUMENT_CACHE_MAX) valid.delete(valid.keys().next().value!);
+      valid.set(query, document);
     }
-    const invalid = validate(schema, document, rules);
-    if (invalid.length > 0) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) {
       const message = payload.operationName

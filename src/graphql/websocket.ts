@@ -34,10 +34,10 @@ export function attachWebSocket({ httpServer, schema, createContext, access, mas
     {
       schema,
       onConnect: (ctx) => access.onConnect(ctx),
-      context: (ctx, id) => ({
-        ...createContext(access.principalOf(ctx)),
-        live: { socket: ctx.extra.socket, id, maskError, metrics, maxBufferedBytes: slowSubscribers.maxBufferedBytes, slowPolicy: slowSubscribers.policy },
-      }),
+      context: (ctx, id) =>
+        Object.assign(createContext(access.principalOf(ctx)), {
+          live: { socket: ctx.extra.socket, id, maskError, metrics, maxBufferedBytes: slowSubscribers.maxBufferedBytes, slowPolicy: slowSubscribers.policy },
+        }),
       // Its errors go through onError (masked) and no resolver runs.
       onSubscribe: (_ctx, _id, payload) => prepareOperation(payload),
       execute: access.guard(execute),

@@ -121,7 +121,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
     context: async () => {
       const context = await deps.createContext(req);
-      return prepared ? { ...context, preparedTicks: prepared.ticks } : context;
+      return prepared ? Object.assign(context, { preparedTicks: prepared.ticks }) : context;
     },
   });
   for (const [key, value] of response.headers) res.setHeader(key, value);

@@ -1,7 +1,7 @@
 import type { SubscriptionResolvers } from '../../generated/graphql.js';
 import { badInput } from '../../errors.js';
 import { LIMITS } from '../limits.js';
-import { queueDelivery, socketDelivery } from '../live-delivery.js';
+import { QueueDelivery, SocketDelivery } from '../live-delivery.js';
 import type { LiveTick } from '../tick-hub.js';
 
 // Ticks an operation outside a WebSocket may fall behind by before it is dropped.
@@ -13,13 +13,13 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       if (symbols.length === 0) throw badInput('`symbols` must name at least one instrument', 'symbols');
       if (symbols.length > LIMITS.subscriptionSymbolsMax)
         throw badInput(`at most ${LIMITS.subscriptionSymbolsMax} symbols per subscription; got ${symbols.length}`, 'symbols');
-      const instruments = await ctx.loaders.instrument.loadMany(symbols);
+      const instruments = await ctx.stores.relational.instrumentsBySymbols(symbols);
       const unknown = symbols.filter((_, i) => instruments[i] == null);
       if (unknown.length > 0) throw badInput(`unknown symbols: ${unknown.slice(0, 10).join(', ')}`, 'symbols');
       // Over a WebSocket a tick is serialized once per subscription shape and written to the
       // socket directly; otherwise graphql-js executes it per subscriber.
-      const delivery = ctx.live ? socketDelivery(ctx.live, info, ctx) : queueDelivery(QUEUE_LIMIT);
-      const subscription = ctx.hub.subscribe(symbols, delivery.subscriber, after ?? undefined);
+      const delivery = ctx.live ? new SocketDelivery(ctx.live, info) : new QueueDelivery(QUEUE_LIMIT);
+      const subscription = ctx.hub.subscribe(symbols, delivery, after ?? undefined);
       delivery.onEnd = subscription.close;
       try {
         await subscription.ready;
@@ -27,7 +27,7 @@ export const subscriptionResolvers: SubscriptionResolvers = {
         delivery.end();
         throw error;
       }
-      return delivery.iterator;
+      return delivery;
     },
     resolve: (event: LiveTick) => ({ ...event.tick, liveCursor: event.cursor }),
   },
