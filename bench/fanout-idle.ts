@@ -34,7 +34,7 @@ async function steadyRss(pid: number, timeoutMs = 30_000): Promise<number> {
 }
 
 /** What the gateway (process `pid`) grows by when `count` subscriptions are open and nothing is sent. */
-export async function idleMemory(url: string, pid: number, count: number, symbols: string[]) {
+export async function idleMemory(url: string, pid: number, count: number, symbols: string[], perSocket = 1) {
   // One-time costs (code loaded on the first subscription) are not what a subscription adds.
   const warm = await startSubscribers(url, 2 * WORKERS, 1, symbols);
   await subscriptionsOpen(url, 2 * WORKERS);
@@ -44,7 +44,7 @@ export async function idleMemory(url: string, pid: number, count: number, symbol
   const before = await steadyRss(pid);
   const heapBefore = await heap();
   progress(`fanout: ${count.toLocaleString('en-US')} idle subscriptions; gateway RSS before: ${(before / MB).toFixed(1)} MB`);
-  const idle = await startSubscribers(url, count, 1, symbols);
+  const idle = await startSubscribers(url, count, perSocket, symbols);
   try {
     await subscriptionsOpen(url, count);
     const after = await steadyRss(pid);
@@ -52,6 +52,7 @@ export async function idleMemory(url: string, pid: number, count: number, symbol
     progress(`fanout: gateway RSS with them: ${(after / MB).toFixed(1)} MB (V8 heap used ${heapBefore.toFixed(1)} -> ${heapAfter.toFixed(1)} MB)`);
     return {
       subscriptions: count,
+      perSocket,
       rssBeforeMB: before / MB,
       rssAfterMB: after / MB,
       addedMB: (after - before) / MB,
