@@ -15,8 +15,10 @@ import type { SubscribePayload } from 'graphql-ws';
 import { ErrorCode } from '../errors.js';
 import { trustedQuery, type TrustedDocuments } from './trusted-documents.js';
 
-// Distinct valid documents kept; the oldest goes first.
-const DOCUMENT_CACHE_MAX = 1_000;
+// Distinct valid documents kept (the oldest goes first), and the longest text kept: screens
+// send a few short subscriptions; anything else is parsed each time rather than held.
+const DOCUMENT_CACHE_MAX = 200;
+const DOCUMENT_CACHE_MAX_CHARS = 2_000;
 
 export interface OperationChecks {
   schema: GraphQLSchema;
@@ -50,8 +52,10 @@ export function createOperationPreparer({ schema, parseOptions, validationRules,
       }
       const invalid = validate(schema, document, rules);
       if (invalid.length > 0) return invalid.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
-      if (valid.size >= DOCUMENT_CACHE_MAX) valid.delete(valid.keys().next().value!);
-      valid.set(query, document);
+      if (query.length <= DOCUMENT_CACHE_MAX_CHARS) {
+        if (valid.size >= DOCUMENT_CACHE_MAX) valid.delete(valid.keys().next().value!);
+        valid.set(query, document);
+      }
     }
     const operation = getOperationAST(document, payload.operationName);
     if (!operation) {
