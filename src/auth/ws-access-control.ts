@@ -8,7 +8,7 @@ import type { Principal } from './principal.js';
 /** The part of graphql-ws's per-socket context this needs. */
 interface Socket {
   connectionParams?: Readonly<Record<string, unknown>>;
-  extra: { request: IncomingMessage };
+  extra: { request?: IncomingMessage };
 }
 
 /**
@@ -23,7 +23,9 @@ export function wsAccessControl(authenticator: Authenticator) {
   const principals = new WeakMap<Socket, Principal>();
   return {
     async onConnect(socket: Socket): Promise<boolean> {
-      const principal = await authenticator.connection(socket.connectionParams, socket.extra.request);
+      const principal = await authenticator.connection(socket.connectionParams, socket.extra.request!);
+      // Nothing reads the upgrade request after this; a long-lived socket need not hold it.
+      socket.extra.request = undefined;
       if (principal) principals.set(socket, principal);
       return principal !== null;
     },
