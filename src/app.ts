@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { NoSchemaIntrospectionCustomRule } from 'graphql';
 import type { Config } from './config.js';
 import { syncGraph } from './analytics/all-instruments.js';
@@ -131,7 +131,9 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     logger,
-    plugins: [ApolloServerPluginLandingPageDisabled(), useMetrics(metrics), useAccessControl()],
+    // No cache hints are used: without Apollo's cache-control plugin (on by default), no hook
+    // runs per resolved field (it was 2% of the gateway's time serving the queries bench).
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl()],
   });
   await apollo.start();
 
