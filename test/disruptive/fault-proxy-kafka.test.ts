@@ -2,8 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSERT, UPSERT, instrument } from '../helpers/fixtures.js';
 import { ciManagedUrl } from '../helpers/ci-services.js';
-import { startFaultProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
+import { networkFaults, startFaultProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Network faults between the gateway and Kafka. .ci/services.sh gives the broker a second
@@ -20,20 +21,10 @@ const FAILURES_TO_OPEN = 3;
 const HALF_OPEN_MS = 1_500;
 const BUDGET_MS = TIMEOUT_MS + 1_500;
 
-const FAULTS: [string, Fault][] = [
-  ['latency above the timeout', { kind: 'latency', ms: TIMEOUT_MS * 4 }],
-  ['a blackhole', { kind: 'blackhole' }],
-  ['connection resets', { kind: 'reset' }],
-];
+const FAULTS = networkFaults(TIMEOUT_MS);
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, limitMs = 60_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() - started > limitMs) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const LIMIT_MS = 60_000;
+const wait = <T>(read: () => Promise<T>, ok: (v: T) => boolean, limitMs = LIMIT_MS) => until(read, ok, limitMs, 200);
 
 const ready = Boolean(KAFKA_BROKERS && LISTENER && PROXY_PORT);
 describe.skipIf(!ready)(`faults between the gateway and Kafka${ready ? '' : ' (no .ci/services.sh Kafka with a faults listener)'}`, () => {
@@ -74,7 +65,7 @@ describe.skipIf(!ready)(`faults between the gateway and Kafka${ready ? '' : ' (n
         MIGRATE_ON_START: 'true',
       },
     });
-    await until(stream, (s) => s.status === 'up');
+    await wait(stream, (s) => s.status === 'up');
     expect((await gw.gql(UPSERT, { instruments: [instrument(symbol)] })).data.upsertInstruments).toBe(1);
     const { res } = await insert();
     expect(res.data.insertTicks.accepted).toBe(5);
@@ -102,8 +93,8 @@ describe.skipIf(!ready)(`faults between the gateway and Kafka${ready ? '' : ' (n
 
     it('recovers when the network heals, without a restart', async () => {
       proxy.set({ kind: 'none' });
-      expect(await until(stream, (s) => s.status === 'up' && s.breaker === 'closed')).toEqual({ status: 'up', breaker: 'closed' });
-      const accepted = await until(insert, ({ res }) => !res.errors, 30_000);
+      expect(await wait(stream, (s) => s.status === 'up' && s.breaker === 'closed')).toEqual({ status: 'up', breaker: 'closed' });
+      const accepted = await wait(insert, ({ res }) => !res.errors, 30_000);
       expect(accepted.res.data.insertTicks.accepted).toBe(5);
     });
   });
@@ -113,7 +104,7 @@ describe.skipIf(!ready)(`faults between the gateway and Kafka${ready ? '' : ' (n
       const res = await gw.gql(`query($s: String!) { ticks(symbol: $s, first: 10000) { edges { node { time } } } }`, { s: symbol });
       return (res.data?.ticks.edges ?? []).map((e: any) => Date.parse(e.node.time)) as number[];
     };
-    const times = await until(stored, (t) => [...acknowledged].every((a) => t.includes(a)), 90_000);
+    const times = await wait(stored, (t) => [...acknowledged].every((a) => t.includes(a)), 90_000);
     for (const a of acknowledged) expect(times).toContain(a);
     expect(new Set(times).size).toBe(times.length); // none twice
   });

@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INSERT, UPSERT, instrument } from '../helpers/fixtures.js';
 import { ciManagedUrl } from '../helpers/ci-services.js';
-import { startFaultProxy, throughProxy, type Fault, type FaultProxy } from '../helpers/fault-proxy.js';
+import { networkFaults, startFaultProxy, throughProxy, type FaultProxy } from '../helpers/fault-proxy.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { until } from '../helpers/until.js';
 
 /**
  * Network faults between the gateway and PostgreSQL and Redis, injected by a TCP proxy on
@@ -18,20 +19,10 @@ const HALF_OPEN_MS = 1_500;
 // One attempt's timeout, one retry of a fast failure, and room for a busy CI machine.
 const BUDGET_MS = TIMEOUT_MS + 50 + 1_000;
 
-const FAULTS: [string, Fault][] = [
-  ['latency above the timeout', { kind: 'latency', ms: TIMEOUT_MS * 4 }],
-  ['a blackhole', { kind: 'blackhole' }],
-  ['connection resets', { kind: 'reset' }],
-];
+const FAULTS = networkFaults(TIMEOUT_MS);
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, limitMs = 20_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() - started > limitMs) return value;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const LIMIT_MS = 20_000;
+const wait = <T>(read: () => Promise<T>, ok: (v: T) => boolean, limitMs = LIMIT_MS) => until(read, ok, limitMs, 100);
 
 describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`faults between the gateway and its servers${POSTGRES_URL && REDIS_URL ? '' : ' (no .ci/services.sh servers)'}`, () => {
   let gw: TestGateway;
@@ -93,7 +84,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`faults between the gateway and its
 
     it('half-opens, then closes when the network heals, without a restart', async () => {
       postgres.set({ kind: 'none' });
-      const healed = await until(readiness, (r) => r.relational.breaker === 'closed' && r.relational.status === 'up', HALF_OPEN_MS * 10);
+      const healed = await wait(readiness, (r) => r.relational.breaker === 'closed' && r.relational.status === 'up', HALF_OPEN_MS * 10);
       expect(healed.relational).toEqual({ status: 'up', breaker: 'closed' });
       const res = await instrumentAndTicks();
       expect(res.errors).toBeUndefined();
@@ -103,12 +94,12 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`faults between the gateway and its
 
   it('a trial call that fails while half-open opens the circuit again', async () => {
     postgres.set({ kind: 'reset' });
-    await until(readiness, (r) => r.relational.breaker === 'open');
+    await wait(readiness, (r) => r.relational.breaker === 'open');
     await new Promise((r) => setTimeout(r, HALF_OPEN_MS + 100));
     // The trial call (this readiness ping) fails: open again, not closed.
     expect((await readiness()).relational).toEqual({ status: 'down', breaker: 'open' });
     postgres.set({ kind: 'none' });
-    expect((await until(readiness, (r) => r.relational.breaker === 'closed', HALF_OPEN_MS * 10)).relational.breaker).toBe('closed');
+    expect((await wait(readiness, (r) => r.relational.breaker === 'closed', HALF_OPEN_MS * 10)).relational.breaker).toBe('closed');
   });
 
   describe.each(FAULTS)('Redis behind %s', (_, fault) => {
@@ -122,7 +113,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`faults between the gateway and its
       }
       expect((await readiness()).cache).toEqual({ status: 'down', breaker: 'open' });
       redis.set({ kind: 'none' });
-      expect((await until(readiness, (r) => r.cache.breaker === 'closed' && r.cache.status === 'up', HALF_OPEN_MS * 10)).cache).toEqual({
+      expect((await wait(readiness, (r) => r.cache.breaker === 'closed' && r.cache.status === 'up', HALF_OPEN_MS * 10)).cache).toEqual({
         status: 'up',
         breaker: 'closed',
       });

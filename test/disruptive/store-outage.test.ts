@@ -3,6 +3,7 @@ import { INSERT, UPSERT, instrument } from '../helpers/fixtures.js';
 import { ciManagedUrl, services } from '../helpers/ci-services.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { spawnGateway } from '../helpers/process-gateway.js';
+import { until } from '../helpers/until.js';
 
 /**
  * A server going away costs the fields that need it, nothing else, and the gateway
@@ -13,14 +14,8 @@ const POSTGRES_URL = ciManagedUrl('POSTGRES_URL');
 const REDIS_URL = ciManagedUrl('REDIS_URL');
 const STORE_TIMEOUT_MS = 1_000;
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, limitMs = 30_000): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const value = await read();
-    if (ok(value) || Date.now() - started > limitMs) return value;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+const LIMIT_MS = 30_000;
+const wait = <T>(read: () => Promise<T>, ok: (v: T) => boolean, limitMs = LIMIT_MS) => until(read, ok, limitMs, 200);
 
 describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`store outages${POSTGRES_URL && REDIS_URL ? '' : ' (no .ci/services.sh servers)'}`, () => {
   let gw: TestGateway;
@@ -43,7 +38,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`store outages${POSTGRES_URL && RED
 
   it('fails only the relational fields while PostgreSQL is down, and recovers without a restart', async () => {
     await services('stop-postgres');
-    const ready = await until(readiness, (r) => r.stores.relational === 'down');
+    const ready = await wait(readiness, (r) => r.stores.relational === 'down');
     expect(ready).toMatchObject({ status: 503, stores: { relational: 'down', ticks: 'up', cache: 'up' } });
 
     const started = Date.now();
@@ -56,19 +51,19 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`store outages${POSTGRES_URL && RED
     expect(JSON.stringify(res.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|55432/);
 
     await services('start-postgres');
-    expect(await until(readiness, (r) => r.stores.relational === 'up')).toMatchObject({ stores: { relational: 'up', ticks: 'up', cache: 'up' } });
+    expect(await wait(readiness, (r) => r.stores.relational === 'up')).toMatchObject({ stores: { relational: 'up', ticks: 'up', cache: 'up' } });
     const back = await gw.gql(`query($s: String!) { instrument(symbol: $s) { symbol } }`, { s: symbol });
     expect(back.data.instrument).toEqual({ symbol });
   });
 
   it('keeps answering latestTick from the tick store while Redis is down', async () => {
     await services('stop-redis');
-    expect(await until(readiness, (r) => r.stores.cache === 'down')).toMatchObject({ status: 503, stores: { cache: 'down', relational: 'up' } });
+    expect(await wait(readiness, (r) => r.stores.cache === 'down')).toMatchObject({ status: 503, stores: { cache: 'down', relational: 'up' } });
     const res = await gw.gql(`query($s: String!) { instrument(symbol: $s) { latestTick { bid } } }`, { s: symbol });
     expect(res.errors).toBeUndefined();
     expect(res.data.instrument.latestTick).toEqual({ bid: 1.5 });
     await services('start-redis');
-    expect(await until(readiness, (r) => r.stores.cache === 'up')).toMatchObject({ stores: { cache: 'up', relational: 'up' } });
+    expect(await wait(readiness, (r) => r.stores.cache === 'up')).toMatchObject({ stores: { cache: 'up', relational: 'up' } });
   });
 
   it('starts while PostgreSQL is down, reports it, and becomes ready when it comes back', async () => {
@@ -86,7 +81,7 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`store outages${POSTGRES_URL && RED
       const res = await down.gql(`{ instruments { edges { cursor } } }`);
       expect(res.errors?.[0]?.extensions?.code).toBe('STORE_UNAVAILABLE');
       await services('start-postgres');
-      expect(await until(readyz, (s) => s === 200)).toBe(200);
+      expect(await wait(readyz, (s) => s === 200)).toBe(200);
       const after = await down.gql(`query($s: String!) { instrument(symbol: $s) { symbol } }`, { s: symbol });
       expect(after.data.instrument).toEqual({ symbol });
     } finally {

@@ -10,6 +10,15 @@ import { createConnection, createServer, type AddressInfo, type Socket } from 'n
  */
 export type Fault = { kind: 'none' } | { kind: 'latency'; ms: number } | { kind: 'blackhole' } | { kind: 'reset' };
 
+/** The three faults the fault tests inject, named for their titles: latency is four timeouts long. */
+export function networkFaults(timeoutMs: number): [string, Fault][] {
+  return [
+    ['latency above the timeout', { kind: 'latency', ms: timeoutMs * 4 }],
+    ['a blackhole', { kind: 'blackhole' }],
+    ['connection resets', { kind: 'reset' }],
+  ];
+}
+
 export interface FaultProxy {
   /** `host:port` to give the gateway instead of the server's. */
   readonly address: string;
