@@ -73,7 +73,9 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
     const byPartition = new Map<number, string[]>();
     for (const s of symbols) {
       const p = stream.partitionOf(s);
-      byPartition.set(p, [...(byPartition.get(p) ?? []), s]);
+      const list = byPartition.get(p);
+      if (list) list.push(s);
+      else byPartition.set(p, [s]);
     }
     for (const p of byPartition.keys()) {
       if (!after.has(p)) throw badInput('`after` is not a cursor of this gateway’s tick stream', 'after');
@@ -130,10 +132,6 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
       unsubscribe?.();
       bySymbol.clear();
     },
-    /** The cursor of "now": resuming from it replays nothing. */
-    get position(): string {
-      return liveCursor(seen);
-    },
     /**
      * Hands `subscriber` the ticks of `symbols` from now on, each once, in the order they were
      * accepted; with `after` (a delivered tick's cursor), first the ticks it missed since.
@@ -141,9 +139,9 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
     subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: string): TickSubscription {
       const unique = [...new Set(symbols)];
       const from = after === undefined ? undefined : decodeLiveCursor(after);
-      // Live ticks that arrive during the replay wait behind it.
+      // Live ticks that arrive during a replay wait behind it.
       let held: LiveTick[] | undefined = from ? [] : undefined;
-      const target: TickSubscriber = { deliver: (e) => (held ? held.push(e) : subscriber.deliver(e)) };
+      const target: TickSubscriber = from ? { deliver: (e) => (held ? held.push(e) : subscriber.deliver(e)) } : subscriber;
       for (const s of unique) {
         let set = bySymbol.get(s);
         if (!set) bySymbol.set(s, (set = new Set()));

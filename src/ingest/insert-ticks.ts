@@ -36,6 +36,12 @@ export interface TickIngest {
 // sink has surely written them to the tick store (the sink writes within about 1 s).
 const RECENT_WINDOW_MS = 60_000;
 
+export interface TickIngestOptions {
+  /** Ticks handed in but not yet stored, at most; over it a batch is refused with OVERLOADED. */
+  maxPendingTicks: number;
+  now?: () => number;
+}
+
 /**
  * The write path of insertTicks: validate, drop duplicates, then make the ticks durable and
  * visible. With the in-process stream the gateway numbers and stores the ticks itself; with
@@ -47,12 +53,6 @@ const RECENT_WINDOW_MS = 60_000;
  * A batch's answer waits until its ticks are durable; a batch that may repeat earlier ticks is
  * checked once every earlier batch is stored.
  */
-export interface TickIngestOptions {
-  /** Ticks handed in but not yet stored, at most; over it a batch is refused with OVERLOADED. */
-  maxPendingTicks: number;
-  now?: () => number;
-}
-
 export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingTicks, now = Date.now }: TickIngestOptions): TickIngest {
   const stream = stores.stream;
   let pendingTicks = 0;
@@ -89,9 +89,8 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
     });
   }
 
-  /** Keys of stored ticks that these candidates could duplicate. */
+  /** Keys of stored ticks that these candidates could duplicate (their symbols' newest are loaded). */
   async function storedKeys(candidates: TickInput[]): Promise<Set<string>> {
-    await loadNewest([...new Set(candidates.map((t) => t.symbol))]);
     const suspects = candidates.filter((t) => t.time <= (newestStored.get(t.symbol) ?? -Infinity));
     return storedKeysLike(suspects, stores.ticks);
   }
