@@ -1,5 +1,6 @@
 import kafkajs from 'kafkajs';
 import type { KafkaMigrationContext } from '../../src/migrations/module-target.js';
+import { createTopicAndWait } from '../../src/stores/stream/kafka-topics.js';
 
 // kafkajs is CommonJS, and Node's ESM import finds no named export ConfigResourceTypes in it.
 const { ConfigResourceTypes } = kafkajs;
@@ -20,9 +21,11 @@ export async function up({ admin, topic }: KafkaMigrationContext): Promise<void>
   await admin.connect();
   try {
     if (!(await admin.listTopics()).includes(topic.name)) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: [{ topic: topic.name, numPartitions: topic.partitions, replicationFactor: topic.replicationFactor, configEntries: [{ name: 'retention.ms', value: String(RETENTION_MS) }] }],
+      await createTopicAndWait(admin, {
+        topic: topic.name,
+        numPartitions: topic.partitions,
+        replicationFactor: topic.replicationFactor,
+        configEntries: [{ name: 'retention.ms', value: String(RETENTION_MS) }],
       });
     }
     // Also for a topic created before this migration, without a retention of its own.

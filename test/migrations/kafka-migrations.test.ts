@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MIGRATIONS_ROOT } from '../../src/migrations/load-migrations.js';
 import { MigrationError, type MigrationTarget } from '../../src/migrations/migration.js';
 import { moduleTarget } from '../../src/migrations/module-target.js';
+import { createTopicAndWait } from '../../src/stores/stream/kafka-topics.js';
 import { migrateDown, migrateUp, migrationStatus } from '../../src/migrations/run-migrations.js';
 import type { SqlClient } from '../../src/stores/relational/sql-client.js';
 import { ledgerDatabase, ledgerRows, modulesAs } from './module-ledger.js';
@@ -67,7 +68,7 @@ describe.skipIf(!brokers || !postgresUrl)(`Kafka migrations${brokers && postgres
 
   it('gives a topic made before the migration (by an older start-up) its retention', async () => {
     await migrateDown([target], { to: 0, allowDataLoss: true });
-    await admin.createTopics({ waitForLeaders: true, topics: [{ topic: topic.name, numPartitions: 3, replicationFactor: 1 }] });
+    await createTopicAndWait(admin, { topic: topic.name, numPartitions: 3, replicationFactor: 1 });
     await migrateUp([target]);
     expect(await described()).toEqual({ partitions: 3, retentionMs: SEVEN_DAYS_MS });
   });

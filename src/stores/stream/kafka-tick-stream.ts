@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
+import { createTopicAndWait } from './kafka-topics.js';
 import type { DurableTickStream, TickListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
@@ -48,10 +49,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     try {
       const topics = await admin.listTopics();
       if (!topics.includes(options.topic)) {
-        await admin.createTopics({
-          waitForLeaders: true,
-          topics: [{ topic: options.topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor }],
-        });
+        await createTopicAndWait(admin, { topic: options.topic, numPartitions: options.partitions, replicationFactor: options.replicationFactor });
       }
       const [metadata] = (await admin.fetchTopicMetadata({ topics: [options.topic] })).topics;
       partitionMetadata = metadata!.partitions;
