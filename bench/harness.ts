@@ -24,8 +24,9 @@ const SERVER_URLS = ['POSTGRES_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_U
  * is set, in which case the servers named in this environment are used as they are.
  */
 export function gatewayEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const blank = process.env.BENCH_SERVERS ? {} : Object.fromEntries(SERVER_URLS.map((name) => [name, '']));
-  return { ...blank, ...extra };
+  // Servers are not migrated by a gateway unless told to; embedded engines always are.
+  const stores = process.env.BENCH_SERVERS ? { MIGRATE_ON_START: 'true' } : Object.fromEntries(SERVER_URLS.map((name) => [name, '']));
+  return { ...stores, ...extra };
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -167,5 +168,22 @@ export async function discardChdb(session: Session, dir: string, table: string):
   } finally {
     session.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+  }
+}
+
+/**
+ * Waits until the given processes (the gateway and this one) use less than `maxShare` of a core
+ * over a second: chDB merges the parts that loading the data made in background threads, and a
+ * latency measured while they run is the merges' as much as the query's. Gives up after `limitMs`
+ * and says so, since a machine that never settles is worth knowing about.
+ */
+export async function settle(pids: readonly number[], label: string, maxShare = 0.05, limitMs = 60_000): Promise<void> {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const before = pids.map(cpuMsOf);
+    await sleep(1_000);
+    const busiest = Math.max(...pids.map((pid, i) => (cpuMsOf(pid) - before[i]!) / 1_000));
+    if (busiest < maxShare) return;
+    if (Date.now() > deadline) return void process.stderr.write(`[bench] ${label}: still ${(busiest * 100).toFixed(0)}% busy after ${limitMs / 1000} s; measuring anyway\n`);
   }
 }

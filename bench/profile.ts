@@ -30,8 +30,9 @@ export function profiling(scenario: string): Profiling {
       if (!file) return progress(`${scenario}: no CPU profile in ${dir} (did the gateway exit cleanly?)`);
       const text = `CPU profile of the gateway during the ${scenario} scenario: ${file}\n\n${summarizeProfile(JSON.parse(readFileSync(file, 'utf8')))}`;
       mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-      writeFileSync(new URL(`./results/${scenario}.profile.txt`, import.meta.url), text);
-      progress(`${scenario}: profile summary in bench/results/${scenario}.profile.txt`);
+      const suffix = process.env.BENCH_SERVERS ? '.servers' : '';
+      writeFileSync(new URL(`./results/${scenario}${suffix}.profile.txt`, import.meta.url), text);
+      progress(`${scenario}: profile summary in bench/results/${scenario}${suffix}.profile.txt`);
     },
   };
 }

@@ -21,9 +21,11 @@ export const progress = (message: string) => process.stderr.write(`[bench] ${mes
 
 export function writeResults(name: string, rows: Row[], details: Record<string, unknown> = {}): void {
   mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const file = new URL(`./results/${name}.json`, import.meta.url);
+  const servers = Boolean(process.env.BENCH_SERVERS);
+  // A run against servers does not replace the embedded one: the two answer different questions.
+  const file = new URL(`./results/${name}${servers ? '.servers' : ''}.json`, import.meta.url);
   // A run at BENCH_SCALE < 1 or under the profiler is a debugging run: the file says so.
-  const run = { scale: SCALE, profiled: process.env.BENCH_PROFILE === '1', servers: Boolean(process.env.BENCH_SERVERS) };
+  const run = { scale: SCALE, profiled: process.env.BENCH_PROFILE === '1', servers };
   writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), machine: machine(), run, rows, details }, null, 2) + '\n');
 }
 

@@ -101,19 +101,26 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     async append(ticks) {
       if (ticks.length === 0) return [];
       const partitions = ticks.map((t) => partitionOf(t.symbol));
-      const records = await producer.send({
-        topic: options.topic,
-        acks: -1, // all in-sync replicas
-        messages: ticks.map((t, i) => ({ key: t.symbol, value: encode(t), partition: partitions[i] })),
-      });
-      // Within a partition the messages of one send keep their order, so the n-th tick sent
-      // to a partition has offset baseOffset + n.
-      const next = new Map(records.map((r) => [r.partition, Number(r.baseOffset)]));
-      return ticks.map((t, i) => {
-        const offset = next.get(partitions[i]!)!;
-        next.set(partitions[i]!, offset + 1);
-        return { ...t, seq: offset };
-      });
+      const values = ticks.map(encode);
+      const seqs = new Array<number>(ticks.length);
+      // One send carries one record batch per partition, and a broker refuses a batch above its
+      // message.max.bytes (1 MiB by default): a large insertTicks goes as several sends, in order.
+      for (const [from, to] of sendRanges(ticks, values, partitions)) {
+        const records = await producer.send({
+          topic: options.topic,
+          acks: -1, // all in-sync replicas
+          messages: ticks.slice(from, to).map((t, i) => ({ key: t.symbol, value: values[from + i]!, partition: partitions[from + i] })),
+        });
+        // Within a partition the messages of one send keep their order, so the n-th tick sent
+        // to a partition has offset baseOffset + n.
+        const next = new Map(records.map((r) => [r.partition, Number(r.baseOffset)]));
+        for (let i = from; i < to; i++) {
+          const offset = next.get(partitions[i]!)!;
+          next.set(partitions[i]!, offset + 1);
+          seqs[i] = offset;
+        }
+      }
+      return ticks.map((t, i) => ({ ...t, seq: seqs[i]! }));
     },
     subscribe(listener) {
       listeners.add(listener);
@@ -160,6 +167,32 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       });
     },
   };
+}
+
+// What one send may put in one partition's record batch: below the broker's default
+// message.max.bytes (1 MiB), with room for the batch's own headers.
+const MAX_BATCH_BYTES = 768 * 1024;
+// A record's framing besides its key and value (length, attributes, deltas, headers count).
+const RECORD_OVERHEAD_BYTES = 24;
+
+/** [from, to) ranges of ticks, in order, such that no partition's share of a range exceeds MAX_BATCH_BYTES. */
+function sendRanges(ticks: readonly TickInput[], values: readonly string[], partitions: readonly number[]): [number, number][] {
+  const ranges: [number, number][] = [];
+  let bytes = new Map<number, number>();
+  let from = 0;
+  for (let i = 0; i < ticks.length; i++) {
+    const size = ticks[i]!.symbol.length + values[i]!.length + RECORD_OVERHEAD_BYTES;
+    const filled = (bytes.get(partitions[i]!) ?? 0) + size;
+    if (filled > MAX_BATCH_BYTES && i > from) {
+      ranges.push([from, i]);
+      from = i;
+      bytes = new Map([[partitions[i]!, size]]);
+    } else {
+      bytes.set(partitions[i]!, filled);
+    }
+  }
+  ranges.push([from, ticks.length]);
+  return ranges;
 }
 
 function encode(t: TickInput): string {

@@ -1,0 +1,17 @@
+import { spawnGateway } from './test/helpers/process-gateway.js';
+import { gatewayEnv, graphqlClient, metricsText, storeCalls, callsBetween, sleep } from './bench/harness.js';
+const gw = await spawnGateway(gatewayEnv({ SEED_DEMO_DATA: 'false', NODE_ENV: 'production' }), 120_000);
+const client = graphqlClient(gw.url);
+const body = JSON.stringify({ query: '{ instruments(first: 50) { edges { node { symbol } } } }' });
+let before = storeCalls(await metricsText(gw.url));
+await sleep(5000);
+let after = storeCalls(await metricsText(gw.url));
+console.log('idle 5s', callsBetween(before, after));
+before = after;
+for (let i=0;i<100;i++) await client.post(body);
+after = storeCalls(await metricsText(gw.url));
+console.log('100 queries', callsBetween(before, after));
+const t = Date.now(); const cpu0 = process.cpuUsage();
+const { cpuMsOf } = await import('./bench/harness.js');
+const c0 = cpuMsOf(gw.child.pid!); await sleep(5000); console.log('gateway cpu ms during 5 s idle', cpuMsOf(gw.child.pid!) - c0);
+client.close(); await gw.stop();

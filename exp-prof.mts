@@ -1,0 +1,17 @@
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { spawnGateway } from './test/helpers/process-gateway.js';
+import { gatewayEnv, graphqlClient, summarize } from './bench/harness.js';
+import { summarizeProfile } from './bench/profile.js';
+const dir = '/tmp/exp/prof'; rmSync(dir, { recursive: true, force: true });
+const gw = await spawnGateway(gatewayEnv({ SEED_DEMO_DATA: 'false', NODE_ENV: 'production' }), 120_000, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100']);
+const client = graphqlClient(gw.url);
+await gw.gql(`mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`, { i: Array.from({length: 50}, (_, k) => ({ symbol: 'Q' + String(k).padStart(2, '0'), assetClass: 'X', baseCurrency: 'Q', quoteCurrency: 'USD', digits: 5 })) });
+await gw.gql(`mutation($t: [TickInput!]!) { insertTicks(ticks: $t) { accepted } }`, { t: Array.from({length: 50}, (_, k) => ({ symbol: 'Q' + String(k).padStart(2, '0'), time: Date.now() - 1000, bid: 1, ask: 1.1 })) });
+const body = JSON.stringify({ query: process.argv[2] ?? '{ instruments(first: 50) { edges { node { symbol } } } }' });
+console.log((await client.post(body)).text.slice(0, 150));
+const s: number[] = [];
+for (let i=0;i<3000;i++) s.push((await client.post(body)).ms);
+const r = summarize(s); console.log('p50', r.p50.toFixed(2), 'p99', r.p99.toFixed(2));
+client.close(); await gw.stop();
+const file = readdirSync(dir)[0]!;
+console.log(summarizeProfile(JSON.parse(readFileSync(`${dir}/${file}`, 'utf8')), 30));
