@@ -6,7 +6,7 @@ import { ticksToTabSeparated } from '../src/stores/ticks/tick-rows.js';
 import { candlesSql, latestSql, pageSql, TICK_COLUMNS, TICKS_TABLE, type Sql } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, gatewayEnv, graphqlClient, scaled, summarize, type LatencySummary } from './harness.js';
+import { dataOf, discardChdb, gatewayEnv, graphqlClient, scaled, settle, summarize, type LatencySummary } from './harness.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -161,6 +161,18 @@ async function measure(read: Read, session: Session, client: ReturnType<typeof g
   return { gateway: summarize(gateway), engine: summarize(engine), engineRows };
 }
 
+async function measureFloor(client: ReturnType<typeof graphqlClient>): Promise<LatencySummary> {
+  const body = JSON.stringify({ query: '{ __typename }' });
+  for (let i = 0; i < WARM_UP; i++) dataOf(await client.post(body));
+  const samples: number[] = [];
+  for (let i = 0; i < SAMPLES; i++) {
+    const res = await client.post(body);
+    dataOf(res);
+    samples.push(res.ms);
+  }
+  return summarize(samples);
+}
+
 export async function benchQueries(): Promise<Row[]> {
   const end = Date.now() - 2_000; // ticks may not be in the future
   const ticks = dataset(end);
@@ -175,8 +187,16 @@ export async function benchQueries(): Promise<Row[]> {
     await loadGateway(gateway, ticks);
     progress('queries: loading the same rows into chDB in this process');
     session = await openEngine(dir, ticks);
+    progress('queries: waiting for both chDB engines to finish merging what was loaded');
+    await settle([gateway.child.pid!, process.pid], 'queries');
     const client = graphqlClient(gateway.url);
     try {
+      // What any answer costs on this machine: an HTTP round trip to the gateway for a document
+      // no store is asked about. It bounds from below what the reads below can reach.
+      const floor = await measureFloor(client);
+      details.floor = floor;
+      progress(`queries: floor, { __typename }: p50 ${floor.p50.toFixed(2)} ms p99 ${floor.p99.toFixed(2)} ms`);
+      rows.push({ unit: 'ms', scenario: 'queries: floor ({ __typename } over HTTP), p99', figure: floor.p99, baseline: null, baselineName: null, ratio: null, target: 'report', pass: null });
       for (const read of reads(end - DAY_MS, end + 1)) {
         progress(`queries: ${read.name}, ${read.samples} samples each side`);
         const m = await measure(read, session, client);

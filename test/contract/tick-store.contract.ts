@@ -40,6 +40,12 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
       ]);
     });
 
+    it('gives each symbol\'s newest stored time at or after a time, and leaves out symbols with none', async () => {
+      expect(await store.newestSince([A, B, 'NOSUCH'], t0)).toEqual(new Map([[A, t0 + 60_000], [B, t0 + 1]]));
+      expect(await store.newestSince([A, B], t0 + 2)).toEqual(new Map([[A, t0 + 60_000]]));
+      expect(await store.newestSince([A], t0 + 60_001)).toEqual(new Map());
+    });
+
     it('returns the latest tick per symbol by (time, seq), null for unknown symbols', async () => {
       const latest = await store.latest([B, 'NOSUCH', A]);
       expect(latest.map((t) => t?.seq ?? null)).toEqual([6, null, 5]);

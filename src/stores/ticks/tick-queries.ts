@@ -8,6 +8,7 @@ import {
   maxSeqSql,
   pageSql,
   recentClosesSql,
+  newestSinceSql,
   ticksBetweenSql,
   type Sql,
 } from './ticks-sql.js';
@@ -18,7 +19,7 @@ export type RunRows = <T>(sql: Sql) => Promise<T[]>;
 
 type TickReads = Pick<
   TickStore,
-  'ticksBetween' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
+  'ticksBetween' | 'newestSince' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
 >;
 
 /**
@@ -29,6 +30,10 @@ export function tickReads(rows: RunRows): TickReads {
   return {
     async ticksBetween(symbols, from, to) {
       return (await rows<TickRow>(ticksBetweenSql(symbols, from, to))).map(rowToTick);
+    },
+    async newestSince(symbols, from) {
+      const found = await rows<{ symbol: string; time_ms: number | string }>(newestSinceSql(symbols, from));
+      return new Map(found.map((r) => [r.symbol, Number(r.time_ms)]));
     },
     async acceptedAfter(symbols, afterSeq, uptoSeq, limit) {
       return (await rows<TickRow>(acceptedAfterSql(symbols, afterSeq, uptoSeq, limit))).map(rowToTick);

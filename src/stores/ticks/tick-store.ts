@@ -83,6 +83,11 @@ export interface TickStore {
   /** Stored ticks of these symbols with time in [from, to], for duplicate checks. */
   ticksBetween(symbols: readonly string[], from: number, to: number): Promise<StoredTick[]>;
   /**
+   * Per symbol, the time of its newest stored tick at or after `from`; symbols with none are
+   * absent. Tells, cheaply, which ticks of a batch could repeat stored ones.
+   */
+  newestSince(symbols: readonly string[], from: number): Promise<Map<string, number>>;
+  /**
    * Ticks of these symbols with afterSeq < seq <= uptoSeq, in seq order (the order they were
    * accepted, within a stream partition): what a resumed subscription missed.
    */

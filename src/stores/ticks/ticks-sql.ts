@@ -28,6 +28,14 @@ export function ticksBetweenSql(symbols: readonly string[], from: number, to: nu
   };
 }
 
+export function newestSinceSql(symbols: readonly string[], from: number): Sql {
+  return {
+    query: `SELECT symbol, toUnixTimestamp64Milli(max(time)) AS time_ms FROM ${TICKS_TABLE}
+      WHERE symbol IN {symbols:Array(String)} AND time >= ${ms('from')} GROUP BY symbol`,
+    params: { symbols, from },
+  };
+}
+
 export function acceptedAfterSql(symbols: readonly string[], afterSeq: number, uptoSeq: number, limit: number): Sql {
   return {
     query: `SELECT ${selectTick} FROM ${TICKS_TABLE}
