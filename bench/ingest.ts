@@ -108,7 +108,7 @@ export async function benchIngest(): Promise<Row[]> {
   // With Kafka, appending a 100,000-tick batch takes seconds (kafkajs encodes each message in
   // JavaScript), and four of them at once pass the 5 s default store timeout: a run against
   // servers allows 30 s, and the README says so.
-  const timeout = process.env.BENCH_SERVERS ? { STORE_TIMEOUT_MS: '30000' } : {};
+  const timeout: Record<string, string> = process.env.BENCH_SERVERS ? { STORE_TIMEOUT_MS: '30000' } : {};
   const gateway = await spawnGateway(gatewayEnv({ BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000', ...timeout }), 60_000, profile.nodeArgs);
   const rows: Row[] = [];
   try {
