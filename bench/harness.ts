@@ -24,8 +24,13 @@ const SERVER_URLS = ['POSTGRES_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'CLICKHOUSE_U
  * is set, in which case the servers named in this environment are used as they are.
  */
 export function gatewayEnv(extra: Record<string, string> = {}): Record<string, string> {
-  // Servers are not migrated by a gateway unless told to; embedded engines always are.
-  const stores = process.env.BENCH_SERVERS ? { MIGRATE_ON_START: 'true' } : Object.fromEntries(SERVER_URLS.map((name) => [name, '']));
+  // Servers are not migrated by a gateway unless told to; embedded engines always are. Each run
+  // gets a Kafka topic and sink group of its own: a backlog left by an earlier run would be stored
+  // during this one's measurement.
+  const run = `bench-${process.pid}-${Date.now()}`;
+  const stores = process.env.BENCH_SERVERS
+    ? { MIGRATE_ON_START: 'true', KAFKA_TOPIC: `marketgraph.${run}`, KAFKA_SINK_GROUP: run }
+    : Object.fromEntries(SERVER_URLS.map((name) => [name, '']));
   return { ...stores, ...extra };
 }
 
