@@ -172,10 +172,14 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 // What one send may put in one partition's record batch: below the broker's default
 // message.max.bytes (1 MiB), with room for the batch's own headers.
 const MAX_BATCH_BYTES = 768 * 1024;
+// kafkajs groups a send's messages by partition copying the partition's list for every message
+// (quadratic in the messages per send), so sends are also kept short in messages. Appending
+// 100,000-tick batches here: 40,000 ticks/s without this limit, 52,000 to 65,000 with 1,000.
+const MAX_MESSAGES_PER_SEND = 1_000;
 // A record's framing besides its key and value (length, attributes, deltas, headers count).
 const RECORD_OVERHEAD_BYTES = 24;
 
-/** [from, to) ranges of ticks, in order, such that no partition's share of a range exceeds MAX_BATCH_BYTES. */
+/** [from, to) ranges of ticks, in order: at most MAX_MESSAGES_PER_SEND, and no partition's share above MAX_BATCH_BYTES. */
 function sendRanges(ticks: readonly TickInput[], values: readonly string[], partitions: readonly number[]): [number, number][] {
   const ranges: [number, number][] = [];
   let bytes = new Map<number, number>();
@@ -183,7 +187,7 @@ function sendRanges(ticks: readonly TickInput[], values: readonly string[], part
   for (let i = 0; i < ticks.length; i++) {
     const size = ticks[i]!.symbol.length + values[i]!.length + RECORD_OVERHEAD_BYTES;
     const filled = (bytes.get(partitions[i]!) ?? 0) + size;
-    if (filled > MAX_BATCH_BYTES && i > from) {
+    if ((filled > MAX_BATCH_BYTES || i - from >= MAX_MESSAGES_PER_SEND) && i > from) {
       ranges.push([from, i]);
       from = i;
       bytes = new Map([[partitions[i]!, size]]);
