@@ -32,7 +32,7 @@ export interface TickIngest {
   stop(): void;
 }
 
-// How long a durable stream's ticks are remembered for the duplicate check before the
+// How long, at least, a durable stream's ticks are remembered for the duplicate check before the
 // sink has surely written them to the tick store (the sink writes within about 1 s).
 const RECENT_WINDOW_MS = 60_000;
 
