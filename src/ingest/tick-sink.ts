@@ -26,8 +26,8 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
 
 async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
   // Only a tick no newer than its symbol's newest stored one can repeat a stored tick. Asking
-  // for those times first is one small aggregate; reading back every stored tick in the batch's
-  // time range, as before, cost the sink most of its time when bridges interleave in time.
+  // for those times is one small aggregate, and only those ticks are read back: reading back
+  // the batch's whole time range costs most of the sink's time when bridges interleave in time.
   let from = Infinity;
   for (const t of ticks) from = Math.min(from, t.time);
   const newest = await stores.ticks.newestSince([...new Set(ticks.map((t) => t.symbol))], from);
