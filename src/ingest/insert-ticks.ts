@@ -117,12 +117,12 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
   /**
    * Makes accepted ticks durable and visible. Resolves once they are numbered, with `stored`:
    * a promise of their being durable (wrapped, because awaiting a promise of a promise would
-   * wait for both).
+   * wait for both). `keys` are the accepted ticks' keys, when the duplicate check made them.
    */
-  async function commit(accepted: TickInput[]): Promise<{ stored: Promise<void> }> {
+  async function commit(accepted: TickInput[], keys: readonly string[] | undefined): Promise<{ stored: Promise<void> }> {
     if (stream.kind === 'durable') {
       const appended = await stream.append(accepted);
-      for (const t of appended) recent.add(tickKey(t));
+      for (const key of keys ?? appended.map(tickKey)) recent.add(key);
       await offerToCache(appended);
       return { stored: Promise.resolve() }; // subscribers get them from the stream's live feed
     }
@@ -167,6 +167,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
 
     await loadNewest(symbols);
     let accepted: TickInput[];
+    let keys: string[] | undefined;
     if (stream.kind === 'local' && allNew(valid)) {
       accepted = valid;
     } else {
@@ -175,14 +176,16 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
       await groups.idle();
       const seen = await storedKeys(valid);
       accepted = [];
+      keys = [];
       for (const tick of valid) {
         const key = tickKey(tick);
         if (seen.has(key) || recent.has(key)) continue; // stored, appended lately, or earlier in this batch
         seen.add(key);
         accepted.push(tick);
+        keys.push(key);
       }
     }
-    const { stored } = accepted.length > 0 ? await commit(accepted) : { stored: Promise.resolve() };
+    const { stored } = accepted.length > 0 ? await commit(accepted, keys) : { stored: Promise.resolve() };
     const duplicates = valid.length - accepted.length;
     const durable = stored.then(() => {
       metrics.ticksIngested.inc({ outcome: 'accepted' }, accepted.length);
