@@ -6,9 +6,9 @@ import {
   countSql,
   latestSql,
   maxSeqSql,
+  newestSinceSql,
   pageSql,
   recentClosesSql,
-  newestSinceSql,
   ticksBetweenSql,
   type Sql,
 } from './ticks-sql.js';
