@@ -120,6 +120,22 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
       expect(await store.correlations('M1', start, 12)).toEqual([]); // 11 returns from 12 closes
     });
 
+    it('stores every value exactly: any script in a symbol, extreme numbers, nulls in any row of a large insert', async () => {
+      const odd = `€ÄÖ📈\t\n\\${run}`;
+      const big = 2 ** 53 - 1; // the largest seq a number holds exactly
+      const edge = tick(odd, Date.UTC(2099, 11, 31, 23, 59, 59, 999), big, Number.MIN_VALUE, { ask: 1e300, last: 0.1 + 0.2, volume: 0, flags: 0xffff_ffff });
+      await store.insert([edge]);
+      expect(await store.ticksBetween([odd], edge.time, edge.time)).toEqual([edge]);
+
+      const C = `C${run}`;
+      const many = Array.from({ length: 3_000 }, (_, i) =>
+        tick(C, t0 + i, 100 + i, 1 + i / 1e5, { last: i % 3 === 0 ? null : 2 + i, volume: i % 5 === 0 ? null : i / 7, flags: i % 2 === 0 ? null : i }),
+      );
+      await store.insert(many);
+      const back = await store.ticksBetween([C], t0, t0 + 3_000);
+      expect(back.sort((x, y) => x.seq - y.seq)).toEqual(many);
+    });
+
     it('treats symbols as values, never as SQL', async () => {
       const evil = `x'); DROP TABLE ticks; --`;
       await store.insert([tick(evil, t0, 7)]);

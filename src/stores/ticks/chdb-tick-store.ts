@@ -1,9 +1,12 @@
-import { mkdirSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Session } from 'chdb';
 import type { TickStore } from './tick-store.js';
 import { TICK_COLUMNS, TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
-import { ticksToTabSeparated } from './tick-rows.js';
+import { ticksToNative } from './tick-rows.js';
 
 /**
  * Ticks in ClickHouse's own engine, in-process (chDB). Queries run off the event loop
@@ -11,6 +14,7 @@ import { ticksToTabSeparated } from './tick-rows.js';
  */
 export function createChdbTickStore(dataDir: string): TickStore {
   let session: Session | undefined;
+  let spool: NativeSpool | undefined;
 
   function open(): Session {
     if (!session) throw new Error('chdb tick store is not started');
@@ -29,6 +33,7 @@ export function createChdbTickStore(dataDir: string): TickStore {
       mkdirSync(dataDir, { recursive: true });
       // The table comes from migrations/ticks (src/migrations), applied before the store is used.
       session = new Session(dataDir);
+      spool = createNativeSpool();
     },
     clickhouseSql: () => ({
       async command(sql, params = {}) {
@@ -42,11 +47,58 @@ export function createChdbTickStore(dataDir: string): TickStore {
     async close() {
       session?.close();
       session = undefined;
+      spool?.remove();
+      spool = undefined;
     },
     async insert(ticks) {
       if (ticks.length === 0) return;
-      await open().insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: ticksToTabSeparated(ticks), format: 'TabSeparated' });
+      await insertNative(open(), spool!, ticksToNative(ticks));
     },
     ...tickReads(rows),
   };
+}
+
+/**
+ * Where Native insert bodies wait for chDB to read them: a private directory in memory
+ * (/dev/shm) where there is one, else in the system's temporary directory.
+ */
+export interface NativeSpool {
+  file(): string;
+  remove(): void;
+}
+
+export function createNativeSpool(): NativeSpool {
+  const dir = mkdtempSync(join(inMemoryTmp() ?? tmpdir(), 'marketgraph-chdb-'));
+  let files = 0;
+  return {
+    file: () => join(dir, `${++files}.native`),
+    remove: () => rmSync(dir, { recursive: true, force: true }),
+  };
+}
+
+function inMemoryTmp(): string | undefined {
+  try {
+    accessSync('/dev/shm', constants.W_OK);
+    return '/dev/shm';
+  } catch {
+    return undefined;
+  }
+}
+
+const INSERT_NATIVE = `INSERT INTO ${TICKS_TABLE} (${TICK_COLUMNS.join(', ')})
+  SELECT ${TICK_COLUMNS.join(', ')} FROM file({file:String}, 'Native')`;
+
+/**
+ * Inserts a body of ticks in ClickHouse's Native format (ticksToNative). chDB's insert call takes text formats only, so
+ * the body goes through a file that the query reads (`file()`): the engine copies columns
+ * instead of parsing text, which halves its CPU per row (see ticksToNative).
+ */
+export async function insertNative(session: Session, spool: NativeSpool, body: Buffer): Promise<void> {
+  const file = spool.file();
+  try {
+    await writeFile(file, body);
+    await session.queryBindAsync(INSERT_NATIVE, { file });
+  } finally {
+    await rm(file, { force: true });
+  }
 }
