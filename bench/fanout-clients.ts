@@ -33,12 +33,12 @@ export function ask<T>(child: ChildProcess, command: object, replyType: string):
  * `total` subscribers split over WORKERS processes, `perSocket` on each socket, connected and
  * subscribed; subscriber k takes symbols[k % symbols.length].
  */
-export async function startSubscribers(url: string, total: number, perSocket: number, symbols: string[]) {
+export async function startSubscribers(url: string, total: number, perSocket: number, symbols: string[], query?: string) {
   const wsUrl = url.replace(/^http/, 'ws');
   const share = Math.ceil(total / WORKERS);
   const children = Array.from({ length: WORKERS }, () => forkTs('./fanout-subscribers.ts'));
   const commands = children.map(
-    (_, w): OpenCommand => ({ type: 'open', url: wsUrl, first: w * share, count: Math.max(0, Math.min(share, total - w * share)), symbols, perSocket }),
+    (_, w): OpenCommand => ({ type: 'open', url: wsUrl, first: w * share, count: Math.max(0, Math.min(share, total - w * share)), symbols, perSocket, query }),
   );
   try {
     await Promise.all(children.map((child, w) => ask(child, commands[w]!, 'opened')));

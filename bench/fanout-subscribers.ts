@@ -17,6 +17,8 @@ export interface OpenCommand {
   symbols: string[];
   /** Subscriptions per socket (1: one socket each). */
   perSocket: number;
+  /** The subscription (default SUBSCRIPTION); `$s` holds the subscriber's one symbol. */
+  query?: string;
 }
 
 export interface SubscriberReport {
@@ -39,7 +41,7 @@ export const LATENCY_SLOTS = 10_000; // 1 ms each: 10 s
 const OPENING_AT_ONCE = 50; // handshakes in flight: more only queue in the gateway's backlog
 const NEXT_PREFIX = Buffer.from('{"id":"');
 const NEXT_TYPE = '"type":"next"';
-const TIME_KEY = '"time":"';
+const TIME_KEY = '"time":';
 const QUOTE = 0x22;
 
 const counts: number[] = [];
@@ -57,8 +59,10 @@ let closing = false;
  */
 function received(subscriber: number, frame: Buffer): void {
   const now = Date.now();
+  // The gateway sends an ISO string ("2026-11-27T10:15:00.123Z"), a peer may send epoch ms.
   const at = frame.indexOf(TIME_KEY) + TIME_KEY.length;
-  const ms = Math.max(0, now - Date.parse(frame.toString('latin1', at, at + 24)));
+  const time = frame[at] === QUOTE ? Date.parse(frame.toString('latin1', at + 1, at + 25)) : parseInt(frame.toString('latin1', at, at + 16), 10);
+  const ms = Math.max(0, now - time);
   latency[Math.min(ms, LATENCY_SLOTS)]!++;
   counts[subscriber]!++;
   if (firstReceipt === 0) firstReceipt = now;
@@ -90,7 +94,7 @@ function openSocket(cmd: OpenCommand, first: number, n: number): Promise<void> {
       if (message.type === 'connection_ack') {
         for (let k = 0; k < n; k++) {
           const variables = { s: [cmd.symbols[(cmd.first + first + k) % cmd.symbols.length]] };
-          socket.send(JSON.stringify({ id: String(k), type: 'subscribe', payload: { query: SUBSCRIPTION, variables } }));
+          socket.send(JSON.stringify({ id: String(k), type: 'subscribe', payload: { query: cmd.query ?? SUBSCRIPTION, variables } }));
         }
         resolve();
       } else if (message.type === 'ping') {

@@ -2,7 +2,7 @@ import { spawnGateway } from '../test/helpers/process-gateway.js';
 import { ask, forkTs, startSubscribers, subscriptionsOpen, WORKERS, type Subscribers } from './fanout-clients.js';
 import { GC_ON_SIGNAL, idleMemory } from './fanout-idle.js';
 import { LATENCY_SLOTS, type SubscriberReport } from './fanout-subscribers.js';
-import { cpuMsOf, dataOf, gatewayEnv, graphqlClient, metricsText, metricValue, scaled, sleep } from './harness.js';
+import { cpuMsOf, dataOf, gatewayEnv, graphqlClient, metricsText, metricValue, scaled, sleep, vmRssBytes } from './harness.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -15,7 +15,7 @@ import { printTable, progress, writeResults, type Row } from './report.js';
  * the same bytes (bench/fanout-broadcast-server.ts): the gateway's own cost is the difference.
  * Before that, what 10,000 idle subscriptions add to the gateway's RSS (bench/fanout-idle.ts).
  */
-const SYMBOLS = Array.from({ length: 50 }, (_, i) => `F${String(i).padStart(2, '0')}`);
+export const SYMBOLS = Array.from({ length: 50 }, (_, i) => `F${String(i).padStart(2, '0')}`);
 const SUBSCRIBERS = scaled(5_000, 100);
 const IDLE_SUBSCRIBERS = scaled(10_000, 100);
 // Subscriptions per socket while ticks flow. With one each, receiving cost the subscriber
@@ -37,7 +37,7 @@ const TARGET_P99_MS = 100;
 const TARGET_IDLE_MB = 100;
 
 const INSERT = `mutation($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted duplicates rejected { index } } }`;
-const UPSERT = `mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`;
+export const UPSERT = `mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`;
 const MB = 2 ** 20;
 
 interface Drive {
@@ -99,13 +99,15 @@ async function drive(url: string): Promise<Drive> {
   return result;
 }
 
-/** Reports until every expected tick arrived or nothing arrived for SETTLE_MS. */
-async function settle(subscribers: Subscribers, expected: number): Promise<SubscriberReport[]> {
+/** Reports until every expected tick arrived (beyond `before`) or nothing arrived for SETTLE_MS. */
+async function settle(subscribers: Subscribers, expected: number, before: SubscriberReport[]): Promise<SubscriberReport[]> {
+  const counted = (reports: SubscriberReport[]) => reports.reduce((sum, r) => sum + r.counts.reduce((a, b) => a + b, 0), 0);
+  const already = counted(before);
   let reports = await subscribers.report();
   let delivered = 0;
   let lastProgress = Date.now();
   for (;;) {
-    const now = reports.reduce((sum, r) => sum + r.counts.reduce((a, b) => a + b, 0), 0);
+    const now = counted(reports) - already;
     if (now >= expected || Date.now() - lastProgress > SETTLE_MS) return reports;
     if (now > delivered) (delivered = now), (lastProgress = Date.now());
     await sleep(250);
@@ -123,24 +125,44 @@ function latencyPercentile(histogram: number[], p: number): number {
   return NaN;
 }
 
-/** One fan-out run against a server (the gateway or the baseline), with every count it produced. */
-async function fanOut(url: string, pid: number) {
+/** What one fan-out run measures: the server its subscribers connect to, and where ticks go in. */
+export interface FanOutTarget {
+  /** The server's GraphQL URL (http:); subscribers connect to its WebSocket. */
+  url: string;
+  /** The server process whose CPU and memory are measured. */
+  pid: number;
+  /** Where ticks are inserted, when not `url` (a peer reading the gateway's Kafka topic). */
+  insertUrl?: string;
+  /** The subscription, with one symbol in `$s` (default: the gateway's). */
+  query?: string;
+  /** Resolves once every subscription is live (default: the gateway's gauge says so). */
+  ready?: (subscribers: Subscribers) => Promise<void>;
+}
+
+/** One fan-out run against a server (the gateway, the baseline or a peer), with every count it produced. */
+export async function fanOut(target: FanOutTarget) {
+  const { url, pid } = target;
+  const insertUrl = target.insertUrl ?? url;
+  const rssBeforeMB = vmRssBytes(pid) / MB;
   progress(`fanout: ${SUBSCRIBERS.toLocaleString('en-US')} subscriptions connecting (${PER_SOCKET} per socket, ${WORKERS} processes)`);
   const opening = performance.now();
-  const subscribers = await startSubscribers(url, SUBSCRIBERS, PER_SOCKET, SYMBOLS);
-  await subscriptionsOpen(url, SUBSCRIBERS);
+  const subscribers = await startSubscribers(url, SUBSCRIBERS, PER_SOCKET, SYMBOLS, target.query);
+  await (target.ready ? target.ready(subscribers) : subscriptionsOpen(url, SUBSCRIBERS));
   const openSeconds = (performance.now() - opening) / 1000;
+  let rssPeakMB = vmRssBytes(pid) / MB;
+  const sampler = setInterval(() => (rssPeakMB = Math.max(rssPeakMB, vmRssBytes(pid) / MB)), 250);
   try {
     const before = await subscribers.report();
     const serverCpu = cpuMsOf(pid);
     const runStarted = performance.now();
     progress(`fanout: inserting ${RATE.toLocaleString('en-US')} ticks/s for ${SECONDS} s`);
-    const driven = await drive(url);
+    const driven = await drive(insertUrl);
     const symbolOf = (k: number) => SYMBOLS[k % SYMBOLS.length]!;
     const expectedOf = (k: number) => driven.perSymbol.get(symbolOf(k)) ?? 0;
     let expected = 0;
     for (let k = 0; k < SUBSCRIBERS; k++) expected += expectedOf(k);
-    const reports = await settle(subscribers, expected);
+    // Counts and latencies from here on: a readiness probe may have delivered some before.
+    const reports = since(before, await settle(subscribers, expected, before));
     const serverCpuMs = cpuMsOf(pid) - serverCpu;
     const wallMs = performance.now() - runStarted;
     // A subscriber process near a whole core measures its own limit, not the server's.
@@ -179,17 +201,29 @@ async function fanOut(url: string, pid: number) {
       wallMs,
       cpuMs: { server: serverCpuMs, subscribers: reports.map((r, w) => r.cpuMs - before[w]!.cpuMs), driver: driven.cpuMs },
       cores: { server: serverCpuMs / wallMs, subscribers: subscriberCores, driver: driven.cpuMs / wallMs },
+      // The server's RSS before subscribers connected, and its peak while they were connected.
+      rssMB: { before: rssBeforeMB, peak: rssPeakMB },
     };
   } finally {
+    clearInterval(sampler);
     await subscribers.close();
   }
+}
+
+/** Each report less what its process had counted at `before`. */
+function since(before: SubscriberReport[], reports: SubscriberReport[]): SubscriberReport[] {
+  return reports.map((r, w) => ({
+    ...r,
+    counts: r.counts.map((n, k) => n - before[w]!.counts[k]!),
+    latency: r.latency.map((n, ms) => n - before[w]!.latency[ms]!),
+  }));
 }
 
 async function baselineRun() {
   const server = forkTs('./fanout-broadcast-server.ts');
   try {
     const { port } = await ask<{ port: number }>(server, { type: 'start' }, 'listening');
-    return await fanOut(`http://127.0.0.1:${port}/graphql`, server.pid!);
+    return await fanOut({ url: `http://127.0.0.1:${port}/graphql`, pid: server.pid! });
   } finally {
     server.kill();
   }
@@ -211,7 +245,7 @@ export async function benchFanout(): Promise<Row[]> {
     const pid = gateway.child.pid!;
     idle = await idleMemory(gateway.url, pid, IDLE_SUBSCRIBERS, SYMBOLS);
     const before = await metricsText(gateway.url);
-    live = await fanOut(gateway.url, pid);
+    live = await fanOut({ url: gateway.url, pid });
     const after = await metricsText(gateway.url);
     const grown = (name: string) => metricValue(after, name) - metricValue(before, name);
     live.payloadsSerialized = grown('marketgraph_subscription_payloads_serialized_total');

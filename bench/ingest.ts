@@ -12,7 +12,7 @@ import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway } from '../test/helpers/process-gateway.js';
-import { discardChdb, gatewayEnv, scaled } from './harness.js';
+import { dataOf, discardChdb, gatewayEnv, graphqlClient, scaled } from './harness.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -52,18 +52,23 @@ async function gatewayIngest(url: string, batch: number): Promise<number> {
     const own = SYMBOLS.filter((_, i) => i % CLIENTS === c);
     return Array.from({ length: perClient }, () => body(ticks(batch, own)));
   });
+  // Connections opened now: kept-alive ones from the previous batch size may have passed the
+  // gateway's keep-alive timeout while the bodies above were built (they failed a request once).
+  const client = graphqlClient(url, CLIENTS);
   const started = performance.now();
   let accepted = 0;
-  await Promise.all(
-    bodies.map(async (mine) => {
-      for (const b of mine) {
-        const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: b });
-        const json = (await res.json()) as { data?: { insertTicks: { accepted: number } }; errors?: unknown };
-        if (!json.data) throw new Error(`insertTicks failed: ${JSON.stringify(json.errors).slice(0, 300)}`);
-        accepted += json.data.insertTicks.accepted;
-      }
-    }),
-  );
+  try {
+    await Promise.all(
+      bodies.map(async (mine) => {
+        for (const b of mine) {
+          const res = await client.post(b);
+          accepted += dataOf<{ insertTicks: { accepted: number } }>(res).insertTicks.accepted;
+        }
+      }),
+    );
+  } finally {
+    client.close();
+  }
   const seconds = (performance.now() - started) / 1000;
   if (accepted !== CLIENTS * perClient * batch) throw new Error(`accepted ${accepted} of ${CLIENTS * perClient * batch}`);
   return accepted / seconds;
@@ -147,6 +152,9 @@ export async function benchIngest(): Promise<Row[]> {
         },
       );
     }
+  } catch (error) {
+    progress(`ingest: the gateway's last log lines:\n${gateway.logs.slice(-15).join('\n')}`);
+    throw error;
   } finally {
     await gateway.stop();
     profile.summarize();

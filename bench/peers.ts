@@ -1,0 +1,170 @@
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnGateway } from '../test/helpers/process-gateway.js';
+import type { Subscribers } from './fanout-clients.js';
+import { fanOut, SYMBOLS, UPSERT } from './fanout.js';
+import { gatewayEnv, graphqlClient, dataOf, sleep } from './harness.js';
+import { machine, printTable, progress, writeResults, type Row } from './report.js';
+
+/**
+ * `npm run bench:peers`: the fan-out scenario (bench/fanout.ts) against the gateway and against
+ * WunderGraph Cosmo Router in the same run, both reading the same Kafka topic. Ticks go in
+ * through the gateway's insertTicks, which appends them to the topic; the gateway's subscribers
+ * get them from its own consumer of the topic, Cosmo's from Cosmo's (EDFS, filtered per symbol
+ * in the router). Same subscribers, same rate, same clock.
+ *
+ * Needs a Kafka broker in KAFKA_BROKERS (`bash .ci/services.sh start; source
+ * /tmp/marketgraph-ci/env`) and Go: bench/peers/cosmo/cosmo.sh builds the router once into
+ * $MG_CACHE_DIR/cosmo (about 2 minutes on 2 cores) and composes its config offline.
+ */
+const COSMO_SUBSCRIPTION = `subscription($s: [String!]!) { ticks(symbols: $s) { symbol time bid ask } }`;
+const COSMO_SCRIPT = fileURLToPath(new URL('./peers/cosmo/cosmo.sh', import.meta.url));
+const READY_LIMIT_MS = 60_000;
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+    server.on('error', reject);
+  });
+}
+
+interface Router {
+  url: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+async function startCosmo(topic: string, brokers: string): Promise<Router> {
+  progress('peers: building the Cosmo router (once; kept in the cache)');
+  const binary = execFileSync('bash', [COSMO_SCRIPT, 'build'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const dir = mkdtempSync(join(tmpdir(), 'marketgraph-cosmo-'));
+  const port = await freePort();
+  progress(`peers: composing Cosmo's config for topic ${topic}`);
+  const config = execFileSync('bash', [COSMO_SCRIPT, 'compose', dir, topic, brokers, `127.0.0.1:${port}`], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  const child = spawn(binary, ['-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const url = `http://127.0.0.1:${port}/graphql`;
+  const deadline = Date.now() + READY_LIMIT_MS;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the Cosmo router exited with ${child.exitCode}`);
+    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
+    if (ready) break;
+    if (Date.now() > deadline) throw new Error('the Cosmo router was not ready in 60 s');
+    await sleep(100);
+  }
+  return {
+    url,
+    child,
+    async stop() {
+      child.kill('SIGTERM');
+      const killed = setTimeout(() => child.kill('SIGKILL'), 20_000);
+      await exited;
+      clearTimeout(killed);
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/**
+ * Live means delivering: a server with no gauge of its own (Cosmo starts reading the topic when a
+ * subscription arrives, asynchronously) is ready once every subscriber got a probe tick. Probes
+ * go in through the gateway, one per symbol each round; the run counts only what comes after.
+ */
+function probedReady(insertUrl: string) {
+  return async (subscribers: Subscribers): Promise<void> => {
+    const client = graphqlClient(insertUrl);
+    const insert = `mutation($t: [TickInput!]!) { insertTicks(ticks: $t) { accepted } }`;
+    const deadline = Date.now() + READY_LIMIT_MS;
+    try {
+      for (let round = 0; ; round++) {
+        const time = Date.now();
+        const ticks = SYMBOLS.map((symbol, i) => ({ symbol, time, bid: 2 + round / 1e4 + i / 1e7, ask: 3 }));
+        dataOf(await client.post(JSON.stringify({ query: insert, variables: { t: ticks } })));
+        await sleep(500);
+        const reports = await subscribers.report();
+        const waiting = reports.reduce((sum, r) => sum + r.counts.filter((n) => n === 0).length, 0);
+        if (waiting === 0) return;
+        if (Date.now() > deadline) throw new Error(`${waiting} subscriptions got no tick in ${READY_LIMIT_MS / 1000} s`);
+      }
+    } finally {
+      client.close();
+    }
+  };
+}
+
+export async function benchPeers(): Promise<Row[]> {
+  const brokers = process.env.KAFKA_BROKERS;
+  if (!brokers) throw new Error('bench:peers needs a Kafka broker in KAFKA_BROKERS (bash .ci/services.sh start; source /tmp/marketgraph-ci/env)');
+  const run = `peers-${process.pid}-${Date.now()}`;
+  const topic = `marketgraph.${run}`;
+  progress(`peers: starting the gateway on Kafka topic ${topic}`);
+  // Kafka for the stream, embedded engines for the rest; a topic and sink group of its own.
+  const env = gatewayEnv({
+    KAFKA_BROKERS: brokers,
+    KAFKA_TOPIC: topic,
+    KAFKA_SINK_GROUP: run,
+    MIGRATE_ON_START: 'true',
+    SUBSCRIPTION_MAX_BUFFERED_BYTES: String(16 * 2 ** 20),
+    SLOW_STORE_OP_MS: '60000',
+  });
+  const gateway = await spawnGateway(env, 60_000);
+  let cosmo: Router | undefined;
+  try {
+    const upserted = await gateway.gql(UPSERT, {
+      i: SYMBOLS.map((symbol) => ({ symbol, assetClass: 'BENCH-FANOUT', baseCurrency: symbol, quoteCurrency: 'USD', digits: 5 })),
+    });
+    if (upserted.errors) throw new Error(`upsertInstruments failed: ${JSON.stringify(upserted.errors).slice(0, 300)}`);
+    const ready = probedReady(gateway.url);
+    progress('peers: fan-out through the gateway');
+    const ours = await fanOut({ url: gateway.url, pid: gateway.child.pid!, ready });
+    cosmo = await startCosmo(topic, brokers);
+    progress('peers: fan-out through Cosmo Router, ticks inserted through the gateway');
+    const theirs = await fanOut({ url: cosmo.url, pid: cosmo.child.pid!, insertUrl: gateway.url, query: COSMO_SUBSCRIPTION, ready });
+    for (const [name, r] of [['gateway', ours], ['cosmo', theirs]] as const) {
+      progress(
+        `peers: ${name}: ${Math.round(r.deliveredPerS).toLocaleString('en-US')} delivered/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, ` +
+          `lost ${r.lost} of ${r.expected}, RSS ${Math.round(r.rssMB.before)} -> ${Math.round(r.rssMB.peak)} MB; cores: server ${r.cores.server.toFixed(2)}`,
+      );
+    }
+    const who = `${ours.subscribers.toLocaleString('en-US')} subscriptions over ${SYMBOLS.length} symbols, from Kafka`;
+    const baselineName = 'Cosmo Router 0.322.1, EDFS on the same topic';
+    const added = (r: typeof ours) => r.rssMB.peak - r.rssMB.before;
+    const rows: Row[] = [
+      {
+        scenario: `peers: ${who}, delivered/s`,
+        figure: ours.deliveredPerS,
+        unit: 'ticks/s',
+        baseline: theirs.deliveredPerS,
+        baselineName,
+        ratio: ours.deliveredPerS / theirs.deliveredPerS,
+        target: 'match or beat Cosmo at equal p99, less memory',
+        pass: ours.deliveredPerS >= theirs.deliveredPerS && ours.latencyMs.p99 <= theirs.latencyMs.p99 && added(ours) < added(theirs),
+      },
+      { scenario: '  same, insert-to-delivery p99', figure: ours.latencyMs.p99, unit: 'ms', baseline: theirs.latencyMs.p99, baselineName, ratio: ours.latencyMs.p99 / theirs.latencyMs.p99, target: 'report', pass: null },
+      { scenario: '  same, insert-to-delivery p50', figure: ours.latencyMs.p50, unit: 'ms', baseline: theirs.latencyMs.p50, baselineName, ratio: ours.latencyMs.p50 / theirs.latencyMs.p50, target: 'report', pass: null },
+      { scenario: `  same, lost of ${ours.expected.toLocaleString('en-US')}`, figure: ours.lost, unit: 'ticks', baseline: theirs.lost, baselineName, ratio: null, target: '0', pass: ours.lost === 0 && ours.extra === 0 },
+      { scenario: '  same, server RSS added while subscribed', figure: added(ours), unit: 'MB', baseline: added(theirs), baselineName, ratio: added(ours) / added(theirs), target: 'report', pass: null },
+      { scenario: '  same, server CPU while ticks flow', figure: ours.cores.server, unit: 'cores', baseline: theirs.cores.server, baselineName, ratio: ours.cores.server / theirs.cores.server, target: 'report', pass: null },
+    ];
+    writeResults('peers', rows, { topic, gateway: ours, cosmo: theirs });
+    return rows;
+  } finally {
+    await cosmo?.stop();
+    await gateway.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  progress(`machine: ${machine()}`);
+  printTable(await benchPeers());
+}
