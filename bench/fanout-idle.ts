@@ -19,7 +19,7 @@ export const GC_ON_SIGNAL = ['--expose-gc', '--import', fileURLToPath(new URL('.
  * themselves cause, and the figure comes out negative; the embedded engines (chDB, PGlite)
  * also give memory back now and then, in steps of ~30 MB.
  */
-async function steadyRss(pid: number, timeoutMs = 30_000): Promise<number> {
+export async function steadyRss(pid: number, timeoutMs = 30_000): Promise<number> {
   process.kill(pid, 'SIGUSR2');
   await sleep(500);
   const readings = [vmRssBytes(pid)];

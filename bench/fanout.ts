@@ -137,21 +137,26 @@ export interface FanOutTarget {
   query?: string;
   /** Resolves once every subscription is live (default: the gateway's gauge says so). */
   ready?: (subscribers: Subscribers) => Promise<void>;
+  /** The server's RSS before subscribers connect, bytes (default: read it once). */
+  rssBefore?: () => Promise<number>;
 }
 
 /** One fan-out run against a server (the gateway, the baseline or a peer), with every count it produced. */
 export async function fanOut(target: FanOutTarget) {
   const { url, pid } = target;
   const insertUrl = target.insertUrl ?? url;
-  const rssBeforeMB = vmRssBytes(pid) / MB;
+  const rssBeforeMB = (target.rssBefore ? await target.rssBefore() : vmRssBytes(pid)) / MB;
+  let rssPeakMB = rssBeforeMB;
+  const sampler = setInterval(() => (rssPeakMB = Math.max(rssPeakMB, vmRssBytes(pid) / MB)), 250);
   progress(`fanout: ${SUBSCRIBERS.toLocaleString('en-US')} subscriptions connecting (${PER_SOCKET} per socket, ${WORKERS} processes)`);
   const opening = performance.now();
-  const subscribers = await startSubscribers(url, SUBSCRIBERS, PER_SOCKET, SYMBOLS, target.query);
-  await (target.ready ? target.ready(subscribers) : subscriptionsOpen(url, SUBSCRIBERS));
-  const openSeconds = (performance.now() - opening) / 1000;
-  let rssPeakMB = vmRssBytes(pid) / MB;
-  const sampler = setInterval(() => (rssPeakMB = Math.max(rssPeakMB, vmRssBytes(pid) / MB)), 250);
+  const subscribers = await startSubscribers(url, SUBSCRIBERS, PER_SOCKET, SYMBOLS, target.query).catch((error: unknown) => {
+    clearInterval(sampler);
+    throw error;
+  });
   try {
+    await (target.ready ? target.ready(subscribers) : subscriptionsOpen(url, SUBSCRIBERS));
+    const openSeconds = (performance.now() - opening) / 1000;
     const before = await subscribers.report();
     const serverCpu = cpuMsOf(pid);
     const runStarted = performance.now();
