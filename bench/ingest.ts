@@ -7,8 +7,8 @@ import { execute, parse } from 'graphql';
 import { typeDefs } from '../src/graphql/schema.js';
 import { DateTime } from '../src/graphql/datetime.js';
 import { createNativeSpool, insertNative } from '../src/stores/ticks/chdb-tick-store.js';
-import { ticksToNative } from '../src/stores/ticks/tick-rows.js';
-import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
+import { ticksToNative, ticksToTabSeparated } from '../src/stores/ticks/tick-rows.js';
+import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway } from '../test/helpers/process-gateway.js';
@@ -88,8 +88,12 @@ function graphqlJsBaseline(batch: number): number {
   return (variables.length * batch) / ((performance.now() - started) / 1000);
 }
 
-/** chDB inserting the same rows in Native format, the way the embedded tick store does (the bodies written beforehand). */
-async function chdbBaseline(batch: number): Promise<number> {
+/**
+ * chDB inserting the same rows, bodies written beforehand: in Native format through a file, the
+ * way the embedded tick store does, and in TabSeparated through chDB's insert call, the way it
+ * did before (the same table, each format in a fresh engine).
+ */
+async function chdbBaseline(batch: number, format: 'Native' | 'TabSeparated'): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-chdb-'));
   const session = new Session(dir);
   const spool = createNativeSpool();
@@ -98,10 +102,15 @@ async function chdbBaseline(batch: number): Promise<number> {
     const createTable = readFileSync(new URL('../migrations/ticks/0001_initial.clickhouse.up.sql', import.meta.url), 'utf8');
     const withoutComments = createTable.replace(/^--.*$/gm, '');
     for (const statement of withoutComments.split(';').map((s) => s.trim()).filter(Boolean)) await session.queryAsync(statement);
-    const rows = Array.from({ length: 5 }, () => ticksToNative(ticks(batch).map((t, i): StoredTick => ({ ...t, seq: i }))));
-    await insertNative(session, spool, rows[0]!); // warm-up
+    const encode = format === 'Native' ? ticksToNative : ticksToTabSeparated;
+    const insert =
+      format === 'Native'
+        ? (body: Buffer) => insertNative(session, spool, body)
+        : (body: Buffer) => session.insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: body, format: 'TabSeparated' });
+    const rows = Array.from({ length: 5 }, () => encode(ticks(batch).map((t, i): StoredTick => ({ ...t, seq: i }))));
+    await insert(rows[0]!); // warm-up
     const started = performance.now();
-    for (const r of rows) await insertNative(session, spool, r);
+    for (const r of rows) await insert(r);
     return (rows.length * batch) / ((performance.now() - started) / 1000);
   } finally {
     spool.remove();
@@ -126,7 +135,8 @@ export async function benchIngest(): Promise<Row[]> {
     for (const batch of BATCHES) {
       progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
       const graphqlJs = graphqlJsBaseline(batch);
-      const chdb = await chdbBaseline(batch);
+      const chdb = await chdbBaseline(batch, 'Native');
+      const chdbText = await chdbBaseline(batch, 'TabSeparated');
       progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
       const figure = await gatewayIngest(gateway.url, batch);
       rows.push(
@@ -147,6 +157,16 @@ export async function benchIngest(): Promise<Row[]> {
           baseline: chdb,
           baselineName: 'chDB insert, Native',
           ratio: figure / chdb,
+          target: 'report',
+          pass: null,
+        },
+        {
+          scenario: `  the engine's insert: Native (now) against TabSeparated (before)`,
+          figure: chdb,
+          unit: 'rows/s',
+          baseline: chdbText,
+          baselineName: 'chDB insert, TabSeparated',
+          ratio: chdb / chdbText,
           target: 'report',
           pass: null,
         },

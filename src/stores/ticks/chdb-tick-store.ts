@@ -6,7 +6,13 @@ import { Session } from 'chdb';
 import type { TickStore } from './tick-store.js';
 import { TICK_COLUMNS, TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
-import { ticksToNative } from './tick-rows.js';
+import { ticksToNative, ticksToTabSeparated } from './tick-rows.js';
+
+// From this many rows an insert goes in Native format through a file; below, TabSeparated through
+// chDB's insert call, whose fixed cost is lower. chDB here, wall time per insert: 500 rows 4.2
+// (TabSeparated) against 4.7 to 8.6 ms (Native), 2,000 rows 7.4 to 7.8 against 7.0 to 8.2 ms,
+// 4,000 rows 11.3 to 12.3 against 6.8 to 8.3 ms, 8,000 rows 20.3 against 11.2 ms.
+const NATIVE_FROM_ROWS = 2_000;
 
 /**
  * Ticks in ClickHouse's own engine, in-process (chDB). Queries run off the event loop
@@ -52,7 +58,8 @@ export function createChdbTickStore(dataDir: string): TickStore {
     },
     async insert(ticks) {
       if (ticks.length === 0) return;
-      await insertNative(open(), spool!, ticksToNative(ticks));
+      if (ticks.length >= NATIVE_FROM_ROWS) await insertNative(open(), spool!, ticksToNative(ticks));
+      else await open().insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: ticksToTabSeparated(ticks), format: 'TabSeparated' });
     },
     ...tickReads(rows),
   };
