@@ -12,7 +12,7 @@ import { ticksToNative, ticksToTabSeparated } from './tick-rows.js';
 // chDB's insert call, whose fixed cost is lower. chDB here, wall time per insert: 500 rows 4.2
 // (TabSeparated) against 4.7 to 8.6 ms (Native), 2,000 rows 7.4 to 7.8 against 7.0 to 8.2 ms,
 // 4,000 rows 11.3 to 12.3 against 6.8 to 8.3 ms, 8,000 rows 20.3 against 11.2 ms.
-const NATIVE_FROM_ROWS = 2_000;
+export const NATIVE_FROM_ROWS = 2_000;
 
 /**
  * Ticks in ClickHouse's own engine, in-process (chDB). Queries run off the event loop
