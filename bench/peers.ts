@@ -1,18 +1,20 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse } from 'graphql';
 import { spawnGateway } from '../test/helpers/process-gateway.js';
 import type { Subscribers } from './fanout-clients.js';
 import { fanOut, SYMBOLS, UPSERT } from './fanout.js';
 import { GC_ON_SIGNAL, steadyRss } from './fanout-idle.js';
-import { dataOf, gatewayEnv, graphqlClient, sleep, vmRssBytes } from './harness.js';
+import { dataOf, gatewayEnv, graphqlClient, sleep, summarize, vmRssBytes } from './harness.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
 
 /**
- * `npm run bench:peers`: the fan-out scenario (bench/fanout.ts) against the gateway and against
+ * `npm run bench:peers`, part one (`cosmo`): the fan-out scenario (bench/fanout.ts) against the gateway and against
  * WunderGraph Cosmo Router in the same run, both reading the same Kafka topic. Ticks go in
  * through the gateway's insertTicks, which appends them to the topic; the gateway's subscribers
  * get them from its own consumer of the topic, Cosmo's from Cosmo's (EDFS, filtered per symbol
@@ -103,7 +105,7 @@ function probedReady(insertUrl: string) {
   };
 }
 
-export async function benchPeers(): Promise<Row[]> {
+async function benchCosmo(): Promise<Row[]> {
   const brokers = process.env.KAFKA_BROKERS;
   if (!brokers) throw new Error('bench:peers needs a Kafka broker in KAFKA_BROKERS (bash .ci/services.sh start; source /tmp/marketgraph-ci/env)');
   const run = `peers-${process.pid}-${Date.now()}`;
@@ -166,7 +168,7 @@ export async function benchPeers(): Promise<Row[]> {
       { scenario: '  same, server RSS at its peak', figure: ours.rssMB.peak, unit: 'MB', baseline: theirs.rssMB.peak, baselineName, ratio: ours.rssMB.peak / theirs.rssMB.peak, target: 'report (the gateway holds chDB and PGlite)', pass: null },
       { scenario: '  same, server CPU while ticks flow', figure: ours.cores.server, unit: 'cores', baseline: theirs.cores.server, baselineName, ratio: ours.cores.server / theirs.cores.server, target: 'report', pass: null },
     ];
-    writeResults('peers', rows, { topic, gateway: ours, cosmo: theirs });
+    writeResults('peers-cosmo', rows, { topic, gateway: ours, cosmo: theirs });
     return rows;
   } finally {
     await cosmo?.stop();
@@ -174,7 +176,124 @@ export async function benchPeers(): Promise<Row[]> {
   }
 }
 
+const HIVE_DIR = join(process.env.MG_CACHE_DIR ?? '/var/cache/marketgraph-ci', 'hive');
+const HIVE_PACKAGES = ['@graphql-hive/gateway@2.15.1', '@theguild/federation-composition@0.27.0'];
+const FEDERATION_SAMPLES = 300; // per query and side, after the warm-up
+const FEDERATION_WARM_UP = 30;
+const FEDERATION_QUERIES = [
+  { name: 'latestTick of 15 instruments', query: `{ instruments(first: 15) { edges { node { symbol latestTick { time bid ask } } } } }` },
+  { name: 'last 100 ticks of a symbol', query: `{ ticks(symbol: "EURUSD", first: 100) { edges { node { time bid ask } } } }` },
+  { name: '10 accounts, their positions, instruments and latest ticks', query: `{ accounts(first: 10) { edges { node { id name balance positions { side volume openPrice profit instrument { symbol latestTick { time bid ask } } } } } } }` },
+];
+
+/** Hive Gateway and the composition library, installed once into the cache (npm). */
+function hiveInstalled(): string {
+  const bin = join(HIVE_DIR, 'node_modules', '.bin', 'hive-gateway');
+  if (!existsSync(bin)) {
+    progress('peers: installing Hive Gateway (once; kept in the cache)');
+    execFileSync('npm', ['install', '--prefix', HIVE_DIR, '--no-audit', '--no-fund', '--loglevel=error', ...HIVE_PACKAGES], { stdio: 'inherit' });
+  }
+  return bin;
+}
+
+/** The gateway's subgraph schema composed into a supergraph of one subgraph (Guild's composition, as Hive does). */
+async function supergraphOf(subgraphUrl: string): Promise<string> {
+  const client = graphqlClient(subgraphUrl);
+  try {
+    const { _service } = await client.data<{ _service: { sdl: string } }>('{ _service { sdl } }');
+    const require = createRequire(join(HIVE_DIR, 'package.json'));
+    const { composeServices } = require('@theguild/federation-composition') as {
+      composeServices(services: { name: string; typeDefs: unknown; url: string }[]): { supergraphSdl?: string; errors?: { message: string }[] };
+    };
+    const result = composeServices([{ name: 'marketgraph', typeDefs: parse(_service.sdl), url: subgraphUrl }]);
+    if (!result.supergraphSdl) throw new Error(`composition failed: ${result.errors?.map((e) => e.message).join('; ')}`);
+    return result.supergraphSdl;
+  } finally {
+    client.close();
+  }
+}
+
+/**
+ * Federation overhead: the same queries sent to the gateway directly and through Hive Gateway in
+ * front of it (a supergraph of the gateway's one subgraph), one request at a time, alternating.
+ * The gateway serves the demo data.
+ */
+async function benchHive(): Promise<Row[]> {
+  const bin = hiveInstalled();
+  progress('peers: starting the gateway with the demo data');
+  const gateway = await spawnGateway(gatewayEnv({ SEED_DEMO_DATA: 'true' }), 120_000);
+  const dir = mkdtempSync(join(tmpdir(), 'marketgraph-hive-'));
+  let hive: ChildProcess | undefined;
+  try {
+    writeFileSync(join(dir, 'supergraph.graphql'), await supergraphOf(gateway.url));
+    const port = await freePort();
+    hive = spawn(bin, ['supergraph', join(dir, 'supergraph.graphql'), '--host', '127.0.0.1', '--port', String(port)], {
+      cwd: dir,
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, NODE_ENV: 'production' },
+    });
+    const hiveUrl = `http://127.0.0.1:${port}/graphql`;
+    const direct = graphqlClient(gateway.url);
+    const through = graphqlClient(hiveUrl);
+    const deadline = Date.now() + READY_LIMIT_MS;
+    for (;;) {
+      if (hive.exitCode !== null) throw new Error(`Hive Gateway exited with ${hive.exitCode}`);
+      const up = await through.post(JSON.stringify({ query: '{ __typename }' })).then((r) => r.status === 200, () => false);
+      if (up) break;
+      if (Date.now() > deadline) throw new Error('Hive Gateway did not answer in 60 s');
+      await sleep(200);
+    }
+    const rows: Row[] = [];
+    const details: Record<string, unknown> = {};
+    try {
+      for (const { name, query } of FEDERATION_QUERIES) {
+        progress(`peers: ${name}, directly and through Hive Gateway`);
+        const body = JSON.stringify({ query });
+        const expected = dataOf(await direct.post(body));
+        const viaHive = dataOf(await through.post(body));
+        if (JSON.stringify(viaHive) !== JSON.stringify(expected)) throw new Error(`Hive Gateway answered ${name} differently`);
+        const samples = { direct: [] as number[], hive: [] as number[] };
+        for (let i = 0; i < FEDERATION_WARM_UP + FEDERATION_SAMPLES; i++) {
+          const a = await direct.post(body);
+          const b = await through.post(body);
+          if (a.status !== 200 || b.status !== 200) throw new Error(`${name}: HTTP ${a.status} / ${b.status}`);
+          if (i >= FEDERATION_WARM_UP) samples.direct.push(a.ms), samples.hive.push(b.ms);
+        }
+        const d = summarize(samples.direct);
+        const h = summarize(samples.hive);
+        details[name] = { query, direct: d, hive: h };
+        rows.push(
+          { scenario: `peers: ${name} through Hive Gateway, p99`, figure: h.p99, unit: 'ms', baseline: d.p99, baselineName: 'the gateway directly', ratio: h.p99 / d.p99, target: 'report', pass: null },
+          { scenario: '  same, p50', figure: h.p50, unit: 'ms', baseline: d.p50, baselineName: 'the gateway directly', ratio: h.p50 / d.p50, target: 'report', pass: null },
+        );
+      }
+    } finally {
+      direct.close();
+      through.close();
+    }
+    writeResults('peers-hive', rows, { hive: HIVE_PACKAGES, samples: FEDERATION_SAMPLES, queries: details });
+    return rows;
+  } finally {
+    hive?.kill('SIGTERM');
+    await gateway.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const PEERS: Record<string, () => Promise<Row[]>> = { cosmo: benchCosmo, hive: benchHive };
+
+/** `npm run bench:peers [-- cosmo | hive]`: both by default (cosmo needs KAFKA_BROKERS). */
+export async function benchPeers(names = Object.keys(PEERS)): Promise<Row[]> {
+  const rows: Row[] = [];
+  for (const name of names) {
+    const run = PEERS[name];
+    if (!run) throw new Error(`unknown peer ${name}; the peers are: ${Object.keys(PEERS).join(', ')}`);
+    rows.push(...(await run()));
+  }
+  return rows;
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
   progress(`machine: ${machine()}`);
-  printTable(await benchPeers());
+  printTable(await benchPeers(process.argv.length > 2 ? process.argv.slice(2) : undefined));
 }
