@@ -1,4 +1,4 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,20 +67,42 @@ export function createChdbTickStore(dataDir: string): TickStore {
 
 /**
  * Where Native insert bodies wait for chDB to read them: a private directory in memory
- * (/dev/shm) where there is one, else in the system's temporary directory.
+ * (/dev/shm) where there is one, else in the system's temporary directory. Its name carries
+ * the process id, so that a later process can remove what a killed one left behind.
  */
 export interface NativeSpool {
   file(): string;
   remove(): void;
 }
 
-export function createNativeSpool(): NativeSpool {
-  const dir = mkdtempSync(join(inMemoryTmp() ?? tmpdir(), 'marketgraph-chdb-'));
+const SPOOL_PREFIX = 'marketgraph-chdb-';
+const SPOOL_OWNER = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`); // the process id in a spool's name
+
+export function createNativeSpool(base = inMemoryTmp() ?? tmpdir()): NativeSpool {
+  removeOrphanSpools(base);
+  const dir = mkdtempSync(join(base, `${SPOOL_PREFIX}${process.pid}-`));
   let files = 0;
   return {
     file: () => join(dir, `${++files}.native`),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** Spool directories of processes that no longer run (killed during an insert). */
+function removeOrphanSpools(base: string): void {
+  for (const name of readdirSync(base)) {
+    const pid = Number(SPOOL_OWNER.exec(name)?.[1]);
+    if (pid && !isRunning(pid)) rmSync(join(base, name), { recursive: true, force: true });
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM'; // runs, as another user
+  }
 }
 
 function inMemoryTmp(): string | undefined {
