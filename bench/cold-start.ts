@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { gatewayEnv, median, sleep } from './harness.js';
+import { freePort, gatewayEnv, median, sleep } from './harness.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -21,16 +20,6 @@ const SEED_TIMEOUT_MS = 300_000; // the first start seeds a day of demo ticks
 const START_TIMEOUT_MS = 60_000;
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const QUERY = JSON.stringify({ query: '{ instruments(first: 1) { edges { node { symbol } } } }' });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** True once the gateway answers the query with an instrument. */
 async function answers(url: string): Promise<boolean> {

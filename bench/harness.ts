@@ -1,5 +1,6 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
+import { createServer } from 'node:net';
 import type { Session } from 'chdb';
 
 /**
@@ -35,6 +36,17 @@ export function gatewayEnv(extra: Record<string, string> = {}): Record<string, s
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now, for a server the bench starts. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer().once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 export interface GraphqlResponse {
   status: number;

@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,7 +9,7 @@ import { spawnGateway } from '../test/helpers/process-gateway.js';
 import type { Subscribers } from './fanout-clients.js';
 import { fanOut, SYMBOLS, UPSERT } from './fanout.js';
 import { GC_ON_SIGNAL, steadyRss } from './fanout-idle.js';
-import { dataOf, gatewayEnv, graphqlClient, sleep, summarize, vmRssBytes } from './harness.js';
+import { dataOf, freePort, gatewayEnv, graphqlClient, sleep, summarize, vmRssBytes } from './harness.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
 
 /**
@@ -27,16 +26,6 @@ import { machine, printTable, progress, writeResults, type Row } from './report.
 const COSMO_SUBSCRIPTION = `subscription($s: [String!]!) { ticks(symbols: $s) { symbol time bid ask } }`;
 const COSMO_SCRIPT = fileURLToPath(new URL('./peers/cosmo/cosmo.sh', import.meta.url));
 const READY_LIMIT_MS = 60_000;
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
 
 interface Router {
   url: string;
