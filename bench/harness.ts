@@ -1,7 +1,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import type { Session } from 'chdb';
+import { Session } from 'chdb';
 
 /**
  * What the scenarios share: the gateway's environment, sizes, a light HTTP client, /metrics
@@ -186,6 +186,15 @@ export async function discardChdb(session: Session, dir: string, table: string):
     session.close();
     rmSync(dir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
+}
+
+/** chDB in this process, in `dir`, with the ticks table exactly as the first migration creates it. */
+export async function openTicksEngine(dir: string): Promise<Session> {
+  const session = new Session(dir);
+  const createTable = readFileSync(new URL('../migrations/ticks/0001_initial.clickhouse.up.sql', import.meta.url), 'utf8');
+  const withoutComments = createTable.replace(/^--.*$/gm, '');
+  for (const statement of withoutComments.split(';').map((s) => s.trim()).filter(Boolean)) await session.queryAsync(statement);
+  return session;
 }
 
 /**

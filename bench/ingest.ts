@@ -1,8 +1,7 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { Session } from 'chdb';
 import { execute, parse } from 'graphql';
 import { typeDefs } from '../src/graphql/schema.js';
 import { DateTime } from '../src/graphql/datetime.js';
@@ -12,7 +11,7 @@ import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, gatewayEnv, graphqlClient, scaled } from './harness.js';
+import { dataOf, discardChdb, gatewayEnv, graphqlClient, openTicksEngine, scaled } from './harness.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -95,13 +94,9 @@ function graphqlJsBaseline(batch: number): number {
  */
 async function chdbBaseline(batch: number, format: 'Native' | 'TabSeparated'): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-chdb-'));
-  const session = new Session(dir);
+  const session = await openTicksEngine(dir);
   const spool = createNativeSpool();
   try {
-    // The ticks table exactly as the first migration creates it.
-    const createTable = readFileSync(new URL('../migrations/ticks/0001_initial.clickhouse.up.sql', import.meta.url), 'utf8');
-    const withoutComments = createTable.replace(/^--.*$/gm, '');
-    for (const statement of withoutComments.split(';').map((s) => s.trim()).filter(Boolean)) await session.queryAsync(statement);
     const encode = format === 'Native' ? ticksToNative : ticksToTabSeparated;
     const insert =
       format === 'Native'

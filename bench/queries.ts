@@ -1,12 +1,12 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Session } from 'chdb';
+import type { Session } from 'chdb';
 import { ticksToTabSeparated } from '../src/stores/ticks/tick-rows.js';
 import { candlesSql, latestSql, pageSql, TICK_COLUMNS, TICKS_TABLE, type Sql } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, gatewayEnv, graphqlClient, scaled, settle, summarize, type LatencySummary } from './harness.js';
+import { dataOf, discardChdb, gatewayEnv, graphqlClient, openTicksEngine, scaled, settle, summarize, type LatencySummary } from './harness.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -124,9 +124,7 @@ async function loadGateway(gateway: GatewayProcess, ticks: TickInput[]): Promise
 
 /** chDB in this process, with the ticks table as the first migration creates it and the same rows. */
 async function openEngine(dir: string, ticks: TickInput[]): Promise<Session> {
-  const session = new Session(dir);
-  const createTable = readFileSync(new URL('../migrations/ticks/0001_initial.clickhouse.up.sql', import.meta.url), 'utf8').replace(/^--.*$/gm, '');
-  for (const statement of createTable.split(';').map((s) => s.trim()).filter(Boolean)) await session.queryAsync(statement);
+  const session = await openTicksEngine(dir);
   for (let i = 0; i < ticks.length; i += BATCH) {
     const rows = ticks.slice(i, i + BATCH).map((t, k): StoredTick => ({ ...t, seq: i + k + 1 }));
     await session.insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: ticksToTabSeparated(rows), format: 'TabSeparated' });
