@@ -215,6 +215,17 @@ export async function fanOut(target: FanOutTarget) {
   }
 }
 
+export type FanOutRun = Awaited<ReturnType<typeof fanOut>>;
+
+/** One line on a run: what it delivered and how fast, and what the server and subscribers used. */
+export function describeRun(run: FanOutRun): string {
+  return (
+    `${Math.round(run.deliveredPerS).toLocaleString('en-US')} delivered/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, ` +
+    `lost ${run.lost} of ${run.expected}; server RSS ${Math.round(run.rssMB.before)} -> ${Math.round(run.rssMB.peak)} MB; ` +
+    `cores used: server ${run.cores.server.toFixed(2)}, subscribers ${run.cores.subscribers.map((c) => c.toFixed(2)).join(' + ')}`
+  );
+}
+
 /** Each report less what its process had counted at `before`. */
 function since(before: SubscriberReport[], reports: SubscriberReport[]): SubscriberReport[] {
   return reports.map((r, w) => ({
@@ -262,12 +273,7 @@ export async function benchFanout(): Promise<Row[]> {
   }
   progress('fanout: the same against a plain ws broadcast server (baseline)');
   const base = await baselineRun();
-  for (const [name, run] of [['gateway', live], ['baseline', base]] as const) {
-    progress(
-      `fanout: ${name}: ${Math.round(run.deliveredPerS).toLocaleString('en-US')} delivered/s, p50 ${run.latencyMs.p50} ms, p99 ${run.latencyMs.p99} ms, ` +
-        `lost ${run.lost} of ${run.expected}; cores used: server ${run.cores.server.toFixed(2)}, subscribers ${run.cores.subscribers.map((c) => c.toFixed(2)).join(' + ')}`,
-    );
-  }
+  for (const [name, run] of [['gateway', live], ['baseline', base]] as const) progress(`fanout: ${name}: ${describeRun(run)}`);
 
   const sockets = WORKERS * Math.ceil(Math.ceil(SUBSCRIBERS / WORKERS) / PER_SOCKET);
   const who = `${SUBSCRIBERS.toLocaleString('en-US')} subscriptions (${sockets.toLocaleString('en-US')} sockets) over ${SYMBOLS.length} symbols`;

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import { parse } from 'graphql';
 import { spawnGateway } from '../test/helpers/process-gateway.js';
 import type { Subscribers } from './fanout-clients.js';
-import { fanOut, SYMBOLS, UPSERT } from './fanout.js';
+import { describeRun, fanOut, SYMBOLS, UPSERT, type FanOutRun } from './fanout.js';
 import { GC_ON_SIGNAL, steadyRss } from './fanout-idle.js';
 import { dataOf, freePort, gatewayEnv, graphqlClient, sleep, summarize, vmRssBytes } from './harness.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
@@ -26,6 +26,16 @@ import { machine, printTable, progress, writeResults, type Row } from './report.
 const COSMO_SUBSCRIPTION = `subscription($s: [String!]!) { ticks(symbols: $s) { symbol time bid ask } }`;
 const COSMO_SCRIPT = fileURLToPath(new URL('./peers/cosmo/cosmo.sh', import.meta.url));
 const READY_LIMIT_MS = 60_000;
+
+/** Polls `answers` until the server started as `child` answers; fails when it exits or after READY_LIMIT_MS. */
+async function untilServing(child: ChildProcess, name: string, answers: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + READY_LIMIT_MS;
+  while (!(await answers())) {
+    if (child.exitCode !== null) throw new Error(`${name} exited with ${child.exitCode}`);
+    if (Date.now() > deadline) throw new Error(`${name} did not answer in ${READY_LIMIT_MS / 1000} s`);
+    await sleep(100);
+  }
+}
 
 interface Router {
   url: string;
@@ -46,14 +56,7 @@ async function startCosmo(topic: string, brokers: string): Promise<Router> {
   const child = spawn(binary, ['-config', config], { stdio: ['ignore', 'ignore', 'inherit'] });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const url = `http://127.0.0.1:${port}/graphql`;
-  const deadline = Date.now() + READY_LIMIT_MS;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`the Cosmo router exited with ${child.exitCode}`);
-    const ready = await fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false);
-    if (ready) break;
-    if (Date.now() > deadline) throw new Error('the Cosmo router was not ready in 60 s');
-    await sleep(100);
-  }
+  await untilServing(child, 'the Cosmo router', () => fetch(`http://127.0.0.1:${port}/health/ready`).then((r) => r.ok, () => false));
   return {
     url,
     child,
@@ -130,32 +133,25 @@ async function benchCosmo(): Promise<Row[]> {
       ready,
       rssBefore: async () => (await sleep(2_000), vmRssBytes(cosmo!.child.pid!)), // Go: no way to ask for a collection from outside
     });
-    for (const [name, r] of [['gateway', ours], ['cosmo', theirs]] as const) {
-      progress(
-        `peers: ${name}: ${Math.round(r.deliveredPerS).toLocaleString('en-US')} delivered/s, p50 ${r.latencyMs.p50} ms, p99 ${r.latencyMs.p99} ms, ` +
-          `lost ${r.lost} of ${r.expected}, RSS ${Math.round(r.rssMB.before)} -> ${Math.round(r.rssMB.peak)} MB; cores: server ${r.cores.server.toFixed(2)}`,
-      );
-    }
+    progress(`peers: gateway: ${describeRun(ours)}`);
+    progress(`peers: cosmo: ${describeRun(theirs)}`);
     const who = `${ours.subscribers.toLocaleString('en-US')} subscriptions over ${SYMBOLS.length} symbols, from Kafka`;
     const baselineName = 'Cosmo Router 0.322.1, EDFS on the same topic';
-    const added = (r: typeof ours) => r.rssMB.peak - r.rssMB.before;
+    const added = (r: FanOutRun) => r.rssMB.peak - r.rssMB.before;
+    // A row of one figure of both runs, the gateway's against Cosmo's.
+    const compared = (scenario: string, unit: string, figureOf: (r: FanOutRun) => number, target = 'report', pass: boolean | null = null): Row => {
+      const [figure, baseline] = [figureOf(ours), figureOf(theirs)];
+      return { scenario, figure, unit, baseline, baselineName, ratio: figure / baseline, target, pass };
+    };
+    const beaten = ours.deliveredPerS >= theirs.deliveredPerS && ours.latencyMs.p99 <= theirs.latencyMs.p99 && added(ours) < added(theirs);
     const rows: Row[] = [
-      {
-        scenario: `peers: ${who}, delivered/s`,
-        figure: ours.deliveredPerS,
-        unit: 'ticks/s',
-        baseline: theirs.deliveredPerS,
-        baselineName,
-        ratio: ours.deliveredPerS / theirs.deliveredPerS,
-        target: 'match or beat Cosmo at equal p99, less memory',
-        pass: ours.deliveredPerS >= theirs.deliveredPerS && ours.latencyMs.p99 <= theirs.latencyMs.p99 && added(ours) < added(theirs),
-      },
-      { scenario: '  same, insert-to-delivery p99', figure: ours.latencyMs.p99, unit: 'ms', baseline: theirs.latencyMs.p99, baselineName, ratio: ours.latencyMs.p99 / theirs.latencyMs.p99, target: 'report', pass: null },
-      { scenario: '  same, insert-to-delivery p50', figure: ours.latencyMs.p50, unit: 'ms', baseline: theirs.latencyMs.p50, baselineName, ratio: ours.latencyMs.p50 / theirs.latencyMs.p50, target: 'report', pass: null },
+      compared(`peers: ${who}, delivered/s`, 'ticks/s', (r) => r.deliveredPerS, 'match or beat Cosmo at equal p99, less memory', beaten),
+      compared('  same, insert-to-delivery p99', 'ms', (r) => r.latencyMs.p99),
+      compared('  same, insert-to-delivery p50', 'ms', (r) => r.latencyMs.p50),
       { scenario: `  same, lost of ${ours.expected.toLocaleString('en-US')}`, figure: ours.lost, unit: 'ticks', baseline: theirs.lost, baselineName, ratio: null, target: '0', pass: ours.lost === 0 && ours.extra === 0 },
-      { scenario: '  same, server RSS added by the subscriptions (peak while ticks flow)', figure: added(ours), unit: 'MB', baseline: added(theirs), baselineName, ratio: added(ours) / added(theirs), target: 'less memory', pass: added(ours) < added(theirs) },
-      { scenario: '  same, server RSS at its peak', figure: ours.rssMB.peak, unit: 'MB', baseline: theirs.rssMB.peak, baselineName, ratio: ours.rssMB.peak / theirs.rssMB.peak, target: 'report (the gateway holds chDB and PGlite)', pass: null },
-      { scenario: '  same, server CPU while ticks flow', figure: ours.cores.server, unit: 'cores', baseline: theirs.cores.server, baselineName, ratio: ours.cores.server / theirs.cores.server, target: 'report', pass: null },
+      compared('  same, server RSS added by the subscriptions (peak while ticks flow)', 'MB', added, 'less memory', added(ours) < added(theirs)),
+      compared('  same, server RSS at its peak', 'MB', (r) => r.rssMB.peak, 'report (the gateway holds chDB and PGlite)'),
+      compared('  same, server CPU while ticks flow', 'cores', (r) => r.cores.server),
     ];
     writeResults('peers-cosmo', rows, { topic, gateway: ours, cosmo: theirs });
     return rows;
@@ -221,20 +217,13 @@ async function benchHive(): Promise<Row[]> {
       stdio: ['ignore', 'ignore', 'inherit'],
       env: { ...process.env, NODE_ENV: 'production' },
     });
-    const hiveUrl = `http://127.0.0.1:${port}/graphql`;
-    const direct = graphqlClient(gateway.url);
-    const through = graphqlClient(hiveUrl);
-    const deadline = Date.now() + READY_LIMIT_MS;
-    for (;;) {
-      if (hive.exitCode !== null) throw new Error(`Hive Gateway exited with ${hive.exitCode}`);
-      const up = await through.post(JSON.stringify({ query: '{ __typename }' })).then((r) => r.status === 200, () => false);
-      if (up) break;
-      if (Date.now() > deadline) throw new Error('Hive Gateway did not answer in 60 s');
-      await sleep(200);
-    }
     const rows: Row[] = [];
     const details: Record<string, unknown> = {};
+    const direct = graphqlClient(gateway.url);
+    const through = graphqlClient(`http://127.0.0.1:${port}/graphql`);
     try {
+      const typename = JSON.stringify({ query: '{ __typename }' });
+      await untilServing(hive, 'Hive Gateway', () => through.post(typename).then((r) => r.status === 200, () => false));
       for (const { name, query } of FEDERATION_QUERIES) {
         progress(`peers: ${name}, directly and through Hive Gateway`);
         const body = JSON.stringify({ query });
