@@ -89,12 +89,6 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
     });
   }
 
-  /** Keys of stored ticks that these candidates could duplicate (their symbols' newest are loaded). */
-  async function storedKeys(candidates: TickInput[]): Promise<Set<string>> {
-    const suspects = candidates.filter((t) => t.time <= (newestStored.get(t.symbol) ?? -Infinity));
-    return storedKeysLike(suspects, stores.ticks);
-  }
-
   /**
    * The ticks are stored by now: a cache that is down must not turn that into an error
    * (the bridge would re-send). latestTick then reads the tick store instead.
@@ -174,7 +168,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
       // Some tick may repeat one accepted before: let every earlier batch be stored (or fail),
       // then compare with the store, the stream's recent ticks and the batch itself.
       await groups.idle();
-      const seen = await storedKeys(valid);
+      const seen = await storedKeysLike(valid, newestStored, stores.ticks); // their symbols' newest are loaded
       accepted = [];
       keys = [];
       for (const tick of valid) {

@@ -25,14 +25,13 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
 }
 
 async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
-  // Only a tick no newer than its symbol's newest stored one can repeat a stored tick. Asking
-  // for those times is one small aggregate, and only those ticks are read back: reading back
-  // the batch's whole time range costs most of the sink's time when bridges interleave in time.
+  // Each symbol's newest stored time since the batch's oldest tick is one small aggregate, and
+  // only the ticks no newer than it are read back: reading back the batch's whole time range
+  // costs most of the sink's time when bridges interleave in time.
   let from = Infinity;
   for (const t of ticks) from = Math.min(from, t.time);
   const newest = await stores.ticks.newestSince([...new Set(ticks.map((t) => t.symbol))], from);
-  const suspects = ticks.filter((t) => t.time <= (newest.get(t.symbol) ?? -Infinity));
-  const seen = await storedKeysLike(suspects, stores.ticks);
+  const seen = await storedKeysLike(ticks, newest, stores.ticks);
   return ticks.filter((t) => {
     const key = tickKey(t);
     if (seen.has(key)) return false;

@@ -35,15 +35,21 @@ export function tickKey(t: TickInput): string {
 }
 
 /**
- * Keys of the stored ticks that these ticks could duplicate: one query for their symbols over
- * the time range they span. Used by the write path before accepting and by the sink before
- * inserting.
+ * Keys of the stored ticks that these ticks could duplicate. Only a tick no newer than its
+ * symbol's newest stored time (`newest`; a symbol absent from it has none) can repeat a stored
+ * one; those are looked up with one query for their symbols over the time range they span.
+ * Used by the write path before accepting and by the sink before inserting.
  */
-export async function storedKeysLike(ticks: readonly TickInput[], store: Pick<TickStore, 'ticksBetween'>): Promise<Set<string>> {
-  if (ticks.length === 0) return new Set();
+export async function storedKeysLike(
+  ticks: readonly TickInput[],
+  newest: ReadonlyMap<string, number>,
+  store: Pick<TickStore, 'ticksBetween'>,
+): Promise<Set<string>> {
+  const suspects = ticks.filter((t) => t.time <= (newest.get(t.symbol) ?? -Infinity));
+  if (suspects.length === 0) return new Set();
   let from = Infinity;
   let to = -Infinity;
-  for (const t of ticks) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
-  const stored = await store.ticksBetween([...new Set(ticks.map((t) => t.symbol))], from, to);
+  for (const t of suspects) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
+  const stored = await store.ticksBetween([...new Set(suspects.map((t) => t.symbol))], from, to);
   return new Set(stored.map(tickKey));
 }
