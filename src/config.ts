@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { STORE_NAMES, type StoreName } from './stores/store-names.js';
 
 /**
  * All configuration, read from the environment in this one place, validated and frozen.
@@ -87,6 +88,14 @@ const schema = z.object({
   STORE_BREAKER_FAILURES: z.coerce.number().int().positive().default(5),
   // ... until, this long later, one trial call is let through; its success closes the circuit.
   STORE_BREAKER_HALF_OPEN_MS: z.coerce.number().int().positive().default(5_000), // milliseconds
+  // The stores every request needs, comma-separated: /readyz is 503 while one of them is down.
+  // Any other store that is down is reported as degraded (its fields answer null with
+  // STORE_UNAVAILABLE) and the gateway stays ready; /readyz?strict needs every store (issue 14).
+  READY_STORES: z
+    .string()
+    .default('relational,ticks')
+    .transform((list) => [...new Set(list.split(',').map((name) => name.trim()).filter(Boolean))])
+    .pipe(z.array(z.enum(STORE_NAMES)).min(1)),
   // Query limits, on HTTP and WebSocket alike (src/graphql/query-limits.ts). Sized above this
   // schema's legitimate queries (README, test/e2e) as measured: deepest 7 (accounts → positions →
   // instrument → latestTick), at most 4 aliases and no directives, largest 183 tokens (GraphiQL's
@@ -118,6 +127,8 @@ export type Config = Readonly<{
   breakerFailures: number;
   subscriptions: Readonly<{ maxBufferedBytes: number; slowPolicy: 'drop' | 'conflate'; replayMax: number }>;
   breakerHalfOpenMs: number;
+  /** Stores that /readyz needs up (READY_STORES); /readyz?strict needs them all. */
+  readyStores: readonly StoreName[];
   patternLength: number;
   auth: AuthConfig;
   /** Absent: insertTicks is not rate-limited. */
@@ -188,6 +199,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       replayMax: e.SUBSCRIPTION_REPLAY_MAX,
     },
     breakerHalfOpenMs: e.STORE_BREAKER_HALF_OPEN_MS,
+    readyStores: e.READY_STORES,
     patternLength: e.PATTERN_LENGTH,
     auth: authConfig(e),
     ingestRateLimit:

@@ -1,10 +1,10 @@
 import { StoreError } from '../errors.js';
 import { describeGuardError, type BreakerState } from '../stores/resilience.js';
-import { STORE_NAMES, type StoreGuards, type Stores } from '../stores/stores.js';
+import { STORE_NAMES, type StoreGuards, type StoreName, type Stores } from '../stores/stores.js';
 import { withTimeout } from '../with-timeout.js';
 
 export interface StoreHealth {
-  store: string;
+  store: StoreName;
   engine: string;
   status: 'up' | 'down';
   /** The store's circuit breaker after the ping (open: its calls fail fast). */

@@ -10,6 +10,7 @@ import type { Metrics } from '../metrics.js';
 import type { StoreGuards, Stores } from '../stores/stores.js';
 import { EXPLORER_ASSETS, explorerHtml } from './explorer.js';
 import { checkStores } from './health.js';
+import { isStrict, readiness } from './readiness.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { prepareInsertTicks } from '../graphql/insert-ticks-fast-path.js';
 import { serveWebPage } from './web-page.js';
@@ -57,9 +58,8 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
     case '/readyz': {
-      const stores = await checkStores(deps.stores, deps.guards);
-      const ready = stores.every((s) => s.status === 'up');
-      return sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'unavailable', stores });
+      const { httpStatus, body } = readiness(await checkStores(deps.stores, deps.guards), deps.config.readyStores, isStrict(url));
+      return sendJson(res, httpStatus, body);
     }
     case '/metrics':
       return send(res, 200, deps.metrics.registry.contentType, await deps.metrics.registry.metrics());

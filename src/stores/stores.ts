@@ -23,6 +23,7 @@ import { createClickHouseTickStore } from './ticks/clickhouse-tick-store.js';
 import type { TickStore } from './ticks/tick-store.js';
 import { createPgvectorStore } from './vector/pgvector-store.js';
 import type { VectorStore } from './vector/vector-store.js';
+import { STORE_NAMES, type StoreName } from './store-names.js';
 import { createWeaviateVectorStore } from './vector/weaviate-vector-store.js';
 
 export interface Stores {
@@ -34,10 +35,10 @@ export interface Stores {
   vector: VectorStore;
 }
 
-export type StoreName = keyof Stores;
-
-/** Start order; shutdown closes in reverse. */
-export const STORE_NAMES = ['relational', 'ticks', 'cache', 'stream', 'graph', 'vector'] as const satisfies readonly StoreName[];
+export { STORE_NAMES, type StoreName } from './store-names.js';
+// Every port has a name and every name a port.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : never) : never;
+const _namesMatchPorts: SameKeys<StoreName, keyof Stores> = true;
 
 /**
  * Picks an adapter per store: the server when its URL is configured, else the embedded

@@ -252,7 +252,9 @@ function watchLiveness(gw: GatewayProcess): Liveness {
 }
 
 async function readiness(gw: GatewayProcess): Promise<{ status: number; stores: Record<string, string> }> {
-  const res = await fetch(new URL('/readyz', gw.url), { signal: AbortSignal.timeout(10_000) });
+  // Strict: 503 while any store is down, whichever server it is (plain /readyz stays 200 for
+  // a store outside READY_STORES; see test/e2e/partial-results.test.ts).
+  const res = await fetch(new URL('/readyz?strict', gw.url), { signal: AbortSignal.timeout(10_000) });
   const body = (await res.json()) as { stores: { store: string; status: string }[] };
   return { status: res.status, stores: Object.fromEntries(body.stores.map((s) => [s.store, s.status])) };
 }

@@ -58,7 +58,8 @@ describe.skipIf(!POSTGRES_URL || !REDIS_URL)(`store outages${POSTGRES_URL && RED
 
   it('keeps answering latestTick from the tick store while Redis is down', async () => {
     await services('stop-redis');
-    expect(await wait(readiness, (r) => r.stores.cache === 'down')).toMatchObject({ status: 503, stores: { cache: 'down', relational: 'up' } });
+    // Not a store every request needs (READY_STORES): the gateway stays in rotation, degraded.
+    expect(await wait(readiness, (r) => r.stores.cache === 'down')).toMatchObject({ status: 200, stores: { cache: 'down', relational: 'up' } });
     const res = await gw.gql(`query($s: String!) { instrument(symbol: $s) { latestTick { bid } } }`, { s: symbol });
     expect(res.errors).toBeUndefined();
     expect(res.data.instrument.latestTick).toEqual({ bid: 1.5 });

@@ -8,6 +8,17 @@ beforeAll(async () => {
 });
 afterAll(() => gw.destroy());
 
+/** Makes a store's ping fail until the returned function is called. */
+function failPing(port: { ping(): Promise<void> }): () => void {
+  const ping = port.ping;
+  port.ping = async () => {
+    throw new Error('engine gone');
+  };
+  return () => {
+    port.ping = ping;
+  };
+}
+
 describe('operational endpoints', () => {
   it('answers /healthz while the process is alive', async () => {
     const res = await gw.get('/healthz');
@@ -28,21 +39,40 @@ describe('operational endpoints', () => {
     expect(body.stores[1].engine).toMatch(/^chdb /);
   });
 
-  it('answers /readyz with 503 and names the store that does not answer', async () => {
-    const ticks = gw.app.stores.ticks;
-    const ping = ticks.ping;
-    ticks.ping = async () => {
-      throw new Error('engine gone');
-    };
+  it('answers /readyz with 503 and names the store that does not answer when every request needs it', async () => {
+    const restore = failPing(gw.app.stores.ticks);
     try {
       const res = await gw.get('/readyz');
       expect(res.status).toBe(503);
       const body = (await res.json()) as any;
-      expect(body.stores.find((s: any) => s.store === 'ticks')).toMatchObject({ status: 'down' });
+      expect(body).toMatchObject({ status: 'unavailable', degraded: [] });
+      expect(body.stores.find((s: any) => s.store === 'ticks')).toMatchObject({ status: 'down', required: true });
       expect(body.stores.find((s: any) => s.store === 'relational')).toMatchObject({ status: 'up' });
     } finally {
-      ticks.ping = ping;
+      restore();
     }
+  });
+
+  it('stays ready while a store outside READY_STORES is down, reports it degraded, and /readyz?strict is 503', async () => {
+    const restore = failPing(gw.app.stores.vector);
+    try {
+      const res = await gw.get('/readyz');
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as any;
+      expect(body).toMatchObject({ status: 'degraded', mode: 'required', degraded: ['vector'] });
+      expect(body.stores.find((s: any) => s.store === 'vector')).toMatchObject({ status: 'down', required: false, error: 'engine gone' });
+      expect(body.stores.filter((s: any) => s.required).map((s: any) => s.store)).toEqual(['relational', 'ticks']);
+
+      for (const query of ['?strict', '?strict=true', '?strict=1']) {
+        const strict = await gw.get(`/readyz${query}`);
+        expect(strict.status, query).toBe(503);
+        expect(await strict.json(), query).toMatchObject({ status: 'unavailable', mode: 'strict', degraded: [] });
+      }
+      expect((await gw.get('/readyz?strict=false')).status).toBe(200);
+    } finally {
+      restore();
+    }
+    expect(await (await gw.get('/readyz?strict')).json()).toMatchObject({ status: 'ready', degraded: [] });
   });
 
   it('exports request counts, store latency histograms and ingest counters on /metrics', async () => {
