@@ -32,7 +32,8 @@ export type Account = {
   id: Scalars['ID']['output'];
   login: Scalars['String']['output'];
   name: Scalars['String']['output'];
-  positions: Array<Position>;
+  /** Null when the relational store is unavailable. */
+  positions?: Maybe<Array<Position>>;
 };
 
 
@@ -87,7 +88,8 @@ export type ConversionPath = {
 export type ConversionStep = {
   __typename?: 'ConversionStep';
   from: Scalars['String']['output'];
-  instrument: Instrument;
+  /** Null when the relational store is unavailable. */
+  instrument?: Maybe<Instrument>;
   /** True when `from` is the instrument's quote currency: the rate is 1 / mid. */
   inverted: Scalars['Boolean']['output'];
   /** Units of `to` per unit of `from` at the latest tick's mid price; null without a tick. */
@@ -111,8 +113,9 @@ export type Instrument = {
   /**
    * Oldest first. Without `from`: the last `limit` buckets up to `to` (default now).
    * With `from`: the first `limit` buckets from `from`. `limit` defaults to 500, at most 10000.
+   * Null when the tick store is unavailable.
    */
-  candles: Array<Candle>;
+  candles?: Maybe<Array<Candle>>;
   /** Units of the base currency in one lot (100000 for a standard FX lot); profit = price move x volume x contractSize. */
   contractSize: Scalars['Float']['output'];
   description?: Maybe<Scalars['String']['output']>;
@@ -124,15 +127,19 @@ export type Instrument = {
   /**
    * Instruments within `depth` steps (1 to 3), where a step shares a currency, shares a sector, or
    * follows a CORRELATED edge; `kinds` limits the steps taken. Nearest first; never this instrument.
+   * Null when the graph store is unavailable.
    */
-  related: Array<RelatedInstrument>;
+  related?: Maybe<Array<RelatedInstrument>>;
   /** Sector or group, e.g. 'Metals'; instruments of one sector are SAME_SECTOR relations. */
   sector?: Maybe<Scalars['String']['output']>;
-  /** Instruments whose current price pattern at `interval` is nearest to this one's (see refreshPatterns); never this instrument. */
-  similar: Array<SimilarInstrument>;
+  /**
+   * Instruments whose current price pattern at `interval` is nearest to this one's (see refreshPatterns);
+   * never this instrument. Null when the vector store is unavailable.
+   */
+  similar?: Maybe<Array<SimilarInstrument>>;
   symbol: Scalars['String']['output'];
-  /** Newest first. `first` is capped at 10000. */
-  ticks: TickConnection;
+  /** Newest first. `first` is capped at 10000. Null when the tick store is unavailable. */
+  ticks?: Maybe<TickConnection>;
 };
 
 
@@ -237,7 +244,8 @@ export type PageInfo = {
 export type Position = {
   __typename?: 'Position';
   id: Scalars['ID']['output'];
-  instrument: Instrument;
+  /** Null when the relational store is unavailable. */
+  instrument?: Maybe<Instrument>;
   openPrice: Scalars['Float']['output'];
   openTime: Scalars['DateTime']['output'];
   /**
@@ -253,19 +261,22 @@ export type Position = {
 export type Query = {
   __typename?: 'Query';
   account?: Maybe<Account>;
-  /** Ordered by id. `first` defaults to 100, at most 1000. */
-  accounts: AccountConnection;
+  /** Ordered by id. `first` defaults to 100, at most 1000. Null when the relational store is unavailable. */
+  accounts?: Maybe<AccountConnection>;
   /** Same as `Instrument.candles`. */
-  candles: Array<Candle>;
+  candles?: Maybe<Array<Candle>>;
   /** The shortest chain of currency pairs from one currency to another (at most `maxHops`, 1 to 4); null when none. */
   conversionPath?: Maybe<ConversionPath>;
   instrument?: Maybe<Instrument>;
-  /** Ordered by symbol. `first` defaults to 100, at most 1000. */
-  instruments: InstrumentConnection;
-  /** Instruments whose current price pattern at `interval` is nearest to `vector` (its length must be the pattern length). */
-  similarPatterns: Array<SimilarInstrument>;
-  /** Newest first. `first` is capped at 10000. */
-  ticks: TickConnection;
+  /** Ordered by symbol. `first` defaults to 100, at most 1000. Null when the relational store is unavailable. */
+  instruments?: Maybe<InstrumentConnection>;
+  /**
+   * Instruments whose current price pattern at `interval` is nearest to `vector` (its length must be the
+   * pattern length). Null when the vector store is unavailable.
+   */
+  similarPatterns?: Maybe<Array<SimilarInstrument>>;
+  /** Newest first. `first` is capped at 10000. Null when the tick store is unavailable. */
+  ticks?: Maybe<TickConnection>;
 };
 
 
@@ -338,7 +349,8 @@ export type RejectedTick = {
 export type RelatedInstrument = {
   __typename?: 'RelatedInstrument';
   distance: Scalars['Int']['output'];
-  instrument: Instrument;
+  /** Null when the relational store is unavailable. */
+  instrument?: Maybe<Instrument>;
   kind: RelationKind;
   weight?: Maybe<Scalars['Float']['output']>;
 };
@@ -356,7 +368,8 @@ export type SimilarInstrument = {
   __typename?: 'SimilarInstrument';
   /** Cosine distance between the two price patterns: 0 moves alike, 2 moves opposite. */
   distance: Scalars['Float']['output'];
-  instrument: Instrument;
+  /** Null when the relational store is unavailable. */
+  instrument?: Maybe<Instrument>;
 };
 
 export type Subscription = {
@@ -602,7 +615,7 @@ export type AccountResolvers<ContextType = Context, ParentType extends Resolvers
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   login?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  positions?: Resolver<Array<ResolversTypes['Position']>, ParentType, ContextType>;
+  positions?: Resolver<Maybe<Array<ResolversTypes['Position']>>, ParentType, ContextType>;
 }>;
 
 export type AccountConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AccountConnection'] = ResolversParentTypes['AccountConnection']> = ResolversObject<{
@@ -632,7 +645,7 @@ export type ConversionPathResolvers<ContextType = Context, ParentType extends Re
 
 export type ConversionStepResolvers<ContextType = Context, ParentType extends ResolversParentTypes['ConversionStep'] = ResolversParentTypes['ConversionStep']> = ResolversObject<{
   from?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
+  instrument?: Resolver<Maybe<ResolversTypes['Instrument']>, ParentType, ContextType>;
   inverted?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   rate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   to?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -652,17 +665,17 @@ export type InstrumentResolvers<ContextType = Context, ParentType extends Resolv
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Instrument']> | FederationReferenceType, FederationReferenceType, ContextType>;
   assetClass?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   baseCurrency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  candles?: Resolver<Array<ResolversTypes['Candle']>, ParentType, ContextType, RequireFields<InstrumentCandlesArgs, 'interval'>>;
+  candles?: Resolver<Maybe<Array<ResolversTypes['Candle']>>, ParentType, ContextType, RequireFields<InstrumentCandlesArgs, 'interval'>>;
   contractSize?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   digits?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   latestTick?: Resolver<Maybe<ResolversTypes['Tick']>, ParentType, ContextType>;
   quoteCurrency?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  related?: Resolver<Array<ResolversTypes['RelatedInstrument']>, ParentType, ContextType, RequireFields<InstrumentRelatedArgs, 'depth'>>;
+  related?: Resolver<Maybe<Array<ResolversTypes['RelatedInstrument']>>, ParentType, ContextType, RequireFields<InstrumentRelatedArgs, 'depth'>>;
   sector?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  similar?: Resolver<Array<ResolversTypes['SimilarInstrument']>, ParentType, ContextType, RequireFields<InstrumentSimilarArgs, 'interval' | 'k'>>;
+  similar?: Resolver<Maybe<Array<ResolversTypes['SimilarInstrument']>>, ParentType, ContextType, RequireFields<InstrumentSimilarArgs, 'interval' | 'k'>>;
   symbol?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  ticks?: Resolver<ResolversTypes['TickConnection'], ParentType, ContextType, RequireFields<InstrumentTicksArgs, 'first'>>;
+  ticks?: Resolver<Maybe<ResolversTypes['TickConnection']>, ParentType, ContextType, RequireFields<InstrumentTicksArgs, 'first'>>;
 }>;
 
 export type InstrumentConnectionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['InstrumentConnection'] = ResolversParentTypes['InstrumentConnection']> = ResolversObject<{
@@ -689,7 +702,7 @@ export type PageInfoResolvers<ContextType = Context, ParentType extends Resolver
 
 export type PositionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Position'] = ResolversParentTypes['Position']> = ResolversObject<{
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
+  instrument?: Resolver<Maybe<ResolversTypes['Instrument']>, ParentType, ContextType>;
   openPrice?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
   openTime?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   profit?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -699,13 +712,13 @@ export type PositionResolvers<ContextType = Context, ParentType extends Resolver
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = ResolversObject<{
   account?: Resolver<Maybe<ResolversTypes['Account']>, ParentType, ContextType, RequireFields<QueryAccountArgs, 'id'>>;
-  accounts?: Resolver<ResolversTypes['AccountConnection'], ParentType, ContextType, Partial<QueryAccountsArgs>>;
-  candles?: Resolver<Array<ResolversTypes['Candle']>, ParentType, ContextType, RequireFields<QueryCandlesArgs, 'interval' | 'symbol'>>;
+  accounts?: Resolver<Maybe<ResolversTypes['AccountConnection']>, ParentType, ContextType, Partial<QueryAccountsArgs>>;
+  candles?: Resolver<Maybe<Array<ResolversTypes['Candle']>>, ParentType, ContextType, RequireFields<QueryCandlesArgs, 'interval' | 'symbol'>>;
   conversionPath?: Resolver<Maybe<ResolversTypes['ConversionPath']>, ParentType, ContextType, RequireFields<QueryConversionPathArgs, 'from' | 'maxHops' | 'to'>>;
   instrument?: Resolver<Maybe<ResolversTypes['Instrument']>, ParentType, ContextType, RequireFields<QueryInstrumentArgs, 'symbol'>>;
-  instruments?: Resolver<ResolversTypes['InstrumentConnection'], ParentType, ContextType, Partial<QueryInstrumentsArgs>>;
-  similarPatterns?: Resolver<Array<ResolversTypes['SimilarInstrument']>, ParentType, ContextType, RequireFields<QuerySimilarPatternsArgs, 'interval' | 'k' | 'vector'>>;
-  ticks?: Resolver<ResolversTypes['TickConnection'], ParentType, ContextType, RequireFields<QueryTicksArgs, 'first' | 'symbol'>>;
+  instruments?: Resolver<Maybe<ResolversTypes['InstrumentConnection']>, ParentType, ContextType, Partial<QueryInstrumentsArgs>>;
+  similarPatterns?: Resolver<Maybe<Array<ResolversTypes['SimilarInstrument']>>, ParentType, ContextType, RequireFields<QuerySimilarPatternsArgs, 'interval' | 'k' | 'vector'>>;
+  ticks?: Resolver<Maybe<ResolversTypes['TickConnection']>, ParentType, ContextType, RequireFields<QueryTicksArgs, 'first' | 'symbol'>>;
 }>;
 
 export type RejectedTickResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RejectedTick'] = ResolversParentTypes['RejectedTick']> = ResolversObject<{
@@ -715,14 +728,14 @@ export type RejectedTickResolvers<ContextType = Context, ParentType extends Reso
 
 export type RelatedInstrumentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['RelatedInstrument'] = ResolversParentTypes['RelatedInstrument']> = ResolversObject<{
   distance?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
-  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
+  instrument?: Resolver<Maybe<ResolversTypes['Instrument']>, ParentType, ContextType>;
   kind?: Resolver<ResolversTypes['RelationKind'], ParentType, ContextType>;
   weight?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
 }>;
 
 export type SimilarInstrumentResolvers<ContextType = Context, ParentType extends ResolversParentTypes['SimilarInstrument'] = ResolversParentTypes['SimilarInstrument']> = ResolversObject<{
   distance?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
-  instrument?: Resolver<ResolversTypes['Instrument'], ParentType, ContextType>;
+  instrument?: Resolver<Maybe<ResolversTypes['Instrument']>, ParentType, ContextType>;
 }>;
 
 export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = ResolversObject<{

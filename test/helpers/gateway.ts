@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { startApp, type App } from '../../src/app.js';
 import { readConfig } from '../../src/config.js';
 import { createLogger } from '../../src/logger.js';
+import { createStores, type Stores } from '../../src/stores/stores.js';
 
 export interface GraphQLResponse<T = any> {
   status: number;
@@ -30,6 +31,8 @@ export interface TestGateway {
 export interface GatewayOptions {
   dataDir?: string;
   env?: Record<string, string>;
+  /** Replaces adapters of the stores chosen from config (tests inject failing ones here). */
+  wrapStores?: (stores: Stores) => Stores;
 }
 
 /** A real gateway on a random loopback port, with its own data directory. */
@@ -46,6 +49,7 @@ export async function startGateway(options: GatewayOptions = {}): Promise<TestGa
   const calls = new Map<string, number>();
   const app = await startApp({
     config,
+    stores: options.wrapStores?.(await createStores(config)),
     logger: createLogger(config.logLevel),
     onStoreCall: (store, op) => calls.set(`${store}.${op}`, (calls.get(`${store}.${op}`) ?? 0) + 1),
   });
