@@ -40,7 +40,7 @@ const readyz = async (query = '') => {
 beforeAll(async () => {
   gw = await startGateway({
     // Short breaker pauses: once healed, a store is back within a readiness probe or two.
-    env: { PATTERN_LENGTH: '8', STORE_TIMEOUT_MS: '1000', STORE_BREAKER_HALF_OPEN_MS: '200' },
+    env: { PATTERN_LENGTH: '8', STORE_BREAKER_HALF_OPEN_MS: '200' },
     wrapStores(stores) {
       graph = switchable(stores.graph);
       vector = switchable(stores.vector);
