@@ -1,6 +1,7 @@
 import './style.css';
 import { INTERVALS, loadCandles, loadInstruments, loadRelated, loadSimilar, subscribeTicks, type Interval, type Tick } from './api.js';
 import { candleChart } from './chart.js';
+import { askForKey, explain, Refused, takeKeyFromFragment } from './credentials.js';
 import { direction, el, percent, price } from './format.js';
 import { dayChange, instrumentList, type Quote } from './instrument-list.js';
 import { message, renderRelated, renderSimilar } from './neighbours.js';
@@ -24,6 +25,12 @@ let selected = '';
 let load = 0;
 let waiting: Tick[] | null = null;
 
+/** The gateway refused this tab's key (or wants one): say so plainly and ask for another. */
+function refused(refusal: Refused): void {
+  if (!list) byId('instruments').replaceChildren(el('p', 'empty', 'Waiting for an API key.'));
+  askForKey(explain(refusal));
+}
+
 function showQuote(): void {
   const q = quotes.get(selected);
   if (!q) return;
@@ -45,6 +52,11 @@ async function showChart(): Promise<void> {
   const [candles, similar] = await Promise.allSettled([loadCandles(selected, interval), loadSimilar(selected, interval)]);
   if (mine !== load) return;
   chartEl.removeAttribute('aria-busy');
+  const refusal = [candles, similar].find((r): r is PromiseRejectedResult => r.status === 'rejected' && r.reason instanceof Refused);
+  if (refusal) {
+    waiting = null;
+    return refused(refusal.reason as Refused);
+  }
   if (candles.status === 'fulfilled') {
     chart.show(selected, interval, quotes.get(selected)?.digits ?? 5, candles.value);
     for (const tick of waiting) chart.addTick(tick);
@@ -63,8 +75,9 @@ async function showRelated(symbol: string): Promise<void> {
   try {
     const related = await loadRelated(symbol);
     if (symbol === selected) renderRelated(relatedEl, related);
-  } catch {
-    if (symbol === selected) message(relatedEl, 'Graph store unavailable.');
+  } catch (error) {
+    if (error instanceof Refused) refused(error);
+    else if (symbol === selected) message(relatedEl, 'Graph store unavailable.');
   }
 }
 
@@ -121,11 +134,13 @@ function intervalPicker(): void {
 const hashSymbol = () => decodeURIComponent(location.hash.slice(1));
 
 async function start(): Promise<void> {
+  takeKeyFromFragment();
   intervalPicker();
   let instruments;
   try {
     instruments = await loadInstruments(dayStart);
   } catch (error) {
+    if (error instanceof Refused) return refused(error);
     byId('instruments').replaceChildren(el('p', 'empty', `Cannot load instruments: ${error instanceof Error ? error.message : 'error'}`));
     return;
   }
@@ -135,12 +150,18 @@ async function start(): Promise<void> {
   }
   for (const i of instruments) {
     const tick = i.latestTick;
-    quotes.set(i.symbol, { symbol: i.symbol, description: i.description, digits: i.digits, bid: tick?.bid ?? null, ask: tick?.ask ?? null, dayOpen: i.today[0]?.open ?? null });
+    quotes.set(i.symbol, { symbol: i.symbol, description: i.description, digits: i.digits, bid: tick?.bid ?? null, ask: tick?.ask ?? null, dayOpen: i.today?.[0]?.open ?? null });
   }
   list = instrumentList(byId('instruments'), [...quotes.values()]);
-  window.addEventListener('hashchange', () => select(hashSymbol()));
+  window.addEventListener('hashchange', () => {
+    // A link with a key opened in this tab: take the key and start again with it.
+    if (location.hash.startsWith('#key=')) {
+      takeKeyFromFragment();
+      location.reload();
+    } else select(hashSymbol());
+  });
   select(quotes.has(hashSymbol()) ? hashSymbol() : instruments[0]!.symbol);
-  subscribeTicks([...quotes.keys()], onTick, status.connection);
+  subscribeTicks([...quotes.keys()], onTick, status.connection, refused);
 }
 
 void start();

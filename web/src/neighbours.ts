@@ -20,7 +20,7 @@ const strength = (steps: Related[]) => steps.reduce((sum, s) => sum + (s.kind ==
 /** Related instruments, one line each with every kind of step that reaches it, strongest first. */
 export function renderRelated(root: HTMLElement, related: Related[]): void {
   const bySymbol = new Map<string, Related[]>();
-  for (const r of related) bySymbol.set(r.instrument.symbol, [...(bySymbol.get(r.instrument.symbol) ?? []), r]);
+  for (const r of related) if (r.instrument) bySymbol.set(r.instrument.symbol, [...(bySymbol.get(r.instrument.symbol) ?? []), r]);
   if (bySymbol.size === 0) return message(root, 'No related instruments.');
   const ordered = [...bySymbol].sort(([, a], [, b]) => strength(b) - strength(a)); // stable: the API's order within a strength
   root.replaceChildren(
@@ -38,7 +38,8 @@ export function renderRelated(root: HTMLElement, related: Related[]): void {
 }
 
 /** The nearest price patterns, with their cosine distance (0: moves alike, 2: moves opposite). */
-export function renderSimilar(root: HTMLElement, similar: Similar[], interval: string): void {
+export function renderSimilar(root: HTMLElement, found: Similar[], interval: string): void {
+  const similar = found.filter((s): s is Similar & { instrument: { symbol: string } } => s.instrument !== null);
   if (similar.length === 0) return message(root, `No ${interval} price patterns stored yet (mutation refreshPatterns).`);
   root.replaceChildren(
     ...similar.map((s) => {
