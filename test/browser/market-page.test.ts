@@ -1,4 +1,6 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -9,10 +11,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveWebPage } from '../../src/http/web-page.js';
 import { INSERT, UPSERT } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
+import { spawnGateway, type GatewayProcess } from '../helpers/process-gateway.js';
 
 const WEB = fileURLToPath(new URL('../../web', import.meta.url));
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts', import.meta.url));
 const CHROMIUM = '/usr/bin/chromium';
+const BIN = fileURLToPath(new URL('../../bin/marketgraph.mjs', import.meta.url));
 // Embedded engines only, whatever servers the test run has.
 const embedded = { POSTGRES_URL: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', WEAVIATE_URL: '', ARANGO_URL: '' };
 
@@ -240,6 +244,164 @@ describe('serving the page', () => {
       expect((await fetch(`${base}/assets/index.js`)).status).toBe(404);
     } finally {
       server.close();
+    }
+  });
+});
+
+/** `marketgraph keys create` in `dataDir` (embedded engines): the key it prints. */
+function createKey(dataDir: string, role: string): Promise<string> {
+  const env = { PATH: process.env.PATH!, HOME: process.env.HOME ?? '/tmp', DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, [BIN, 'keys', 'create', '--role', role, '--name', `page-${role}`], { env, timeout: 120_000 }, (error, stdout) =>
+      error ? reject(error) : resolve(stdout.trim()),
+    );
+  });
+}
+
+describe('the market page on a gateway with AUTH=required', () => {
+  let dataDir: string;
+  let gateway: GatewayProcess;
+  let authOrigin: string;
+  const keys = { admin: '', read: '', ingest: '' };
+  // Well-formed, never issued: the gateway looks it up and refuses it.
+  const UNKNOWN_KEY = `mg_${'0'.repeat(16)}_${'A'.repeat(43)}`;
+  const SYMBOLS = ['EURUSD', 'GBPUSD', 'XAUUSD'];
+
+  const asAdmin = async (query: string, variables: object) => {
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${keys.admin}` },
+      body: JSON.stringify({ query, variables }),
+    });
+    return (await res.json()) as any;
+  };
+  /** A fresh tab (its own sessionStorage) that records every /graphql request's credential and every HTTP error. */
+  async function openTab(path: string) {
+    const context = await browser.newContext({ viewport: { width: 1360, height: 900 } });
+    const tab = await context.newPage();
+    const credentials: (string | undefined)[] = [];
+    const errors: number[] = [];
+    tab.on('request', (r) => r.url().endsWith('/graphql') && r.method() === 'POST' && credentials.push(r.headers().authorization));
+    tab.on('response', (r) => r.status() >= 400 && errors.push(r.status()));
+    tab.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    await tab.goto(`${authOrigin}${path}`);
+    return { context, tab, credentials, errors };
+  }
+  const reason = (tab: Page) => tab.locator('#credentials[open] #credentials-reason');
+
+  beforeAll(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-page-auth-'));
+    // One at a time: the embedded PostgreSQL's directory belongs to one process.
+    for (const role of ['admin', 'read', 'ingest'] as const) keys[role] = await createKey(dataDir, role);
+    gateway = await spawnGateway({ ...embedded, AUTH: 'required', DATA_DIR: dataDir });
+    authOrigin = new URL(gateway.url).origin;
+    expect((await asAdmin(UPSERT, { instruments: MARKET.filter((m) => SYMBOLS.includes(m.symbol)) })).data.upsertInstruments).toBe(3);
+    const now = Date.now();
+    const ticks = SYMBOLS.map((symbol) => ({ symbol, time: now - 60_000, bid: PRICES[symbol]!, ask: PRICES[symbol]! + 0.01 }));
+    expect((await asAdmin(INSERT, { ticks })).data.insertTicks.accepted).toBe(3);
+  }, 300_000); // three `keys create` runs and a gateway start: 15 s idle, over 100 s on a loaded machine
+  afterAll(async () => {
+    await gateway?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('asks for an API key when the gateway answers 401, and shows no data', async () => {
+    const { context, tab, credentials, errors } = await openTab('/');
+    try {
+      await expect.poll(() => reason(tab).textContent()).toMatch(/^This gateway needs an API key \(HTTP 401\)\./);
+      expect(await tab.textContent('#instruments')).toBe('Waiting for an API key.');
+      expect(credentials).toEqual([undefined]);
+      expect(errors).toEqual([401]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('shows the data and live ticks with a valid key typed in, sent on every request and on the socket', async () => {
+    const { context, tab, credentials, errors } = await openTab('/');
+    try {
+      await reason(tab).waitFor();
+      await tab.fill('#api-key', keys.read);
+      await tab.click('#credentials button[type="submit"]');
+      await tab.locator('#instruments .row').nth(SYMBOLS.length - 1).waitFor();
+      expect(await tab.locator('#instruments .row b').allTextContents()).toEqual(SYMBOLS);
+      expect(await tab.locator('#instruments .row[data-symbol="XAUUSD"] .bid').textContent()).toBe(PRICES.XAUUSD!.toFixed(2));
+      await tab.waitForSelector('#chart[data-symbol="EURUSD"]');
+      expect(await tab.evaluate(() => sessionStorage.getItem('marketgraph.apiKey'))).toBe(keys.read);
+      // Live ticks arrive only over a socket whose connectionParams carried the key (else 4403).
+      await tab.waitForSelector('#status[data-connection="live"]');
+      for (let i = 0; !(await tab.getAttribute('#status', 'data-ticks-received')); i++) {
+        expect(i, 'the page never received a tick').toBeLessThan(50);
+        await asAdmin(INSERT, { ticks: [{ symbol: 'GBPUSD', time: Date.now(), bid: 1.3 + i / 1e5, ask: 1.3002 + i / 1e5 }] });
+        await tab.waitForTimeout(100);
+      }
+      await asAdmin(INSERT, { ticks: [{ symbol: 'EURUSD', time: Date.now(), bid: 1.12345, ask: 1.12355 }] });
+      await tab.waitForFunction(() => document.getElementById('quote-bid')?.textContent === '1.12345');
+      // The first request went without a key and was refused; every one after the key was entered carried it.
+      expect(credentials[0]).toBeUndefined();
+      expect(credentials.slice(1).length).toBeGreaterThanOrEqual(3);
+      expect(new Set(credentials.slice(1))).toEqual(new Set([`Bearer ${keys.read}`]));
+      expect(errors).toEqual([401]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('takes a key from the URL fragment, keeps it for the tab and removes it from the address bar', async () => {
+    const { context, tab, errors } = await openTab(`/#key=${encodeURIComponent(keys.read)}`);
+    try {
+      await tab.locator('#instruments .row').nth(SYMBOLS.length - 1).waitFor();
+      expect(new URL(tab.url()).hash).toBe('');
+      // about:blank and this page: the URL with the key was replaced, not kept behind a new entry.
+      expect(await tab.evaluate(() => history.length)).toBe(2);
+      expect(await tab.evaluate(() => sessionStorage.getItem('marketgraph.apiKey'))).toBe(keys.read);
+      expect(await tab.locator('#credentials[open]').count()).toBe(0);
+      expect(errors).toEqual([]);
+    } finally {
+      await context.close();
+    }
+  });
+
+  it('says plainly that an unknown key is refused (401) and a key without the read role too (403), and forgets it', async () => {
+    for (const [key, expected, status] of [
+      [UNKNOWN_KEY, /^The API key was refused \(HTTP 401\): The API key is not valid or has been revoked\.$/, 401],
+      [keys.ingest, /^The API key was refused: it lacks a role this page needs \(HTTP 403\): This operation needs the read role; the credential has ingest\.$/, 403],
+    ] as const) {
+      const { context, tab, errors } = await openTab(`/#key=${encodeURIComponent(key)}`);
+      try {
+        await expect.poll(() => reason(tab).textContent()).toMatch(expected);
+        expect(await tab.evaluate(() => sessionStorage.getItem('marketgraph.apiKey'))).toBeNull();
+        expect(await tab.locator('#instruments .row').count()).toBe(0);
+        expect(errors).toEqual([status]);
+        expect(await tab.content()).not.toContain(key);
+      } finally {
+        await context.close();
+      }
+    }
+  });
+
+  it('says plainly when the live tick socket is closed with 4403, and does not retry it', async () => {
+    const { context, tab } = await openTab('/');
+    let sockets = 0;
+    try {
+      // The gateway closes with 4403 a socket whose key it refuses (test/e2e/access-control.test.ts);
+      // here the HTTP key is accepted and the socket is refused, as happens when the key is revoked
+      // between the two.
+      await context.routeWebSocket(/\/graphql$/, (ws) => {
+        sockets++;
+        ws.onMessage(() => ws.close({ code: 4403, reason: 'Forbidden' }));
+      });
+      await reason(tab).waitFor();
+      await tab.fill('#api-key', keys.read);
+      await tab.click('#credentials button[type="submit"]');
+      await expect.poll(() => reason(tab).textContent()).toBe(
+        'The API key was refused (the live tick connection was closed with 4403): Forbidden',
+      );
+      expect(await tab.getAttribute('#status', 'data-connection')).toBe('refused');
+      await tab.waitForTimeout(1_500); // graphql-ws would have retried within this
+      expect(sockets).toBe(1);
+    } finally {
+      await context.close();
     }
   });
 });
