@@ -38,3 +38,16 @@ export async function checkStores(stores: Stores, guards: StoreGuards): Promise<
 }
 
 const elapsed = (started: number) => Math.round((performance.now() - started) * 100) / 100;
+
+/**
+ * checkStores shared by concurrent callers. /readyz needs no credential, so a flood of probes
+ * must not become a flood of store pings: however many probes arrive while a check runs, they
+ * all get its answer, and each store sees one ping per round.
+ */
+export function sharedStoreCheck(stores: Stores, guards: StoreGuards): () => Promise<StoreHealth[]> {
+  let running: Promise<StoreHealth[]> | undefined;
+  return () =>
+    (running ??= checkStores(stores, guards).finally(() => {
+      running = undefined;
+    }));
+}

@@ -9,7 +9,7 @@ import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StoreGuards, Stores } from '../stores/stores.js';
 import { EXPLORER_ASSETS, explorerHtml } from './explorer.js';
-import { checkStores } from './health.js';
+import { sharedStoreCheck, type StoreHealth } from './health.js';
 import { isStrict, readiness } from './readiness.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { prepareInsertTicks } from '../graphql/insert-ticks-fast-path.js';
@@ -33,8 +33,9 @@ const GRAPHQL_PATH = '/graphql';
 
 /** The gateway's HTTP surface: GraphQL, the explorer, health, readiness, metrics, version. */
 export function createHttpServer(deps: HttpDeps): Server {
+  const checkStores = sharedStoreCheck(deps.stores, deps.guards);
   return createServer((req, res) => {
-    route(req, res, deps).catch((error: unknown) => {
+    route(req, res, deps, checkStores).catch((error: unknown) => {
       deps.logger.error({ err: error, url: req.url }, 'http handler failed');
       if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
       else res.destroy();
@@ -42,7 +43,7 @@ export function createHttpServer(deps: HttpDeps): Server {
   });
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps): Promise<void> {
+async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, checkStores: () => Promise<StoreHealth[]>): Promise<void> {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
 
@@ -58,7 +59,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps):
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
     case '/readyz': {
-      const { httpStatus, body } = readiness(await checkStores(deps.stores, deps.guards), deps.config.readyStores, isStrict(url));
+      const { httpStatus, body } = readiness(await checkStores(), deps.config.readyStores, isStrict(url));
       return sendJson(res, httpStatus, body);
     }
     case '/metrics':

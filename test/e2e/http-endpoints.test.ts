@@ -75,6 +75,24 @@ describe('operational endpoints', () => {
     expect(await (await gw.get('/readyz?strict')).json()).toMatchObject({ status: 'ready', degraded: [] });
   });
 
+  it('pings each store once for readiness probes that arrive together, however many', async () => {
+    const relational = gw.app.stores.relational;
+    const ping = relational.ping;
+    let pings = 0;
+    relational.ping = async () => {
+      pings++;
+      await new Promise((resolve) => setTimeout(resolve, 1_000)); // a slow store: the probes overlap
+    };
+    try {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => gw.get('/readyz')));
+      expect(answers.map((a) => a.status)).toEqual(answers.map(() => 200));
+      expect(pings).toBeGreaterThanOrEqual(1);
+      expect(pings).toBeLessThanOrEqual(3); // not 50: a round in flight answers every probe that waits on it
+    } finally {
+      relational.ping = ping;
+    }
+  });
+
   it('exports request counts, store latency histograms and ingest counters on /metrics', async () => {
     await gw.gql(UPSERT, { instruments: [instrument('EURUSD')] });
     await gw.gql(INSERT, { ticks: [{ symbol: 'EURUSD', time: Date.now() - 5000, bid: 1, ask: 2 }, { symbol: 'X', time: Date.now(), bid: 1, ask: 2 }] });
