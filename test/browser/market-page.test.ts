@@ -9,6 +9,9 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { serveWebPage } from '../../src/http/web-page.js';
+import type { GraphStore } from '../../src/stores/graph/graph-store.js';
+import type { VectorStore } from '../../src/stores/vector/vector-store.js';
+import { switchable, type Switchable } from '../helpers/failing-store.js';
 import { INSERT, UPSERT } from '../helpers/fixtures.js';
 import { startGateway, type TestGateway } from '../helpers/gateway.js';
 import { spawnGateway, type GatewayProcess } from '../helpers/process-gateway.js';
@@ -36,6 +39,8 @@ const MARKET = [
 const PRICES: Record<string, number> = { EURUSD: 1.08, GBPUSD: 1.26, USDJPY: 150, AUDNZD: 1.09, XAUUSD: 2300, XAGUSD: 28 };
 
 let gw: TestGateway;
+let graph: Switchable<GraphStore>;
+let vector: Switchable<VectorStore>;
 let origin: string;
 let browser: Browser;
 let page: Page;
@@ -86,7 +91,14 @@ function rawGet(path: string) {
 beforeAll(async () => {
   // The page as `npm run build:web` builds it, from the current sources.
   await build({ root: WEB, configFile: join(WEB, 'vite.config.ts'), logLevel: 'warn' });
-  gw = await startGateway({ env: embedded });
+  gw = await startGateway({
+    env: embedded,
+    wrapStores(stores) {
+      graph = switchable(stores.graph);
+      vector = switchable(stores.vector);
+      return { ...stores, graph: graph.port, vector: vector.port };
+    },
+  });
   origin = new URL(gw.url).origin;
   expect((await gw.gql(UPSERT, { instruments: MARKET })).data.upsertInstruments).toBe(MARKET.length);
   await insert(history(Math.floor(Date.now() / MINUTE) * MINUTE));
@@ -195,6 +207,26 @@ describe('the market page', () => {
     const file = join(ARTIFACTS, 'market-page.png');
     await page.screenshot({ path: file, fullPage: true });
     expect(statSync(file).size).toBeGreaterThan(20_000);
+  });
+
+  it('keeps prices and the chart while the graph and vector stores are down, and says which panel is unavailable', async () => {
+    graph.fail();
+    vector.fail();
+    try {
+      await page.click('#instruments .row[data-symbol="GBPUSD"]');
+      await page.waitForSelector('#chart[data-symbol="GBPUSD"]:not([aria-busy])');
+      await expect.poll(() => page.textContent('#related')).toBe('Graph store unavailable.');
+      await expect.poll(() => page.textContent('#similar')).toBe('Vector store unavailable.');
+      const [candle] = (await gw.gql(`{ candles(symbol: "GBPUSD", interval: M5, limit: 1) { time open high low close } }`)).data.candles;
+      expect(await lastCandle()).toEqual(candle);
+      // The status strip reads /readyz every 5 s: both stores down, the gateway still ready.
+      await page.waitForSelector('#status .store.down >> nth=1', { timeout: 15_000 });
+      expect(await page.locator('#status .store.down').allTextContents()).toEqual(['graph', 'vector']);
+      expect(problems).toEqual([]);
+    } finally {
+      graph.heal();
+      vector.heal();
+    }
   });
 });
 
@@ -310,6 +342,8 @@ describe('the market page on a gateway with AUTH=required', () => {
     try {
       await expect.poll(() => reason(tab).textContent()).toMatch(/^This gateway needs an API key \(HTTP 401\)\./);
       expect(await tab.textContent('#instruments')).toBe('Waiting for an API key.');
+      mkdirSync(ARTIFACTS, { recursive: true });
+      await tab.screenshot({ path: join(ARTIFACTS, 'market-page-api-key.png') });
       expect(credentials).toEqual([undefined]);
       expect(errors).toEqual([401]);
     } finally {
