@@ -27,6 +27,7 @@ let waiting: Tick[] | null = null;
 
 /** The gateway refused this tab's key (or wants one): say so plainly and ask for another. */
 function refused(refusal: Refused): void {
+  status.connection('refused');
   if (!list) byId('instruments').replaceChildren(el('p', 'empty', 'Waiting for an API key.'));
   askForKey(explain(refusal));
 }
