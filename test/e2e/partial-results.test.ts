@@ -94,7 +94,7 @@ describe('a query that asks for everything while stores are down', () => {
         [['conversionPath'], 'graph'],
         [['similarPatterns'], 'vector'],
       ];
-      expect(errorPaths(res.errors)).toEqual(expected.map(([path, store]) => `${path.join('.')} ${store}`).sort());
+      expect(errorPaths(res.errors), JSON.stringify(res.errors)).toEqual(expected.map(([path, store]) => `${path.join('.')} ${store}`).sort());
       for (const error of res.errors!) expect(error.extensions).toEqual({ code: 'STORE_UNAVAILABLE', store: expect.any(String) });
       expect(JSON.stringify(res.errors)).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|injected/);
       expect(res.data).toEqual(withNulls(healthy, expected.map(([path]) => path)));
