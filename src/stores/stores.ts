@@ -23,8 +23,8 @@ import { createClickHouseTickStore } from './ticks/clickhouse-tick-store.js';
 import type { TickStore } from './ticks/tick-store.js';
 import { createPgvectorStore } from './vector/pgvector-store.js';
 import type { VectorStore } from './vector/vector-store.js';
-import { STORE_NAMES, type StoreName } from './store-names.js';
 import { createWeaviateVectorStore } from './vector/weaviate-vector-store.js';
+import { STORE_NAMES, type StoreName } from './store-names.js';
 
 export interface Stores {
   relational: RelationalStore;
