@@ -20,6 +20,8 @@ export interface Authenticator {
    * else the upgrade request's headers; null refuses the connection.
    */
   connection(params: Readonly<Record<string, unknown>> | undefined, req: IncomingMessage): Promise<Principal | null>;
+  /** Whether an API key is now revoked or gone, through the key cache: for sockets opened with it. */
+  isRevoked(keyId: string): Promise<boolean>;
 }
 
 /**
@@ -59,6 +61,10 @@ export function createAuthenticator(config: Config['auth'], relational: Pick<Rel
         if (error instanceof StoreError) throw keysUnavailable(error);
         throw error;
       }
+    },
+    async isRevoked(keyId) {
+      const row = await findKey(keyId);
+      return row === null || row.revokedAt !== null;
     },
     async connection(params, req) {
       const fromParams = bearer(params?.authorization ?? params?.Authorization) ?? stringOrUndefined(params?.apiKey);
