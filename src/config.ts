@@ -200,6 +200,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.GRAPH_STORE === 'arangodb' && !e.ARANGO_URL) throw new ConfigError('invalid configuration: GRAPH_STORE=arangodb needs ARANGO_URL');
+  // node refuses to create a server otherwise.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS)
+    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (e.VECTOR_STORE === 'weaviate' && !e.WEAVIATE_URL) throw new ConfigError('invalid configuration: VECTOR_STORE=weaviate needs WEAVIATE_URL');
   return Object.freeze({
     production: e.NODE_ENV === 'production',

@@ -38,6 +38,7 @@ export interface HttpDeps {
 }
 
 const GRAPHQL_PATH = '/graphql';
+const CONNECTIONS_CHECK_MS = 1_000; // milliseconds
 
 /** What the HTTP layer checks before it does any work on a request (issue 13). */
 interface Gate {
@@ -52,7 +53,13 @@ interface Gate {
 export function createHttpServer(deps: HttpDeps): Server & { hostOrigin: HostOriginCheck } {
   const gate: Gate = { hostOrigin: createHostOriginCheck(deps.config), bodies: createBodySlots(deps.config.http.maxBodiesInFlight) };
   const server = createServer(
-    { requestTimeout: deps.config.http.requestTimeoutMs, headersTimeout: deps.config.http.headersTimeoutMs },
+    {
+      requestTimeout: deps.config.http.requestTimeoutMs,
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      // How often node looks for requests past those timeouts (30 s by default, which would let a
+      // request outlive a 10 s headers timeout threefold); one pass over the open connections.
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    },
     (req, res) => {
       route(req, res, deps, gate).catch((error: unknown) => {
         // A client that went away mid-body (or timed out) is no failure of the gateway.
