@@ -20,9 +20,12 @@ export function exceedsTokenLimit(document: string, max: number): boolean {
   return false;
 }
 
-/** The error Apollo gives a document past the token limit (400, GRAPHQL_PARSE_FAILED). */
+/**
+ * The error Apollo gives a document past the token limit (400, GRAPHQL_PARSE_FAILED), word for
+ * word as graphql-js words it (its "more that" included), so that HTTP and WebSocket agree.
+ */
 export function tooManyTokens(max: number): GraphQLError {
-  return new GraphQLError(`Syntax Error: Document contains more than ${max} tokens (QUERY_MAX_TOKENS). Parsing aborted.`, {
+  return new GraphQLError(`Syntax Error: Document contains more that ${max} tokens. Parsing aborted.`, {
     extensions: { code: 'GRAPHQL_PARSE_FAILED' },
   });
 }
