@@ -11,6 +11,7 @@ import type { Metrics } from '../metrics.js';
 import type { SlowPolicy } from './live-delivery.js';
 import type { HostOriginCheck } from '../http/host-origin.js';
 import { refuseUpgrade } from '../http/refusal.js';
+import { ErrorCode } from '../errors.js';
 import type { WsLimits } from './ws-limits.js';
 
 export interface WebSocketDeps {
@@ -46,7 +47,10 @@ export function attachWebSocket(deps: WebSocketDeps) {
   // handshake, and a refusal is a coded HTTP answer.
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayloadBytes });
   httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname !== PATH) return void socket.destroy();
+    // Until ws takes the socket, nothing else listens: a client's reset must not crash the process.
+    socket.on('error', () => socket.destroy());
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== PATH)
+      return refuseUpgrade(req, socket, { status: 404, code: ErrorCode.NOT_FOUND, message: `WebSockets are served on ${PATH} only.` });
     const refusal = deps.hostOrigin.host(req) ?? deps.hostOrigin.origin(req) ?? limits.admit(wss.clients.size);
     if (refusal) return refuseUpgrade(req, socket, refusal);
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
