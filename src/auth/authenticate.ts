@@ -86,7 +86,10 @@ export function accessControlNotice({ auth, host }: Config): { level: 'info' | '
     return { level: 'info', message: `access control on: every request needs an API key${auth.jwt ? ' or a JWT' : ''} (${why})` };
   }
   if (auth.setting === 'disabled' && !loopback)
-    return { level: 'warn', message: `access control DISABLED (AUTH=disabled) on ${host}: anyone who reaches this port may read, ingest and administer` };
+    return {
+      level: 'warn',
+      message: `access control DISABLED (AUTH=disabled) on ${host}: anyone who reaches this port may read, ingest and administer (requests must name a loopback host or one in ALLOWED_HOSTS)`,
+    };
   const why = auth.setting === 'disabled' ? 'AUTH=disabled' : `HOST ${host} is a loopback address (AUTH=auto)`;
   return { level: 'info', message: `access control off: every request acts with every role (${why}); set AUTH=required to check credentials` };
 }
