@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import type { IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -9,6 +8,7 @@ import { syncGraph } from './analytics/all-instruments.js';
 import { accessControlNotice, createAuthenticator } from './auth/authenticate.js';
 import { useAccessControl } from './auth/use-access-control.js';
 import { wsAccessControl } from './auth/ws-access-control.js';
+import { createCredentialWatch, keyPollMs } from './auth/ws-credential-watch.js';
 import { seedDemoData } from './demo/seed.js';
 import { createContext, type Context } from './graphql/context.js';
 import { createErrorMasker } from './graphql/mask-error.js';
@@ -19,6 +19,7 @@ import { createTickHub } from './graphql/tick-hub.js';
 import { loadTrustedDocuments } from './graphql/trusted-documents.js';
 import { useMetrics } from './graphql/use-metrics.js';
 import { attachWebSocket } from './graphql/websocket.js';
+import { createWsLimits } from './graphql/ws-limits.js';
 import { createHttpServer } from './http/server.js';
 import { createTickIngest } from './ingest/insert-ticks.js';
 import { createIngestRateLimit } from './ingest/rate-limit.js';
@@ -116,7 +117,6 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   const hubStarted = hub.start();
   if (servers.size === 0) await hubStarted;
   const services = { config, stores, ingest, hub, ingestRateLimit: createIngestRateLimit(config.ingestRateLimit) };
-  const makeContext = async (req: IncomingMessage): Promise<Context> => createContext(services, await authenticator.http(req));
   const maskError = createErrorMasker(logger, { hideSuggestions: config.production });
   const schema = createSchema();
   // The same limits on HTTP (Apollo) and WebSocket (prepareOperation).
@@ -140,7 +140,8 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   const httpServer = createHttpServer({
     config,
     apollo,
-    createContext: makeContext,
+    authenticate: (req) => authenticator.http(req),
+    createContext: (principal) => createContext(services, principal),
     stores,
     guards,
     metrics,
@@ -148,13 +149,22 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     version: { name: pkg.name, version: pkg.version },
     trustedDocuments,
   });
+  const credentialWatch = createCredentialWatch({
+    isRevoked: (keyId) => authenticator.isRevoked(keyId),
+    pollMs: keyPollMs(config.auth.keyCacheTtlMs),
+    onError: (error) => logger.warn({ err: error }, 'API key of an open socket not checked again'),
+  });
   const ws = attachWebSocket({
     httpServer,
     schema,
     createContext: (principal) => createContext(services, principal),
-    access: wsAccessControl(authenticator),
+    access: wsAccessControl(authenticator, credentialWatch),
     maskError,
     metrics,
+    hostOrigin: httpServer.hostOrigin,
+    limits: createWsLimits(config.webSocket),
+    maxPayloadBytes: config.webSocket.maxPayloadBytes,
+    connectionInitTimeoutMs: config.webSocket.connectionInitTimeoutMs,
     slowSubscribers: { maxBufferedBytes: config.subscriptions.maxBufferedBytes, policy: config.subscriptions.slowPolicy },
     prepareOperation: createOperationPreparer({
       schema,
@@ -187,6 +197,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
       phase = 'draining';
       const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
       httpServer.closeIdleConnections();
+      credentialWatch.stop();
       await ws.close();
       await apollo.stop();
       await closed;

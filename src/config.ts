@@ -24,6 +24,14 @@ const schema = z.object({
   AUTH_JWT_AUDIENCE: z.string().min(1).optional(), // required `aud` when set
   // The claim holding the roles: an array, or a string of roles separated by spaces or commas.
   AUTH_JWT_ROLES_CLAIM: z.string().min(1).default('roles'),
+  // A JWT without `exp` would be valid forever (and keep a WebSocket open forever): refused
+  // unless this is set (issue 13).
+  AUTH_JWT_ALLOW_NO_EXP: z.stringbool().default(false),
+  // While access control is off: Host names (besides loopback ones) HTTP requests may name, and
+  // origins (besides the gateway's own) that may open a WebSocket. Comma-separated; DNS rebinding
+  // and cross-site WebSockets are refused otherwise (issue 13). `*` allows any.
+  ALLOWED_HOSTS: z.string().default(''), // e.g. `gateway.internal,10.0.0.5`
+  ALLOWED_ORIGINS: z.string().default(''), // e.g. `http://localhost:5173`
   // insertTicks per credential (per remote address while auth is off): a token bucket refilled at
   // this rate. 0: no limit, the default (one gateway ingests 100,000 to 250,000 ticks/s in the bench).
   INGEST_RATE_LIMIT_TICKS_PER_S: z.coerce.number().min(0).default(0), // ticks per second
@@ -35,6 +43,17 @@ const schema = z.object({
   // Sized for a 100,000-tick insertTicks batch (~110 bytes a tick as JSON) with room to spare.
   BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(32 * 1024 * 1024), // 32 MiB
   MAX_TICKS_PER_INSERT: z.coerce.number().int().positive().default(100_000),
+  // Node's limits on one request (issue 13). A whole request, body included, must arrive within
+  // HTTP_REQUEST_TIMEOUT_MS: 32 MiB (BODY_LIMIT_BYTES) at 1 Mbit/s takes 268 s, so 300 s (node's
+  // own default, written down) lets a slow link send the largest body. Headers are at most 16 KiB
+  // (node's limit), a fraction of a second on any link: 10 s ends a slowloris drip six times
+  // sooner than node's default of 60 s.
+  HTTP_REQUEST_TIMEOUT_MS: z.coerce.number().int().positive().default(300_000), // milliseconds
+  HTTP_HEADERS_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000), // milliseconds
+  // Requests whose bodies are being read at once; one more is answered 503 OVERLOADED with
+  // Retry-After before its body is read. Bounds buffered bodies to 16 × 32 MiB = 512 MiB (the
+  // ingest bench uses 4 clients).
+  HTTP_MAX_BODIES_IN_FLIGHT: z.coerce.number().int().positive().default(16),
   // Ticks accepted into the write path but not yet stored, at most. A batch that would go over
   // is refused at once (503, Retry-After) instead of queueing: under twice the load the gateway
   // can store, memory stays bounded and the bridge knows to wait. 10 of the largest batches.
@@ -80,6 +99,16 @@ const schema = z.object({
   SUBSCRIPTION_SLOW_POLICY: z.enum(['drop', 'conflate']).default('drop'),
   // Most ticks a resumed subscription (`after`) replays; beyond, it is asked to re-read with the query.
   SUBSCRIPTION_REPLAY_MAX: z.coerce.number().int().positive().default(100_000),
+  // WebSocket limits (issue 13; src/graphql/ws-limits.ts). A message over WS_MAX_PAYLOAD_BYTES
+  // closes its socket with 1009: subscribe messages are a few hundred bytes, and insertTicks
+  // batches belong on HTTP (1 MiB still holds ~9,000 ticks). ws's own default is 100 MiB.
+  WS_MAX_PAYLOAD_BYTES: z.coerce.number().int().positive().default(1024 * 1024), // 1 MiB
+  // Open sockets at most (one more upgrade gets 503): the fan-out bench opens 3,000.
+  WS_MAX_CONNECTIONS: z.coerce.number().int().positive().default(10_000),
+  // Operations running at once on one socket (the market page runs one per 100 symbols).
+  WS_MAX_OPERATIONS_PER_SOCKET: z.coerce.number().int().positive().default(100),
+  // A socket that sends no connection_init within this is closed with 4408 (graphql-ws's default).
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(3_000), // milliseconds
   // Longest one attempt of a store operation may take before it fails with STORE_UNAVAILABLE.
   // A read that fails fast is retried once after 50 ms, so a field's worst case is about this
   // plus the time of the failed attempt.
@@ -119,6 +148,10 @@ export type Config = Readonly<{
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   slowStoreOpMs: number;
   bodyLimitBytes: number;
+  http: Readonly<{ requestTimeoutMs: number; headersTimeoutMs: number; maxBodiesInFlight: number }>;
+  /** Names and origins allowed while access control is off, besides loopback names and the gateway's own origin. */
+  allowed: Readonly<{ hosts: readonly string[]; origins: readonly string[] }>;
+  webSocket: Readonly<{ maxPayloadBytes: number; maxConnections: number; maxOperationsPerSocket: number; connectionInitTimeoutMs: number }>;
   maxTicksPerInsert: number;
   ingestMaxPendingTicks: number;
   seedDemoData: boolean;
@@ -163,7 +196,7 @@ export type AuthConfig = Readonly<{
   /** The AUTH setting that decided `required` (with HOST), for the start-up log line. */
   setting: 'auto' | 'required' | 'disabled';
   keyCacheTtlMs: number;
-  jwt?: Readonly<{ key: JwtKey; issuer?: string; audience?: string; rolesClaim: string }>;
+  jwt?: Readonly<{ key: JwtKey; issuer?: string; audience?: string; rolesClaim: string; requireExp: boolean }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -178,6 +211,9 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const e = parsed.data;
   if (e.GRAPH_STORE === 'arangodb' && !e.ARANGO_URL) throw new ConfigError('invalid configuration: GRAPH_STORE=arangodb needs ARANGO_URL');
+  // node refuses to create a server otherwise.
+  if (e.HTTP_HEADERS_TIMEOUT_MS > e.HTTP_REQUEST_TIMEOUT_MS)
+    throw new ConfigError('invalid configuration: HTTP_HEADERS_TIMEOUT_MS must not exceed HTTP_REQUEST_TIMEOUT_MS');
   if (e.VECTOR_STORE === 'weaviate' && !e.WEAVIATE_URL) throw new ConfigError('invalid configuration: VECTOR_STORE=weaviate needs WEAVIATE_URL');
   return Object.freeze({
     production: e.NODE_ENV === 'production',
@@ -187,6 +223,18 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.LOG_LEVEL,
     slowStoreOpMs: e.SLOW_STORE_OP_MS,
     bodyLimitBytes: e.BODY_LIMIT_BYTES,
+    http: {
+      requestTimeoutMs: e.HTTP_REQUEST_TIMEOUT_MS,
+      headersTimeoutMs: e.HTTP_HEADERS_TIMEOUT_MS,
+      maxBodiesInFlight: e.HTTP_MAX_BODIES_IN_FLIGHT,
+    },
+    allowed: { hosts: list(e.ALLOWED_HOSTS).map((h) => h.toLowerCase()), origins: list(e.ALLOWED_ORIGINS).map((o) => o.toLowerCase()) },
+    webSocket: {
+      maxPayloadBytes: e.WS_MAX_PAYLOAD_BYTES,
+      maxConnections: e.WS_MAX_CONNECTIONS,
+      maxOperationsPerSocket: e.WS_MAX_OPERATIONS_PER_SOCKET,
+      connectionInitTimeoutMs: e.WS_CONNECTION_INIT_TIMEOUT_MS,
+    },
     maxTicksPerInsert: e.MAX_TICKS_PER_INSERT,
     ingestMaxPendingTicks: e.INGEST_MAX_PENDING_TICKS,
     seedDemoData: e.SEED_DEMO_DATA,
@@ -240,6 +288,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
   });
 }
 
+const list = (text: string): string[] => text.split(',').map((item) => item.trim()).filter(Boolean);
+
 /** 127.0.0.0/8, ::1 and localhost: only this machine can connect. */
 export function isLoopback(host: string): boolean {
   const h = host.toLowerCase().replace(/^\[|\]$/g, '');
@@ -257,6 +307,6 @@ function authConfig(e: z.infer<typeof schema>): AuthConfig {
     required: e.AUTH === 'required' || (e.AUTH === 'auto' && !isLoopback(e.HOST)),
     setting: e.AUTH,
     keyCacheTtlMs: e.AUTH_KEY_CACHE_TTL_MS,
-    jwt: keys[0] && { key: keys[0], issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, rolesClaim: e.AUTH_JWT_ROLES_CLAIM },
+    jwt: keys[0] && { key: keys[0], issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, rolesClaim: e.AUTH_JWT_ROLES_CLAIM, requireExp: !e.AUTH_JWT_ALLOW_NO_EXP },
   };
 }

@@ -12,6 +12,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   // The gateway holds as many ticks waiting to be stored as it may (HTTP 503 with Retry-After).
   OVERLOADED: 'OVERLOADED',
+  // A WebSocket already runs WS_MAX_OPERATIONS_PER_SOCKET operations: this one is refused.
+  TOO_MANY_OPERATIONS: 'TOO_MANY_OPERATIONS',
   // TRUSTED_DOCUMENTS is set and the request's query is not in the manifest.
   PERSISTED_QUERY_NOT_IN_LIST: 'PERSISTED_QUERY_NOT_IN_LIST',
 } as const;

@@ -20,6 +20,8 @@ export interface Authenticator {
    * else the upgrade request's headers; null refuses the connection.
    */
   connection(params: Readonly<Record<string, unknown>> | undefined, req: IncomingMessage): Promise<Principal | null>;
+  /** Whether an API key is now revoked or gone, through the key cache: for sockets opened with it. */
+  isRevoked(keyId: string): Promise<boolean>;
 }
 
 /**
@@ -60,6 +62,10 @@ export function createAuthenticator(config: Config['auth'], relational: Pick<Rel
         throw error;
       }
     },
+    async isRevoked(keyId) {
+      const row = await findKey(keyId);
+      return row === null || row.revokedAt !== null;
+    },
     async connection(params, req) {
       const fromParams = bearer(params?.authorization ?? params?.Authorization) ?? stringOrUndefined(params?.apiKey);
       try {
@@ -80,7 +86,10 @@ export function accessControlNotice({ auth, host }: Config): { level: 'info' | '
     return { level: 'info', message: `access control on: every request needs an API key${auth.jwt ? ' or a JWT' : ''} (${why})` };
   }
   if (auth.setting === 'disabled' && !loopback)
-    return { level: 'warn', message: `access control DISABLED (AUTH=disabled) on ${host}: anyone who reaches this port may read, ingest and administer` };
+    return {
+      level: 'warn',
+      message: `access control DISABLED (AUTH=disabled) on ${host}: anyone who reaches this port may read, ingest and administer (requests must name a loopback host or one in ALLOWED_HOSTS)`,
+    };
   const why = auth.setting === 'disabled' ? 'AUTH=disabled' : `HOST ${host} is a loopback address (AUTH=auto)`;
   return { level: 'info', message: `access control off: every request acts with every role (${why}); set AUTH=required to check credentials` };
 }

@@ -6,7 +6,7 @@ import { isRole, type Role } from './principal.js';
 export type JwtConfig = NonNullable<AuthConfig['jwt']>;
 
 /** What a verified token grants; a token that fails verification throws JwtRefused. */
-export type VerifyJwt = (token: string) => Promise<{ subject: string; roles: Role[] }>;
+export type VerifyJwt = (token: string) => Promise<{ subject: string; roles: Role[]; expiresAt?: number }>;
 
 /** Why a token was refused, in words safe to send back (never the token). */
 export class JwtRefused extends Error {}
@@ -28,13 +28,19 @@ export function createJwtVerifier(config: JwtConfig): VerifyJwt {
         issuer: config.issuer,
         audience: config.audience,
         clockTolerance: CLOCK_TOLERANCE_S,
+        // Without `exp` a token is valid forever, and so is a WebSocket opened with it (issue 13).
+        requiredClaims: config.requireExp ? ['exp'] : [],
       }));
     } catch (error) {
       // A JWKS endpoint that does not answer is the gateway's problem, not the token's: not a 401.
       if (!(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout) throw error;
       throw new JwtRefused(reason(error), { cause: error });
     }
-    return { subject: typeof payload.sub === 'string' ? payload.sub : '', roles: rolesIn(claim(payload, config.rolesClaim)) };
+    return {
+      subject: typeof payload.sub === 'string' ? payload.sub : '',
+      roles: rolesIn(claim(payload, config.rolesClaim)),
+      expiresAt: typeof payload.exp === 'number' ? payload.exp * 1000 : undefined,
+    };
   };
 }
 
@@ -61,6 +67,8 @@ function verificationKey(key: JwtConfig['key']): { key: Uint8Array | KeyObject |
 
 function reason(error: unknown): string {
   if (error instanceof errors.JWTExpired) return 'The token has expired.';
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'exp' && error.reason === 'missing')
+    return 'The token has no exp claim; this gateway accepts only tokens that expire.';
   if (error instanceof errors.JWTClaimValidationFailed) return `The token's ${error.claim} claim is not accepted.`;
   return 'The token is not valid.';
 }

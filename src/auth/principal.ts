@@ -11,8 +11,11 @@ export type Principal =
   /** Access control is off (a loopback bind, or AUTH=disabled): every role, keyed by address. */
   | { kind: 'open'; address: string }
   | { kind: 'api-key'; keyId: string; name: string; roles: readonly Role[] }
-  /** `subject` is the token's `sub`; tokens without one share the subject "". */
-  | { kind: 'jwt'; subject: string; roles: readonly Role[] };
+  /**
+   * `subject` is the token's `sub`; tokens without one share the subject "". `expiresAt`: its
+   * `exp` in milliseconds since the epoch (absent only with AUTH_JWT_ALLOW_NO_EXP).
+   */
+  | { kind: 'jwt'; subject: string; roles: readonly Role[]; expiresAt?: number };
 
 export const isRole = (value: unknown): value is Role => (ROLES as readonly unknown[]).includes(value);
 

@@ -4,11 +4,12 @@ import { ErrorCode } from '../errors.js';
 import type { Authenticator } from './authenticate.js';
 import { authorize } from './operation-roles.js';
 import type { Principal } from './principal.js';
+import type { CredentialWatch, WatchedSocket } from './ws-credential-watch.js';
 
 /** The part of graphql-ws's per-socket context this needs. */
 interface Socket {
   connectionParams?: Readonly<Record<string, unknown>>;
-  extra: { request?: IncomingMessage };
+  extra: { request?: IncomingMessage; socket: WatchedSocket };
 }
 
 /**
@@ -17,17 +18,20 @@ interface Socket {
  * by closing with 4403 Forbidden. Each operation's roles are checked by `guard`, wrapped around
  * `execute` and `subscribe`: after the document is parsed, validated and chosen (whichever way
  * onSubscribe resolved it), before any resolver runs; a refused operation gets one result with
- * FORBIDDEN, as over HTTP.
+ * FORBIDDEN, as over HTTP. The credential stays watched while the socket is open: a revoked key
+ * or an expired token closes it with 4403 (ws-credential-watch.ts).
  */
-export function wsAccessControl(authenticator: Authenticator) {
+export function wsAccessControl(authenticator: Authenticator, watch: CredentialWatch) {
   const principals = new WeakMap<Socket, Principal>();
   return {
     async onConnect(socket: Socket): Promise<boolean> {
       const principal = await authenticator.connection(socket.connectionParams, socket.extra.request!);
       // Nothing reads the upgrade request after this; a long-lived socket need not hold it.
       socket.extra.request = undefined;
-      if (principal) principals.set(socket, principal);
-      return principal !== null;
+      if (!principal) return false;
+      principals.set(socket, principal);
+      watch.watch(socket.extra.socket, principal);
+      return true;
     },
     /** The principal of an acknowledged socket (graphql-ws refuses operations before that). */
     principalOf(socket: Socket): Principal {

@@ -36,15 +36,22 @@ export interface PreparedInsert {
   ticks: TickInput[];
 }
 
-// Query texts seen; a bridge sends one or two. Bounded so that random texts cannot grow it.
-const PLAN_CACHE_MAX = 64;
-const plans = new Map<string, Plan | null>();
+// Query texts seen; a bridge sends one or two. Bounded by count and by characters, so that
+// random texts cannot grow it (issue 13: it was keyed by whole texts of any length): a text over
+// PLAN_TEXT_MAX_CHARS is planned each time (at most QUERY_MAX_TOKENS tokens) and never kept.
+const PLAN_CACHE_MAX = 64; // entries
+const PLAN_TEXT_MAX_CHARS = 4_096; // a bridge's mutation is ~100 characters
+const plans = new Map<string, Plan | null>(); // at most 64 × 4 KiB = 256 Ki characters
 
-export function prepareInsertTicks(body: unknown): PreparedInsert | undefined {
+/**
+ * The request with its ticks checked, or undefined to leave it to graphql-js. `maxTokens` bounds
+ * the parse of a text not planned yet (QUERY_MAX_TOKENS): past it, graphql-js reports the error.
+ */
+export function prepareInsertTicks(body: unknown, maxTokens?: number): PreparedInsert | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { query, variables } = body as { query?: unknown; variables?: unknown };
   if (typeof query !== 'string' || typeof variables !== 'object' || variables === null) return undefined;
-  const plan = planFor(query);
+  const plan = planFor(query, maxTokens);
   if (!plan) return undefined;
   const values = variables as Record<string, unknown>;
   if (Object.keys(values).length !== 1) return undefined;
@@ -53,20 +60,24 @@ export function prepareInsertTicks(body: unknown): PreparedInsert | undefined {
   return { body: { ...body, query: plan.query, variables: {} }, ticks };
 }
 
-function planFor(query: string): Plan | null {
+/** How many plans are kept, and their texts' length: for tests of the bound. */
+export const planCacheSize = () => ({ entries: plans.size, chars: [...plans.keys()].reduce((n, text) => n + text.length, 0) });
+
+function planFor(query: string, maxTokens: number | undefined): Plan | null {
   let plan = plans.get(query);
   if (plan === undefined) {
-    plan = makePlan(query);
+    plan = makePlan(query, maxTokens);
+    if (query.length > PLAN_TEXT_MAX_CHARS) return plan;
     if (plans.size >= PLAN_CACHE_MAX) plans.delete(plans.keys().next().value!);
     plans.set(query, plan);
   }
   return plan;
 }
 
-function makePlan(query: string): Plan | null {
+function makePlan(query: string, maxTokens: number | undefined): Plan | null {
   let document: DocumentNode;
   try {
-    document = parse(query);
+    document = parse(query, { maxTokens });
   } catch {
     return null; // Apollo reports the syntax error
   }

@@ -1,4 +1,5 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
 import { execute, GraphQLError, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -8,6 +9,10 @@ import type { WsAccessControl } from '../auth/ws-access-control.js';
 import type { Context } from './context.js';
 import type { Metrics } from '../metrics.js';
 import type { SlowPolicy } from './live-delivery.js';
+import type { HostOriginCheck } from '../http/host-origin.js';
+import { refuseUpgrade } from '../http/refusal.js';
+import { ErrorCode } from '../errors.js';
+import type { WsLimits } from './ws-limits.js';
 
 export interface WebSocketDeps {
   httpServer: Server;
@@ -21,25 +26,47 @@ export interface WebSocketDeps {
   /** What happens to a subscriber whose socket has more than `maxBufferedBytes` unsent. */
   slowSubscribers: { maxBufferedBytes: number; policy: SlowPolicy };
   metrics: Metrics;
+  /** Host and Origin checks while access control is off (src/http/host-origin.ts). */
+  hostOrigin: HostOriginCheck;
+  limits: WsLimits;
+  /** A larger message closes its socket with 1009 (WS_MAX_PAYLOAD_BYTES). */
+  maxPayloadBytes: number;
+  /** A socket without connection_init this long is closed with 4408 (WS_CONNECTION_INIT_TIMEOUT_MS). */
+  connectionInitTimeoutMs: number;
 }
+
+const PATH = '/graphql';
 
 /**
  * graphql-ws on the same port and path as HTTP. Results go through the same error
  * masking as HTTP responses, so a subscription never leaks a driver message.
  */
-export function attachWebSocket({ httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics }: WebSocketDeps) {
-  const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
+export function attachWebSocket(deps: WebSocketDeps) {
+  const { httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics, limits } = deps;
+  // The upgrade is ours to accept: Host, Origin and the connection limit are checked before the
+  // handshake, and a refusal is a coded HTTP answer.
+  const wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayloadBytes });
+  httpServer.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Until ws takes the socket, nothing else listens: a client's reset must not crash the process.
+    socket.on('error', () => socket.destroy());
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== PATH)
+      return refuseUpgrade(req, socket, { status: 404, code: ErrorCode.NOT_FOUND, message: `WebSockets are served on ${PATH} only.` });
+    const refusal = deps.hostOrigin.host(req) ?? deps.hostOrigin.origin(req) ?? limits.admit(wss.clients.size);
+    if (refusal) return refuseUpgrade(req, socket, refusal);
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e.toJSON(), e));
   const cleanup = useServer(
     {
       schema,
+      connectionInitWaitTimeout: deps.connectionInitTimeoutMs,
       onConnect: (ctx) => access.onConnect(ctx),
       context: (ctx, id) =>
         Object.assign(createContext(access.principalOf(ctx)), {
           live: { socket: ctx.extra.socket, id, maskError, metrics, maxBufferedBytes: slowSubscribers.maxBufferedBytes, slowPolicy: slowSubscribers.policy },
         }),
       // Its errors go through onError (masked) and no resolver runs.
-      onSubscribe: (_ctx, _id, payload) => prepareOperation(payload),
+      onSubscribe: (ctx, _id, payload) => limits.operations(ctx.subscriptions) ?? prepareOperation(payload),
       execute: access.guard(execute),
       subscribe: access.guard(subscribe),
       onNext: (_ctx, _id, _payload, _args, result) =>

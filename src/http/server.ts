@@ -5,21 +5,30 @@ import { GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
 import type { Context } from '../graphql/context.js';
 import { trustHttpRequest, type TrustedDocuments } from '../graphql/trusted-documents.js';
+import { exceedsTokenLimit, tooManyTokens } from '../graphql/token-limit.js';
+import { hasRole, type Principal } from '../auth/principal.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StoreGuards, Stores } from '../stores/stores.js';
 import { EXPLORER_ASSETS, explorerHtml } from './explorer.js';
 import { sharedStoreCheck, type StoreHealth } from './health.js';
 import { isStrict, readiness } from './readiness.js';
+import { createBodySlots, type BodySlots } from './body-slots.js';
+import { createHostOriginCheck, type HostOriginCheck } from './host-origin.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
+import { sendRefusal } from './refusal.js';
 import { prepareInsertTicks } from '../graphql/insert-ticks-fast-path.js';
 import { serveWebPage } from './web-page.js';
 
 export interface HttpDeps {
   config: Config;
   apollo: ApolloServer<Context>;
-  /** Rejects with UNAUTHENTICATED (401) for a missing or bad credential while auth is required. */
-  createContext: (req: IncomingMessage) => Promise<Context>;
+  /**
+   * Who sent the request, from its headers alone. Rejects with UNAUTHENTICATED (401) for a missing
+   * or bad credential while auth is required: run before the body is read or anything parsed.
+   */
+  authenticate: (req: IncomingMessage) => Promise<Principal>;
+  createContext: (principal: Principal) => Context;
   stores: Stores;
   guards: StoreGuards;
   metrics: Metrics;
@@ -30,20 +39,50 @@ export interface HttpDeps {
 }
 
 const GRAPHQL_PATH = '/graphql';
+const CONNECTIONS_CHECK_MS = 1_000; // milliseconds
 
-/** The gateway's HTTP surface: GraphQL, the explorer, health, readiness, metrics, version. */
-export function createHttpServer(deps: HttpDeps): Server {
-  const checkStores = sharedStoreCheck(deps.stores, deps.guards);
-  return createServer((req, res) => {
-    route(req, res, deps, checkStores).catch((error: unknown) => {
-      deps.logger.error({ err: error, url: req.url }, 'http handler failed');
-      if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-      else res.destroy();
-    });
-  });
+/** What the HTTP layer checks before it does any work on a request (issue 13). */
+interface Gate {
+  hostOrigin: HostOriginCheck;
+  bodies: BodySlots;
+  /** Readiness probes that arrive while a check runs share it. */
+  checkStores: () => Promise<StoreHealth[]>;
 }
 
-async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, checkStores: () => Promise<StoreHealth[]>): Promise<void> {
+/**
+ * The gateway's HTTP surface: GraphQL, the explorer, health, readiness, metrics, version. The
+ * returned server's `hostOrigin` check is shared with the WebSocket upgrade (src/graphql/websocket.ts).
+ */
+export function createHttpServer(deps: HttpDeps): Server & { hostOrigin: HostOriginCheck } {
+  const gate: Gate = {
+    hostOrigin: createHostOriginCheck(deps.config),
+    bodies: createBodySlots(deps.config.http.maxBodiesInFlight),
+    checkStores: sharedStoreCheck(deps.stores, deps.guards),
+  };
+  const server = createServer(
+    {
+      requestTimeout: deps.config.http.requestTimeoutMs,
+      headersTimeout: deps.config.http.headersTimeoutMs,
+      // How often node looks for requests past those timeouts (30 s by default, which would let a
+      // request outlive a 10 s headers timeout threefold); one pass over the open connections.
+      connectionsCheckingInterval: CONNECTIONS_CHECK_MS,
+    },
+    (req, res) => {
+      route(req, res, deps, gate).catch((error: unknown) => {
+        // A client that went away mid-body (or timed out) is no failure of the gateway.
+        if (req.destroyed && !res.headersSent) return void res.destroy();
+        deps.logger.error({ err: error, url: req.url }, 'http handler failed');
+        if (!res.headersSent) sendJson(res, 500, { errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+        else res.destroy();
+      });
+    },
+  );
+  return Object.assign(server, { hostOrigin: gate.hostOrigin });
+}
+
+async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, gate: Gate): Promise<void> {
+  const wrongHost = gate.hostOrigin.host(req);
+  if (wrongHost) return sendRefusal(res, wrongHost);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const path = url.pathname;
 
@@ -51,7 +90,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, 
     if (req.method === 'GET' && !url.searchParams.has('query') && acceptsHtml(req)) {
       return send(res, 200, 'text/html; charset=utf-8', explorerHtml());
     }
-    return graphql(req, res, url, deps);
+    return graphql(req, res, url, deps, gate);
   }
   if (req.method !== 'GET' && req.method !== 'HEAD') return sendJson(res, 405, { error: 'method not allowed' });
 
@@ -59,7 +98,7 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, 
     case '/healthz':
       return sendJson(res, 200, { status: 'ok' });
     case '/readyz': {
-      const { httpStatus, body } = readiness(await checkStores(), deps.config.readyStores, isStrict(url));
+      const { httpStatus, body } = readiness(await gate.checkStores(), deps.config.readyStores, isStrict(url));
       return sendJson(res, httpStatus, body);
     }
     case '/metrics':
@@ -81,9 +120,23 @@ async function route(req: IncomingMessage, res: ServerResponse, deps: HttpDeps, 
   sendJson(res, 404, { error: `no route for ${path}` });
 }
 
-async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps: HttpDeps): Promise<void> {
+async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps: HttpDeps, gate: Gate): Promise<void> {
+  // Credentials first, from the headers: a caller without one gets its 401 before a byte of its
+  // body is read or parsed (issue 13: a 6 MB document took 8.4 s to be refused).
+  let principal: Principal;
+  try {
+    principal = await deps.authenticate(req);
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    return sendCodedError(res, error);
+  }
   let body: unknown;
   if (req.method === 'POST') {
+    const release = gate.bodies.take();
+    if (typeof release !== 'function') {
+      res.setHeader('connection', 'close'); // its body is not read
+      return sendRefusal(res, release);
+    }
     let raw: Buffer;
     try {
       raw = await readBody(req, deps.config.bodyLimitBytes);
@@ -91,6 +144,8 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
       if (!(error instanceof BodyTooLargeError)) throw error;
       res.setHeader('connection', 'close'); // the rest of the body is not read
       return sendGraphQLError(res, 413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${error.limit} bytes.`);
+    } finally {
+      release();
     }
     const type = req.headers['content-type'] ?? '';
     if (type.includes('json')) {
@@ -110,8 +165,15 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
     ({ body, search } = trusted);
   }
 
-  // insertTicks from a bridge: its tick list is checked by code written for it (see there).
-  const prepared = req.method === 'POST' ? prepareInsertTicks(body) : undefined;
+  // Counted before anything parses it, the fast path included (Apollo's parser would stop at the
+  // limit too, but the fast path parses first).
+  const { maxTokens } = deps.config.queryLimits;
+  const document = queryText(body, search);
+  if (document !== undefined && exceedsTokenLimit(document, maxTokens)) return sendCodedError(res, tooManyTokens(maxTokens), 400);
+
+  // insertTicks from a bridge: its tick list is checked by code written for it (see there). A
+  // caller without the ingest role gets its 403 from Apollo before any variable is coerced.
+  const prepared = req.method === 'POST' && hasRole(principal, 'ingest') ? prepareInsertTicks(body, maxTokens) : undefined;
   if (prepared) body = prepared.body;
 
   const headers = new HeaderMap();
@@ -121,7 +183,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
   const response = await deps.apollo.executeHTTPGraphQLRequest({
     httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
     context: async () => {
-      const context = await deps.createContext(req);
+      const context = deps.createContext(principal);
       return prepared ? Object.assign(context, { preparedTicks: prepared.ticks }) : context;
     },
   });
@@ -133,6 +195,15 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+/** The document a request carries: a POST body's `query`, or GET's `query` parameter. */
+function queryText(body: unknown, search: string): string | undefined {
+  if (typeof body === 'object' && body !== null && !Array.isArray(body)) {
+    const { query } = body as { query?: unknown };
+    return typeof query === 'string' ? query : undefined;
+  }
+  return body === undefined ? (new URLSearchParams(search).get('query') ?? undefined) : undefined;
 }
 
 function acceptsHtml(req: IncomingMessage): boolean {
@@ -151,4 +222,11 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 
 function sendGraphQLError(res: ServerResponse, status: number, code: string, message: string): void {
   sendJson(res, status, { errors: [{ message, extensions: { code } }] });
+}
+
+/** A GraphQLError with its code, status and headers (`extensions.http`, as Apollo reads them). */
+function sendCodedError(res: ServerResponse, error: GraphQLError, status = 500): void {
+  const http = error.extensions.http as { status?: number; headers?: Map<string, string> } | undefined;
+  for (const [key, value] of http?.headers ?? []) res.setHeader(key, value);
+  sendGraphQLError(res, http?.status ?? status, String(error.extensions.code), error.message);
 }

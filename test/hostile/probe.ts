@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { request as httpRequest, type ClientRequest } from 'node:http';
+import WebSocket from 'ws';
 import type { GatewayProcess } from '../helpers/process-gateway.js';
 
 /**
@@ -25,7 +27,7 @@ export interface HostileAnswer {
 /** POSTs a raw body (a string or bytes) to the gateway and times the answer. */
 export async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<HostileAnswer> {
   const started = performance.now();
-  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: body as BodyInit });
   const text = await res.text();
   let parsed: any = text;
   try {
@@ -88,3 +90,97 @@ export async function underAttack<T>(gateway: GatewayProcess, attack: () => Prom
 
 /** Embedded engines only, whatever servers the test run has: a hostile test needs no server. */
 export const EMBEDDED = { POSTGRES_URL: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', WEAVIATE_URL: '', ARANGO_URL: '' };
+
+export interface RawAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  code?: string;
+  body: any;
+  ms: number;
+}
+
+/**
+ * One request with headers fetch will not send as given (`Host`), over node:http. `body` is sent
+ * whole unless `hold` is set: then only that much of it, and the request is left open (for the
+ * caller to destroy), as a slow client would.
+ */
+export function rawRequest(
+  url: string,
+  options: { method?: string; path?: string; headers?: Record<string, string>; body?: string; hold?: number } = {},
+): { answer: Promise<RawAnswer>; request: ClientRequest } {
+  const target = new URL(url);
+  const started = performance.now();
+  const request = httpRequest({
+    host: target.hostname,
+    port: target.port,
+    method: options.method ?? 'POST',
+    path: options.path ?? target.pathname,
+    headers: { 'content-type': 'application/json', ...options.headers },
+  });
+  const answer = new Promise<RawAnswer>((resolve, reject) => {
+    request.once('error', reject);
+    request.once('response', (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('error', reject);
+      res.once('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let body: any = text;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          // not JSON: kept as text for the assertion's message
+        }
+        resolve({ status: res.statusCode!, headers: res.headers, code: body?.errors?.[0]?.extensions?.code, body, ms: performance.now() - started });
+      });
+    });
+  });
+  if (options.hold === undefined) request.end(options.body);
+  else request.write((options.body ?? '').slice(0, options.hold));
+  return { answer, request };
+}
+
+/** How a WebSocket upgrade went: opened, or refused with an HTTP status (and that answer's body). */
+export type Upgrade = { socket: WebSocket; status?: undefined } | { status: number; body: string };
+
+/** Opens a graphql-transport-ws socket with these headers (an `origin`, say). */
+export function openSocket(wsUrl: string, headers: Record<string, string> = {}): Promise<Upgrade> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(wsUrl, 'graphql-transport-ws', { headers });
+    socket.once('open', () => resolve({ socket }));
+    socket.once('unexpected-response', (_req, res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (chunk: Buffer) => chunks.push(chunk));
+      res.once('end', () => resolve({ status: res.statusCode!, body: Buffer.concat(chunks).toString('utf8') }));
+    });
+    socket.once('error', reject);
+  });
+}
+
+/** The close code and reason of a socket, and the milliseconds from this call until it closed. */
+export function closeOf(socket: WebSocket): Promise<{ code: number; reason: string; ms: number }> {
+  const started = performance.now();
+  if (socket.readyState === WebSocket.CLOSED) return Promise.resolve({ code: -1, reason: 'closed already', ms: 0 });
+  return new Promise((resolve) => socket.once('close', (code, reason) => resolve({ code, reason: reason.toString(), ms: performance.now() - started })));
+}
+
+/** Sends connection_init (with these params) and waits for connection_ack; rejects on a close. */
+export function initSocket(socket: WebSocket, payload: Record<string, unknown> = {}): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onMessage = (data: WebSocket.RawData) => {
+      if (JSON.parse(data.toString()).type === 'connection_ack') {
+        socket.off('close', onClose);
+        resolve();
+      }
+    };
+    const onClose = (code: number, reason: Buffer) => reject(new Error(`closed with ${code} ${reason}`));
+    socket.once('message', onMessage);
+    socket.once('close', onClose);
+    socket.send(JSON.stringify({ type: 'connection_init', payload }));
+  });
+}
+
+/** The gateway's WebSocket URL. */
+export const wsUrlOf = (gateway: GatewayProcess): string => gateway.url.replace(/^http/, 'ws');
+
+export const MB = 1024 * 1024;

@@ -3,7 +3,7 @@ import { buildASTSchema, coerceInputValue, parse, type GraphQLInputType } from '
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DateTime } from '../../src/graphql/datetime.js';
-import { prepareInsertTicks } from '../../src/graphql/insert-ticks-fast-path.js';
+import { planCacheSize, prepareInsertTicks } from '../../src/graphql/insert-ticks-fast-path.js';
 
 /**
  * The fast path must accept exactly what graphql-js accepts for `[TickInput!]!`, with the same
@@ -92,5 +92,24 @@ describe('insertTicks fast path', () => {
       expect(prepareInsertTicks({ query, variables: { t: ticks } })).toBeUndefined();
     }
     expect(prepareInsertTicks({ query: MUTATION, variables: { ticks, extra: 1 } })).toBeUndefined();
+  });
+
+  it('keeps at most 64 plans and no text over 4 KiB, whatever texts arrive (issue 13)', () => {
+    const ticks = [{ symbol: 'EURUSD', time: Date.UTC(2026, 0, 5), bid: 1.1, ask: 1.1002 }];
+    for (let i = 0; i < 200; i++) {
+      // Each a valid insertTicks document, different from every other, 10 KB long (a comment pads it).
+      const query = `${MUTATION} # ${i} ${'x'.repeat(10_000)}`;
+      expect(prepareInsertTicks({ query, variables: { ticks } })?.ticks).toHaveLength(1);
+      expect(prepareInsertTicks({ query: `${MUTATION} # ${i}`, variables: { ticks } })?.ticks).toHaveLength(1);
+    }
+    const { entries, chars } = planCacheSize();
+    expect(entries).toBeLessThanOrEqual(64);
+    expect(chars).toBeLessThanOrEqual(64 * 4096);
+  });
+
+  it('does not parse past the token limit it is given', () => {
+    const ticks = [{ symbol: 'EURUSD', time: Date.UTC(2026, 0, 5), bid: 1.1, ask: 1.1002 }];
+    expect(prepareInsertTicks({ query: MUTATION, variables: { ticks } }, 5)).toBeUndefined();
+    expect(prepareInsertTicks({ query: `${MUTATION} `, variables: { ticks } }, 1000)?.ticks).toHaveLength(1);
   });
 });
