@@ -1,5 +1,8 @@
+import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
 import { spawnGateway, type GatewayProcess } from '../helpers/process-gateway.js';
+import { wsRequest } from '../helpers/ws-request.js';
 import { breakers, EMBEDDED, healthy, post, underAttack, type HostileAnswer } from './probe.js';
 
 /**
@@ -70,4 +73,20 @@ describe('values a store refuses', () => {
     expect(after).toMatchObject({ status: 200, data: { instrument: { description: 'a valid one', sector: null } } });
     expect(after.errors).toBeUndefined();
   }, 120_000);
+
+  it('are answered BAD_USER_INPUT over WebSocket too, and leave every circuit closed', async () => {
+    const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    try {
+      for (const name of ['a zero pattern vector', 'a NUL in an asset class filter']) {
+        const { query, variables } = HOSTILE[name] as { query: string; variables: Record<string, unknown> };
+        for (let i = 0; i < 10; i++) {
+          const result = await wsRequest(client, { query, variables });
+          expect(result.errors?.[0]?.extensions?.code, name).toBe('BAD_USER_INPUT');
+        }
+      }
+    } finally {
+      await client.dispose();
+    }
+    expect(Object.values(await breakers(gateway)).every((state) => state === 'closed')).toBe(true);
+  }, 60_000);
 });
