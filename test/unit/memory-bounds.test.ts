@@ -55,6 +55,7 @@ describe('the insertTicks rate limit', () => {
   it('holds at most MAX_BUCKETS buckets, however many distinct credentials send', () => {
     const limit = createIngestRateLimit({ ticksPerSecond: 10, burst: 10 }, () => 0);
     for (let i = 0; i < MAX_BUCKETS + 5_000; i++) limit.admit(`key-${i}`, 5); // each leaves a bucket that is not full
-    expect(limit.size).toBe(MAX_BUCKETS);
+    expect(limit.size).toBeLessThanOrEqual(MAX_BUCKETS);
+    expect(limit.size).toBeGreaterThan(MAX_BUCKETS * 0.98); // past the bound, places are freed 1% at a time
   });
 });
