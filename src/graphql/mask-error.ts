@@ -17,8 +17,9 @@ const CLIENT_CODES = new Set<string>([
 
 /**
  * Error masking at the GraphQL edge, for HTTP and WebSocket alike: a store that refused a value
- * of the request becomes BAD_USER_INPUT, any other store failure STORE_UNAVAILABLE, naming the store; an error with a client-facing code passes;
- * anything else becomes INTERNAL_SERVER_ERROR and the original is logged. No stack traces.
+ * of the request becomes BAD_USER_INPUT, any other store failure STORE_UNAVAILABLE, both naming
+ * the store; an error with a client-facing code passes; anything else becomes
+ * INTERNAL_SERVER_ERROR and the original is logged. No stack traces.
  */
 export function createErrorMasker(logger: Logger, options: { hideSuggestions: boolean }) {
   return function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
