@@ -20,7 +20,7 @@ describe('distinct symbols in insertTicks', () => {
   // garbage whose collection moved RSS by -117 to +113 MiB between runs, drowning the signal.
   const BATCH = 10_000;
   const BATCHES = 200;
-  it(`leave no memory behind: ${(BATCH * BATCHES).toLocaleString("en")} made-up symbols in ${BATCHES} batches are rejected, and RSS grows by less than 100 MiB`, async () => {
+  it(`leave no memory behind: ${(BATCH * BATCHES).toLocaleString('en')} made-up symbols in ${BATCHES} batches are rejected, and RSS grows by less than 100 MiB`, async () => {
     const time = new Date(Date.now() - 5_000).toISOString();
     // Symbols of the longest valid shape (32 characters), each used once.
     const symbol = (n: number, i: number) => `Z${n}X${i}`.padEnd(32, 'Q');
