@@ -72,6 +72,9 @@ const schema = z.object({
   CLICKHOUSE_USER: z.string().min(1).default('default'),
   CLICKHOUSE_PASSWORD: z.string().default(''),
   REDIS_URL: z.url().optional(),
+  // The in-process cache (no REDIS_URL) keeps query results (closed candle chunks) up to this
+  // size, oldest dropped first; keys, values and ~160 bytes of bookkeeping an entry are counted.
+  CACHE_MAX_BYTES: z.coerce.number().int().positive().default(64 * 1024 * 1024), // bytes: 64 MiB
   KAFKA_BROKERS: z.string().min(1).optional(), // host:port,host:port
   KAFKA_TOPIC: z.string().min(1).default('marketgraph.ticks'),
   KAFKA_PARTITIONS: z.coerce.number().int().positive().default(3), // when the topic is created
@@ -176,6 +179,8 @@ export type Config = Readonly<{
   postgres?: Readonly<{ url: string; poolSize: number }>;
   clickhouse?: Readonly<{ url: string; database: string; username: string; password: string }>;
   redis?: Readonly<{ url: string }>;
+  /** Size of the in-process cache's query results, at most (bytes); unused with Redis. */
+  cacheMaxBytes: number;
   kafka?: Readonly<{
     brokers: string[];
     topic: string;
@@ -273,6 +278,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ? { url: e.CLICKHOUSE_URL, database: e.CLICKHOUSE_DATABASE, username: e.CLICKHOUSE_USER, password: e.CLICKHOUSE_PASSWORD }
       : undefined,
     redis: e.REDIS_URL ? { url: e.REDIS_URL } : undefined,
+    cacheMaxBytes: e.CACHE_MAX_BYTES,
     kafka: e.KAFKA_BROKERS
       ? {
           brokers: e.KAFKA_BROKERS.split(',').map((b) => b.trim()).filter(Boolean),

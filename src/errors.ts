@@ -1,4 +1,5 @@
 import { GraphQLError } from 'graphql';
+import { isInputRejection, RefusedInput } from './stores/input-rejection.js';
 
 /** Every `extensions.code` marketgraph puts in a response. */
 export const ErrorCode = {
@@ -37,6 +38,23 @@ export class StoreError extends Error {
   ) {
     super(`${store} store failed during ${operation}`, { cause });
   }
+
+  /** The store answered, refusing a value this request carried: the client's error, not the store's. */
+  get refusedInput(): boolean {
+    return isInputRejection(this.cause);
+  }
+}
+
+/**
+ * A store refused a value of the request. An adapter's own check says which rule was broken;
+ * a driver's message stays in the log (it can name tables and constraints).
+ */
+export function storeRefusedInput(error: StoreError): GraphQLError {
+  const reason = error.cause instanceof RefusedInput ? `: ${error.cause.message}` : '';
+  return new GraphQLError(`The ${error.store} store refused a value of this request${reason}.`, {
+    extensions: { code: ErrorCode.BAD_USER_INPUT, store: error.store },
+    originalError: error,
+  });
 }
 
 export function storeUnavailable(error: StoreError): GraphQLError {

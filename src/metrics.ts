@@ -14,7 +14,7 @@ export function createMetrics() {
     }),
     storeOperations: new Histogram({
       name: 'marketgraph_store_operation_duration_seconds',
-      help: 'Duration of store port calls, by store, operation and outcome.',
+      help: 'Duration of store port calls, by store, operation and outcome (ok, error, refused_input: the store refused a value of the request).',
       labelNames: ['store', 'operation', 'outcome'] as const,
       buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers: [registry],

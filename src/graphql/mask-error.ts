@@ -1,6 +1,6 @@
 import { unwrapResolverError } from '@apollo/server/errors';
 import type { GraphQLFormattedError } from 'graphql';
-import { ErrorCode, StoreError, storeUnavailable } from '../errors.js';
+import { ErrorCode, StoreError, storeRefusedInput, storeUnavailable } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 // Codes whose messages were written for the client (ours, and the ones graphql-js and
@@ -16,14 +16,20 @@ const CLIENT_CODES = new Set<string>([
 ]);
 
 /**
- * Error masking at the GraphQL edge, for HTTP and WebSocket alike: a store failure
- * becomes STORE_UNAVAILABLE naming the store; an error with a client-facing code passes;
- * anything else becomes INTERNAL_SERVER_ERROR and the original is logged. No stack traces.
+ * Error masking at the GraphQL edge, for HTTP and WebSocket alike: a store that refused a value
+ * of the request becomes BAD_USER_INPUT, any other store failure STORE_UNAVAILABLE, both naming
+ * the store; an error with a client-facing code passes; anything else becomes
+ * INTERNAL_SERVER_ERROR and the original is logged. No stack traces.
  */
 export function createErrorMasker(logger: Logger, options: { hideSuggestions: boolean }) {
   return function maskError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
     const original = unwrapResolverError(error);
     const base = { locations: formatted.locations, path: formatted.path };
+    if (original instanceof StoreError && original.refusedInput) {
+      logger.info({ err: original.cause, store: original.store, operation: original.operation }, 'store refused a value of the request');
+      const e = storeRefusedInput(original);
+      return { ...base, message: e.message, extensions: e.extensions };
+    }
     if (original instanceof StoreError) {
       logger.warn({ err: original.cause, store: original.store, operation: original.operation }, 'store failure');
       const e = storeUnavailable(original);

@@ -139,9 +139,18 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
     subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: string): TickSubscription {
       const unique = [...new Set(symbols)];
       const from = after === undefined ? undefined : decodeLiveCursor(after);
-      // Live ticks that arrive during a replay wait behind it.
+      // Live ticks that arrive during a replay wait behind it, as many as a replay may hand over:
+      // a replay that waits on the sink (up to 10 s) under a heavy feed would otherwise hold
+      // every tick of its symbols meanwhile, once per resuming subscription (issue 13).
       let held: LiveTick[] | undefined = from ? [] : undefined;
-      const target: TickSubscriber = from ? { deliver: (e) => (held ? held.push(e) : subscriber.deliver(e)) } : subscriber;
+      let overflowed = false;
+      const hold = (e: LiveTick) => {
+        if (overflowed) return;
+        if (held!.length < replayMax) return void held!.push(e);
+        overflowed = true; // the subscription fails once the replay ends: nothing held is delivered
+        held = [];
+      };
+      const target: TickSubscriber = from ? { deliver: (e) => (held === undefined ? subscriber.deliver(e) : hold(e)) } : subscriber;
       for (const s of unique) {
         let set = bySymbol.get(s);
         if (!set) bySymbol.set(s, (set = new Set()));
@@ -163,6 +172,10 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
       const ready = from
         ? replay(unique, from, upto, (e) => subscriber.deliver(e)).then(
             () => {
+              if (overflowed) {
+                close();
+                throw badInput(`more than ${replayMax} ticks arrived while missed ones were replayed: read them with the \`ticks\` query, then subscribe again`, 'after');
+              }
               const waiting = held!;
               held = undefined;
               for (const e of waiting) subscriber.deliver(e);

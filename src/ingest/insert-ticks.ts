@@ -61,6 +61,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
   let lastSeq: number | undefined;
   // Newest stored time per symbol. A tick newer than this cannot be a duplicate of a stored
   // one, so the common case (a bridge sending ticks in time order) skips the store query.
+  // One entry per instrument that exists: symbols of rejected ticks never get one.
   const newestStored = new Map<string, number>();
   // Keys of ticks appended lately, by this process or (through the live feed) any other.
   const recent = createRecentKeys(RECENT_WINDOW_MS);
@@ -159,7 +160,9 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
       else valid.push(tick);
     });
 
-    await loadNewest(symbols);
+    // Only instruments that exist: a batch of 100,000 made-up symbols would otherwise leave
+    // 100,000 entries here per call, for ever (issue 13). Bounded by the instrument count.
+    await loadNewest(symbols.filter((s) => known.has(s)));
     let accepted: TickInput[];
     let keys: string[] | undefined;
     if (stream.kind === 'local' && allNew(valid)) {

@@ -41,8 +41,9 @@ export function instrumentPort<P extends object>(store: string, port: P, observe
         const call = () => method.apply(port, args);
         return await (reads.has(name) ? guard.read(call) : guard.write(call));
       } catch (error) {
-        outcome = 'error';
-        throw error instanceof StoreError ? error : new StoreError(store, name, error);
+        const failure = error instanceof StoreError ? error : new StoreError(store, name, error);
+        outcome = failure.refusedInput ? 'refused_input' : 'error';
+        throw failure;
       } finally {
         const ms = performance.now() - started;
         observer.metrics.storeOperations.observe({ store, operation: name, outcome }, ms / 1000);

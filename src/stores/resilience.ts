@@ -4,7 +4,6 @@ import {
   CircuitState,
   ConsecutiveBreaker,
   ExponentialBackoff,
-  handleAll,
   handleWhen,
   retry,
   TaskCancelledError,
@@ -14,6 +13,7 @@ import {
   type CircuitBreakerPolicy,
   type IPolicy,
 } from 'cockatiel';
+import { isInputRejection } from './input-rejection.js';
 
 export interface ResilienceOptions {
   /** One attempt of a store operation fails after this long (milliseconds). */
@@ -40,8 +40,8 @@ const READ_RETRIES = 1;
 const RETRY_BACKOFF = { initialDelay: 50, maxDelay: 200 }; // milliseconds
 
 /**
- * What guards one store: each attempt gets a timeout, the circuit breaker counts failures
- * (timeouts included) and, once open, fails calls at once instead of letting them queue on
+ * What guards one store: each attempt gets a timeout, the circuit breaker counts failures of the
+ * store or the network (timeouts included, values the store refused not: see input-rejection.ts) and, once open, fails calls at once instead of letting them queue on
  * a dead server. Reads are retried; writes never are, because a write that timed out may
  * have been applied.
  */
@@ -56,13 +56,17 @@ export function createStoreGuard(
   onStateChange: (state: BreakerState) => void = () => {},
 ): StoreGuard {
   const attemptTimeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
-  const breaker: CircuitBreakerPolicy = circuitBreaker(handleAll, {
+  // A store that refused the request's own values answered: that is the client's error, and
+  // ten such requests in a row must not fail every other client's calls (issue 13). cockatiel
+  // passes an error its filter does not handle straight through, counted neither way.
+  const storeFailure = handleWhen((error) => !isInputRejection(error));
+  const breaker: CircuitBreakerPolicy = circuitBreaker(storeFailure, {
     halfOpenAfter: options.halfOpenAfterMs,
     breaker: new ConsecutiveBreaker(options.breakerFailures),
   });
   breaker.onStateChange((state) => onStateChange(STATE_NAMES[state]));
   const retryFastFailures = retry(
-    handleWhen((error) => !(error instanceof BrokenCircuitError) && !(error instanceof TaskCancelledError)),
+    handleWhen((error) => !(error instanceof BrokenCircuitError) && !(error instanceof TaskCancelledError) && !isInputRejection(error)),
     { maxAttempts: READ_RETRIES, backoff: new ExponentialBackoff(RETRY_BACKOFF) },
   );
   const writePolicy: IPolicy = wrap(breaker, attemptTimeout);

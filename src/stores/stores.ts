@@ -66,7 +66,9 @@ export async function createStores(config: Config): Promise<Stores> {
     ticks: clickhouse
       ? createClickHouseTickStore({ ...clickhouse, requestTimeoutMs: timeout })
       : (await embedded('chdb', 'CLICKHOUSE_URL', () => import('./ticks/chdb-tick-store.js'))).createChdbTickStore(join(config.dataDir, 'chdb')),
-    cache: redis ? createRedisCacheStore({ url: redis.url, commandTimeoutMs: timeout }) : createMemoryCacheStore(),
+    cache: redis
+      ? createRedisCacheStore({ url: redis.url, commandTimeoutMs: timeout })
+      : createMemoryCacheStore({ maxEntries: MEMORY_CACHE_MAX_ENTRIES, maxBytes: config.cacheMaxBytes }),
     stream: kafka
       ? createKafkaTickStream({
           brokers: kafka.brokers,
@@ -89,6 +91,9 @@ export async function createStores(config: Config): Promise<Stores> {
         : createPgvectorStore(postgresEngine, openPostgres, { dimensions: config.patternLength, ownsClient }),
   };
 }
+
+// The in-process cache's entry bound; CACHE_MAX_BYTES is the one that holds its memory.
+const MEMORY_CACHE_MAX_ENTRIES = 10_000;
 
 /** Calls `make` once; every call returns its promise. */
 function once<T>(make: () => Promise<T>): () => Promise<T> {

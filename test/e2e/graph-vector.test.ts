@@ -57,8 +57,15 @@ describe('graph', () => {
     expect(related).toContain('XAGUSD SAME_SECTOR 1');
     expect(related).toContain('XAGUSD SHARES_CURRENCY 1');
     expect(related).toContain('EURUSD SHARES_CURRENCY 1');
-    expect(related).not.toContain(expect.stringMatching(/^XAUUSD /));
+    // Never the instrument itself. (`not.toContain(expect.stringMatching(…))` compared each
+    // string to the matcher object with ===, so it passed whatever the list held: issue 13.)
+    expect(related.filter((r: string) => r.startsWith('XAUUSD '))).toEqual([]);
     expect(related.some((r: string) => r.startsWith('AUDNZD'))).toBe(false);
+    const twoSteps = await gw.gql(`{ instrument(symbol: "XAUUSD") { related(depth: 2) { instrument { symbol } distance } } }`);
+    const distances = twoSteps.data.instrument.related.map((r: any) => r.distance);
+    expect(new Set(distances)).toEqual(new Set([1, 2]));
+    expect(distances).toEqual([...distances].sort((a: number, b: number) => a - b)); // nearest first
+    expect(twoSteps.data.instrument.related.filter((r: any) => r.instrument.symbol === 'XAUUSD')).toEqual([]);
   });
 
   it('goes further with depth and only along the kinds asked for', async () => {

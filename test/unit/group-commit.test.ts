@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createGroupCommit } from '../../src/ingest/group-commit.js';
+import { until } from '../helpers/until.js';
+
+const gatesOpen = async (gates: unknown[]) => expect(await until(async () => gates.length, (n) => n === 1, 2_000, 1)).toBe(1);
 
 describe('group commit', () => {
   it('writes what arrives during a write together in the next one, in order', async () => {
@@ -19,17 +22,28 @@ describe('group commit', () => {
   });
 
   it('rejects every add of a failed write, and writes the next group anyway', async () => {
-    let fail = true;
-    const group = createGroupCommit<number>(async () => {
-      await new Promise((r) => setTimeout(r, 10));
-      if (fail) throw new Error('store down');
+    const writes: number[][] = [];
+    const gates: (() => void)[] = [];
+    const group = createGroupCommit<number>(async (items) => {
+      writes.push(items);
+      await new Promise<void>((r) => gates.push(r));
+      if (items.includes(0)) throw new Error('store down');
     });
-    const a = group.add([1]);
-    const b = group.add([2]);
-    const c = group.add([3]);
+    const first = group.add([9]);
+    const a = group.add([0]); // a and b wait for the first write and go in one group, which fails
+    const b = group.add([1]);
+    gates.shift()!();
+    await first;
+    await gatesOpen(gates);
+    const c = group.add([2]); // c and d wait for the failing write and go in the next group
+    const d = group.add([3]);
+    gates.shift()!();
     await expect(a).rejects.toThrow('store down');
-    fail = false;
-    await expect(Promise.all([b, c])).resolves.toBeDefined();
+    await expect(b).rejects.toThrow('store down');
+    await gatesOpen(gates);
+    gates.shift()!();
+    await Promise.all([c, d]); // rejects if either went into a failed write
+    expect(writes).toEqual([[9], [0, 1], [2, 3]]);
     await group.idle();
   });
 });

@@ -1,5 +1,6 @@
 import type { WeaviateMigrationContext } from '../../migrations/module-target.js';
 import type { SqlClient } from '../relational/sql-client.js';
+import { RefusedInput } from '../input-rejection.js';
 /** The port for price patterns: one vector per (instrument, interval), searched by cosine distance. */
 
 export interface Pattern {
@@ -50,12 +51,12 @@ export interface VectorStore {
 
 /** What both adapters refuse before sending anything: a wrong length, a non-finite or a zero vector. */
 export function checkVector(vector: readonly number[], dimensions: number): void {
-  if (vector.length !== dimensions) throw new RangeError(`vector has ${vector.length} dimensions, this store holds ${dimensions}`);
-  if (!vector.every(Number.isFinite)) throw new RangeError('vector components must be finite numbers');
+  if (vector.length !== dimensions) throw new RefusedInput(`vector has ${vector.length} dimensions, this store holds ${dimensions}`);
+  if (!vector.every(Number.isFinite)) throw new RefusedInput('vector components must be finite numbers');
   // Cosine distance divides by the norm: pgvector would answer NaN, Weaviate an error.
-  if (vector.every((x) => x === 0)) throw new RangeError('a zero vector has no direction to compare');
+  if (vector.every((x) => x === 0)) throw new RefusedInput('a zero vector has no direction to compare');
 }
 
 export function checkK(k: number): void {
-  if (!Number.isInteger(k) || k < 0) throw new RangeError(`k must be a non-negative integer, got ${k}`);
+  if (!Number.isInteger(k) || k < 0) throw new RefusedInput(`k must be a non-negative integer, got ${k}`);
 }
