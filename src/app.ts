@@ -131,6 +131,10 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     logger,
+    // serve() owns SIGTERM and SIGINT. Apollo's own handler (on unless NODE_ENV=test) stops
+    // Apollo, then sends the signal again to this process (process.kill(process.pid, signal)):
+    // that second delivery made serve() exit 1 at once, draining nothing (issue 13).
+    stopOnTerminationSignals: false,
     // No cache hints are used: without Apollo's cache-control plugin (on by default), no hook
     // runs per resolved field (it was 2% of the gateway's time serving the queries bench).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl()],

@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { INSERT, UPSERT, instrument, tickSeries } from '../helpers/fixtures.js';
+import { spawnGatewayCommand, type GatewayProcess } from '../helpers/process-gateway.js';
+
+/**
+ * Shutdown through the commands users type (issue 13): `npm start` and `marketgraph serve`,
+ * each in a process group of its own as a terminal starts it, with the environment a user has
+ * (no NODE_ENV: the test runner's `test` turned Apollo's own signal handler off, which hid
+ * the bug). One signal must drain and exit 0, idle and with a 100,000-tick batch in flight.
+ */
+const root = fileURLToPath(new URL('../..', import.meta.url));
+// Embedded engines only, whatever servers the test run has.
+const env = { NODE_ENV: undefined, POSTGRES_URL: '', REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', WEAVIATE_URL: '', ARANGO_URL: '' };
+
+const COMMANDS = [
+  { name: 'npm start', command: 'npm', args: ['start'] },
+  { name: 'marketgraph serve', command: process.execPath, args: ['bin/marketgraph.mjs', 'serve'] },
+];
+
+/** How a user stops it: `kill <pid>` sends SIGTERM to the process; Ctrl-C sends SIGINT to the terminal's whole group. */
+const SIGNALS = {
+  'kill <pid>': (g: GatewayProcess) => g.child.kill('SIGTERM'),
+  'Ctrl-C': (g: GatewayProcess) => process.kill(-g.child.pid!, 'SIGINT'),
+};
+
+const start = (command: string, args: string[]) => spawnGatewayCommand(command, args, env, { cwd: root, detached: true });
+
+/** Waits for the exit; the process group is killed if it has not exited within 20 s (so a failing test leaves nothing behind). */
+async function exitOf(gateway: GatewayProcess): Promise<{ code: number | null; ms: number }> {
+  const since = Date.now();
+  const timer = setTimeout(() => void gateway.kill(), 20_000);
+  const code = await gateway.exited;
+  clearTimeout(timer);
+  return { code, ms: Date.now() - since };
+}
+
+function expectDrained(gateway: GatewayProcess) {
+  expect(gateway.logs.filter((l) => l.includes('"shutting down"'))).toHaveLength(1);
+  expect(gateway.logs.some((l) => l.includes('"marketgraph stopped"'))).toBe(true);
+  expect(gateway.logs.some((l) => l.includes('second signal'))).toBe(false);
+}
+
+describe.each(COMMANDS)('$name', ({ command, args }) => {
+  it('drains and exits 0 on one SIGTERM (`kill <pid>`) while idle', async () => {
+    const gateway = await start(command, args);
+    SIGNALS['kill <pid>'](gateway);
+    const { code, ms } = await exitOf(gateway);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000); // the issue's bound for a clean exit
+    expectDrained(gateway);
+  });
+
+  it('finishes a 100,000-tick batch in flight and exits 0 on Ctrl-C', async () => {
+    const gateway = await start(command, args);
+    await gateway.gql(UPSERT, { instruments: [instrument('EURUSD')] });
+    const ticks = tickSeries('EURUSD', Date.now() - 86_400_000, 100_000, 100);
+    const inFlight = gateway.gql(INSERT, { ticks });
+    await new Promise((r) => setTimeout(r, 300)); // the body is on its way
+    SIGNALS['Ctrl-C'](gateway);
+    const response = await inFlight;
+    expect(response.data?.insertTicks).toMatchObject({ accepted: 100_000, rejected: [] });
+    const { code, ms } = await exitOf(gateway);
+    expect(code).toBe(0);
+    expect(ms).toBeLessThan(10_000);
+    expectDrained(gateway);
+  });
+});
+
+describe('a signal delivered twice at once', () => {
+  it('drains once and exits 0 (the terminal’s copy and npm’s forwarded one)', async () => {
+    const gateway = await start(process.execPath, ['bin/marketgraph.mjs', 'serve']);
+    gateway.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 5));
+    gateway.child.kill('SIGINT');
+    const { code } = await exitOf(gateway);
+    expect(code).toBe(0);
+    expectDrained(gateway);
+  });
+});
