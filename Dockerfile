@@ -9,9 +9,10 @@
 FROM node:24.22.3-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-# From the lock; --omit=optional leaves out the embedded engines. npm's `prepare` script (the
-# market page) skips itself: Vite, a dev dependency here, is installed but web/ is not copied.
-RUN npm ci --no-audit --no-fund --omit=optional
+# From the lock, with the optional embedded engines: the compiler needs their types (their
+# adapters are compiled, and not loaded unless configured); only the `deps` stage's node_modules
+# reach the image. npm's `prepare` script (the market page) skips itself: web/ is not copied.
+RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY schema ./schema
 COPY src ./src
@@ -52,8 +53,9 @@ COPY --from=web /web/web/dist ./dist/web/dist
 COPY schema ./dist/schema
 COPY migrations ./dist/migrations
 COPY package.json ./dist/package.json
-# bin/marketgraph.mjs runs dist/ when there is no src/ beside it.
+# bin/marketgraph.mjs runs dist/ when there is no src/ beside it; `marketgraph` is on PATH.
 COPY bin ./bin
+RUN ln -s marketgraph.mjs bin/marketgraph
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 \
