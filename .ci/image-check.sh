@@ -48,7 +48,7 @@ node --import tsx test/fixtures/clickhouse-http.ts "$WORK/clickhouse" > "$WORK/c
 pids+=($!)
 for _ in $(seq 1 120); do grep -q '^LISTENING' "$WORK/clickhouse.log" && break; sleep 0.5; done
 clickhouse_url=http://127.0.0.1:$(sed -n 's/^LISTENING //p' "$WORK/clickhouse.log")
-curl -fsS "$clickhouse_url/" --data-binary 'CREATE DATABASE IF NOT EXISTS marketgraph' >/dev/null
+node -e 'fetch(process.argv[1], { method: "POST", body: "CREATE DATABASE IF NOT EXISTS marketgraph" }).then((r) => process.exit(r.ok ? 0 : 1))' "$clickhouse_url/"
 
 # The container's environment: the image's ENV, then compose's, then CI's servers in place of
 # compose's host names.
