@@ -19,6 +19,7 @@ import { createTickHub } from './graphql/tick-hub.js';
 import { loadTrustedDocuments } from './graphql/trusted-documents.js';
 import { useMetrics } from './graphql/use-metrics.js';
 import { attachWebSocket } from './graphql/websocket.js';
+import { drainHttpServer } from './http/drain.js';
 import { createHttpServer } from './http/server.js';
 import { createTickIngest } from './ingest/insert-ticks.js';
 import { createIngestRateLimit } from './ingest/rate-limit.js';
@@ -32,6 +33,12 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   name: string;
   version: string;
 };
+
+/**
+ * Longest the HTTP requests in flight at shutdown may take before their connections are
+ * closed: inside the 10 s `docker stop` gives by default, with room to close the stores.
+ */
+const HTTP_DRAIN_MS = 7_000; // milliseconds
 
 /** The server lifecycle, as one union instead of booleans. */
 export type Phase = 'starting' | 'started' | 'draining' | 'stopped';
@@ -189,11 +196,11 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     async stop() {
       if (phase !== 'started') return;
       phase = 'draining';
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
+      const drained = drainHttpServer(httpServer, HTTP_DRAIN_MS);
       await ws.close();
+      // Apollo refuses operations once stopped: only after every received request is answered.
+      await drained;
       await apollo.stop();
-      await closed;
       await ingest.drain();
       ingest.stop();
       hub.stop();

@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { INSERT, UPSERT, instrument, tickSeries } from '../helpers/fixtures.js';
@@ -35,6 +36,23 @@ async function exitOf(gateway: GatewayProcess): Promise<{ code: number | null; m
   return { code, ms: Date.now() - since };
 }
 
+/**
+ * Waits until the gateway holds ticks of the batch it has not stored yet (its pending-ticks
+ * gauge): the batch is accepted and in flight. A fixed delay was not enough on a busy machine,
+ * where the signal could arrive before the request did.
+ */
+async function acceptedNotStored(gateway: GatewayProcess, inFlight: Promise<unknown>): Promise<void> {
+  let settled = false;
+  void inFlight.finally(() => (settled = true));
+  const metrics = new URL('/metrics', gateway.url);
+  for (const until = Date.now() + 30_000; Date.now() < until && !settled; ) {
+    const text = await (await fetch(metrics)).text();
+    if (/^marketgraph_ingest_pending_ticks\S* [1-9]/m.test(text)) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(settled ? 'the batch was stored before it could be signalled' : 'the batch never reached the write path');
+}
+
 function expectDrained(gateway: GatewayProcess) {
   expect(gateway.logs.filter((l) => l.includes('"shutting down"'))).toHaveLength(1);
   expect(gateway.logs.some((l) => l.includes('"marketgraph stopped"'))).toBe(true);
@@ -56,10 +74,10 @@ describe.each(COMMANDS)('$name', ({ command, args }) => {
     await gateway.gql(UPSERT, { instruments: [instrument('EURUSD')] });
     const ticks = tickSeries('EURUSD', Date.now() - 86_400_000, 100_000, 100);
     const inFlight = gateway.gql(INSERT, { ticks });
-    await new Promise((r) => setTimeout(r, 300)); // the body is on its way
+    await acceptedNotStored(gateway, inFlight);
     SIGNALS['Ctrl-C'](gateway);
     const response = await inFlight;
-    expect(response.data?.insertTicks).toMatchObject({ accepted: 100_000, rejected: [] });
+    expect(response.data?.insertTicks, JSON.stringify(response).slice(0, 300)).toMatchObject({ accepted: 100_000, rejected: [] });
     const { code, ms } = await exitOf(gateway);
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000);
@@ -73,6 +91,33 @@ describe('a signal delivered twice at once', () => {
     gateway.child.kill('SIGINT');
     await new Promise((r) => setTimeout(r, 5));
     gateway.child.kill('SIGINT');
+    const { code } = await exitOf(gateway);
+    expect(code).toBe(0);
+    expectDrained(gateway);
+  });
+});
+
+describe('a batch still uploading when the signal comes', () => {
+  it('is read to the end, stored and answered, then the gateway exits 0', async () => {
+    const gateway = await start(process.execPath, ['bin/marketgraph.mjs', 'serve']);
+    await gateway.gql(UPSERT, { instruments: [instrument('EURUSD')] });
+    const body = Buffer.from(JSON.stringify({ query: INSERT, variables: { ticks: tickSeries('EURUSD', Date.now() - 86_400_000, 100_000, 100) } }));
+    // Half the body, the signal, then the rest: the request is in flight, its body not yet read.
+    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = request(gateway.url, { method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (chunk) => (text += chunk)).on('end', () => resolve({ status: res.statusCode!, text }));
+      });
+      req.on('error', reject);
+      req.write(body.subarray(0, body.length / 2));
+      setTimeout(() => {
+        SIGNALS['kill <pid>'](gateway);
+        setTimeout(() => req.end(body.subarray(body.length / 2)), 500);
+      }, 500);
+    });
+    const { status, text } = await response;
+    expect(status, text.slice(0, 300)).toBe(200);
+    expect(JSON.parse(text).data.insertTicks).toMatchObject({ accepted: 100_000, rejected: [] });
     const { code } = await exitOf(gateway);
     expect(code).toBe(0);
     expectDrained(gateway);
