@@ -46,7 +46,8 @@ async function acceptedNotStored(gateway: GatewayProcess, inFlight: Promise<unkn
   void inFlight.finally(() => (settled = true));
   const metrics = new URL('/metrics', gateway.url);
   for (const until = Date.now() + 30_000; Date.now() < until && !settled; ) {
-    const text = await (await fetch(metrics)).text();
+    // A refused or reset poll (a busy machine) is retried like an answer without the ticks.
+    const text = await fetch(metrics).then((res) => res.text(), () => '');
     if (/^marketgraph_ingest_pending_ticks\S* [1-9]/m.test(text)) return;
     await new Promise((r) => setTimeout(r, 10));
   }
