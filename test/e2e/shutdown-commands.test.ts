@@ -1,6 +1,6 @@
 import { request } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { INSERT, UPSERT, instrument, tickSeries } from '../helpers/fixtures.js';
 import { spawnGatewayCommand, type GatewayProcess } from '../helpers/process-gateway.js';
 
@@ -25,7 +25,23 @@ const SIGNALS = {
   'Ctrl-C': (g: GatewayProcess) => process.kill(-g.child.pid!, 'SIGINT'),
 };
 
-const start = (command: string, args: string[]) => spawnGatewayCommand(command, args, env, { cwd: root, detached: true });
+const started: GatewayProcess[] = [];
+async function start(command: string, args: string[]): Promise<GatewayProcess> {
+  const gateway = await spawnGatewayCommand(command, args, env, { cwd: root, detached: true });
+  started.push(gateway);
+  return gateway;
+}
+// Whatever a test leaves in a group goes: on the old code, `npm start` exited on the signal
+// and left the gateway running, orphaned.
+afterEach(() => {
+  for (const gateway of started.splice(0)) {
+    try {
+      process.kill(-gateway.child.pid!, 'SIGKILL');
+    } catch {
+      // the group is empty: everything exited
+    }
+  }
+});
 
 /** Waits for the exit; the process group is killed if it has not exited within 20 s (so a failing test leaves nothing behind). */
 async function exitOf(gateway: GatewayProcess): Promise<{ code: number | null; ms: number }> {
@@ -54,6 +70,18 @@ async function acceptedNotStored(gateway: GatewayProcess, inFlight: Promise<unkn
   throw new Error(settled ? 'the batch was stored before it could be signalled' : 'the batch never reached the write path');
 }
 
+/** True once no process of the command's group is left (on the old code `npm start` left the gateway running). */
+async function groupGone(gateway: GatewayProcess): Promise<boolean> {
+  for (const until = Date.now() + 3_000; Date.now() < until; await new Promise((r) => setTimeout(r, 50))) {
+    try {
+      process.kill(-gateway.child.pid!, 0);
+    } catch {
+      return true;
+    }
+  }
+  return false;
+}
+
 function expectDrained(gateway: GatewayProcess) {
   expect(gateway.logs.filter((l) => l.includes('"shutting down"'))).toHaveLength(1);
   expect(gateway.logs.some((l) => l.includes('"marketgraph stopped"'))).toBe(true);
@@ -68,6 +96,7 @@ describe.each(COMMANDS)('$name', ({ command, args }) => {
     expect(code).toBe(0);
     expect(ms).toBeLessThan(10_000); // the issue's bound for a clean exit
     expectDrained(gateway);
+    expect(await groupGone(gateway)).toBe(true);
   });
 
   it('finishes a 100,000-tick batch in flight and exits 0 on Ctrl-C', async () => {
