@@ -36,7 +36,7 @@ async function seed(dataDir: string): Promise<number> {
   const stores = await createStores(config);
   await stores.relational.start();
   try {
-    await migrateUp(migrationTargets(stores, { servers: serverStores(config), names: ['relational'] }));
+    await migrateUp(await migrationTargets(stores, { servers: serverStores(config), names: ['relational'] }));
     await stores.relational.upsertInstruments(
       SYMBOLS.map((symbol) => ({ symbol, assetClass: 'FX', baseCurrency: symbol, quoteCurrency: 'USD', digits: 5, contractSize: 100_000 })),
     );

@@ -20,6 +20,7 @@ import { loadTrustedDocuments } from './graphql/trusted-documents.js';
 import { useMetrics } from './graphql/use-metrics.js';
 import { attachWebSocket } from './graphql/websocket.js';
 import { createWsLimits } from './graphql/ws-limits.js';
+import { drainHttpServer } from './http/drain.js';
 import { createHttpServer } from './http/server.js';
 import { createTickIngest } from './ingest/insert-ticks.js';
 import { createIngestRateLimit } from './ingest/rate-limit.js';
@@ -33,6 +34,12 @@ const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url),
   name: string;
   version: string;
 };
+
+/**
+ * Longest the HTTP requests in flight at shutdown may take before their connections are
+ * closed: inside the 10 s `docker stop` gives by default, with room to close the stores.
+ */
+const HTTP_DRAIN_MS = 7_000; // milliseconds
 
 /** The server lifecycle, as one union instead of booleans. */
 export type Phase = 'starting' | 'started' | 'draining' | 'stopped';
@@ -131,6 +138,10 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     includeStacktraceInErrorResponses: false,
     introspection: !config.production,
     logger,
+    // serve() owns SIGTERM and SIGINT. Apollo's own handler (on unless NODE_ENV=test) stops
+    // Apollo, then sends the signal again to this process (process.kill(process.pid, signal)):
+    // that second delivery made serve() exit 1 at once, draining nothing (issue 13).
+    stopOnTerminationSignals: false,
     // No cache hints are used: without Apollo's cache-control plugin (on by default), no hook
     // runs per resolved field (it was 2% of the gateway's time serving the queries bench).
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl()],
@@ -195,12 +206,12 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     async stop() {
       if (phase !== 'started') return;
       phase = 'draining';
-      const closed = new Promise<void>((resolve) => httpServer.close(() => resolve()));
-      httpServer.closeIdleConnections();
+      const drained = drainHttpServer(httpServer, HTTP_DRAIN_MS);
       credentialWatch.stop();
       await ws.close();
+      // Apollo refuses operations once stopped: only after every received request is answered.
+      await drained;
       await apollo.stop();
-      await closed;
       await ingest.drain();
       ingest.stop();
       hub.stop();

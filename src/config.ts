@@ -143,6 +143,9 @@ const schema = z.object({
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
 });
 
+/** Every variable the configuration reads (the deployment files are checked against it). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(schema.shape);
+
 export type Config = Readonly<{
   production: boolean;
   port: number;

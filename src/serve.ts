@@ -3,20 +3,33 @@ import type { Config } from './config.js';
 import { createLogger } from './logger.js';
 
 /**
+ * A second signal within this long of the first is the same request delivered twice, not a
+ * user insisting: Ctrl-C sends SIGINT to the terminal's whole process group, and `npm start`
+ * forwards its own copy to the gateway when the script shell execs it (bash as `sh`: macOS,
+ * Fedora; or npm's script-shell=bash). Pressing Ctrl-C twice takes longer.
+ */
+const REPEAT_WINDOW_MS = 1_000; // milliseconds
+
+/**
  * Runs the gateway until SIGTERM or SIGINT: the first drains and stops it (exit 0), a second
- * exits at once (exit 1).
+ * one at least REPEAT_WINDOW_MS later exits at once (exit 1). The process's only signal
+ * handlers are these (Apollo's are off: see startApp).
  */
 export async function serve(config: Config, options: { migrate?: boolean } = {}): Promise<void> {
   const logger = createLogger(config.logLevel);
   const app = await startApp({ config, logger, ...options });
 
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) {
+  let firstAt: number | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    if (firstAt !== undefined) {
+      if (Date.now() - firstAt < REPEAT_WINDOW_MS) {
+        logger.info({ signal }, 'signal repeated: still draining');
+        return;
+      }
       logger.warn({ signal }, 'second signal: exiting now');
       process.exit(1);
     }
-    stopping = true;
+    firstAt = Date.now();
     logger.info({ signal }, 'shutting down');
     app.stop().then(
       () => process.exit(0),
@@ -26,6 +39,6 @@ export async function serve(config: Config, options: { migrate?: boolean } = {})
       },
     );
   };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', stop);
+  process.on('SIGINT', stop);
 }

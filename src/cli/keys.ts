@@ -88,7 +88,7 @@ async function withRelational(work: (relational: RelationalStore) => Promise<num
   const servers = serverStores(config);
   try {
     await stores.relational.start();
-    const targets = migrationTargets(stores, { servers, names: ['relational'] });
+    const targets = await migrationTargets(stores, { servers, names: ['relational'] });
     if (!servers.has('relational')) await migrateUp(targets);
     else if ((await migrationStatus(targets)).some((row) => row.state !== 'applied'))
       throw new Error('the relational store has pending schema migrations: run `marketgraph migrate up --store relational` first');

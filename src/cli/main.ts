@@ -13,7 +13,9 @@ const serveCommand: Command = {
   usage: 'marketgraph serve [--migrate]',
   options: { migrate: { type: 'boolean' } },
   async run(values) {
-    await serve(readConfig(), { migrate: values.migrate === true });
+    // --migrate adds to MIGRATE_ON_START; without it the setting decides (it was overridden
+    // with false, so `MIGRATE_ON_START=true npm start` refused to start: issue 14).
+    await serve(readConfig(), values.migrate === true ? { migrate: true } : {});
     return -1; // keeps running until a signal
   },
 };

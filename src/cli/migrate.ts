@@ -7,6 +7,7 @@ import {
   migrationStatus,
   migrationTargets,
   type MigrationProgress,
+  type MigrationTarget,
 } from '../migrations/index.js';
 import { closeStores, createStores, serverStores, STORE_NAMES, type StoreName } from '../stores/stores.js';
 import { UsageError, type Command } from './args.js';
@@ -66,7 +67,7 @@ function create(args: string[]): number {
 }
 
 /** Starts the configured stores (without migrating them) and hands their migration targets to `work`. */
-async function withTargets(only: StoreName | undefined, work: (targets: ReturnType<typeof migrationTargets>) => Promise<number>) {
+async function withTargets(only: StoreName | undefined, work: (targets: MigrationTarget[]) => Promise<number>) {
   const config = readConfig();
   const stores = await createStores(config);
   const servers = serverStores(config);
@@ -74,13 +75,13 @@ async function withTargets(only: StoreName | undefined, work: (targets: ReturnTy
   const needed = new Set<StoreName>(['relational', ...(only ? [only] : MIGRATED_STORES)]);
   try {
     for (const name of STORE_NAMES.filter((n) => needed.has(n))) await stores[name].start();
-    return await work(migrationTargets(stores, { servers, names: only ? [only] : MIGRATED_STORES }));
+    return await work(await migrationTargets(stores, { servers, names: only ? [only] : MIGRATED_STORES }));
   } finally {
     await closeStores(stores).catch(() => undefined);
   }
 }
 
-async function status(targets: ReturnType<typeof migrationTargets>): Promise<number> {
+async function status(targets: MigrationTarget[]): Promise<number> {
   const rows = await migrationStatus(targets);
   if (rows.length === 0) console.log('No migrations.');
   for (const r of rows) {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { isDestructive, MODULE_ENGINES, type Engine, type Migration, type MigrationModule, type ModuleEngine, type ModuleMigration, type SqlEngine } from './migration.js';
@@ -42,6 +42,7 @@ function filesOf(dir: string, engine: Engine): Found[] {
   }
   const found: Found[] = [];
   for (const file of files.sort()) {
+    if (isCompiledModule(file, files)) continue;
     const match = FILE_NAME.exec(file);
     if (!match) throw new Error(`${dir}: ${file} is not named like 0001_name.${engine}.${isModuleEngine(engine) ? 'ts' : 'up.sql'}`);
     const [, digits, name, fileEngine, direction] = match as unknown as [string, string, string, string, 'up' | 'down' | undefined];
@@ -52,6 +53,14 @@ function filesOf(dir: string, engine: Engine): Found[] {
     if (fileEngine === engine) found.push({ file, version: Number(digits), name, direction });
   }
   return found;
+}
+
+/**
+ * `0001_ticks_topic.kafka.js` beside its `.ts`: the module compiled with the gateway (the image
+ * runs JavaScript only), imported in its place; the `.ts` stays the migration's identity.
+ */
+function isCompiledModule(file: string, files: readonly string[]): boolean {
+  return file.endsWith('.js') && files.includes(`${file.slice(0, -3)}.ts`);
 }
 
 /** Versions must run 1, 2, 3… without gaps. */
@@ -99,7 +108,9 @@ export function loadMigrations(store: string, engine: Engine, root: string = MIG
  * imported: each must export `up` and `down` functions, and may export `destructive`
  * (`{ up: false, down: true }`; neither direction when absent). The checksum is the sha256 of
  * the module's text, so an edit to an applied module shows as changed, like an edited SQL file.
- * Importing .ts needs a TypeScript-aware loader: the CLI runs under tsx, the tests under vitest.
+ * In a source checkout the `.ts` is imported (the CLI runs under tsx, the tests under vitest);
+ * in the compiled build, which has no TypeScript loader, its compiled `.js` beside it. The
+ * checksum is always the `.ts` text, so the ledger agrees whichever of the two ran.
  */
 export async function loadModuleMigrations<Ctx>(store: string, engine: ModuleEngine, root: string = MIGRATIONS_ROOT): Promise<ModuleMigration<Ctx>[]> {
   const dir = join(root, store);
@@ -112,7 +123,8 @@ export async function loadModuleMigrations<Ctx>(store: string, engine: ModuleEng
     found.map(async ({ file, version, name }) => {
       const path = join(dir, file);
       const text = readFileSync(path, 'utf8');
-      const steps = (await import(pathToFileURL(path).href)) as Partial<MigrationModule<Ctx>>;
+      const compiled = path.replace(/\.ts$/, '.js');
+      const steps = (await import(pathToFileURL(existsSync(compiled) ? compiled : path).href)) as Partial<MigrationModule<Ctx>>;
       if (typeof steps.up !== 'function' || typeof steps.down !== 'function') throw new Error(`${path}: must export up(ctx) and down(ctx)`);
       const destructive = { up: steps.destructive?.up === true, down: steps.destructive?.down === true };
       return { store, engine, version, name, checksum: createHash('sha256').update(text).digest('hex'), destructive, up: text, down: text, steps: steps as MigrationModule<Ctx> };

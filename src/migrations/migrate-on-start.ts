@@ -63,7 +63,7 @@ export async function migrateOnStart(options: MigrateOnStartOptions): Promise<Re
 }
 
 async function bringUp(options: MigrateOnStartOptions, name: StoreName, onProgress: (event: MigrationProgress) => void): Promise<void> {
-  const targets = migrationTargets(options.stores, { servers: options.servers, names: [name] });
+  const targets = await migrationTargets(options.stores, { servers: options.servers, names: [name] });
   if (options.migrate) {
     await migrateUp(targets, { onProgress });
     return;

@@ -14,14 +14,15 @@ export const MODULE_STORES = ['cache', 'stream', 'graph', 'vector'] as const sat
 /** Every store that can have migrations: the SQL ones, then the module ones. */
 export const MIGRATED_STORES = [...SQL_STORES, 'cache', 'stream'] as const satisfies readonly StoreName[];
 
-// Module migrations are imported (asynchronously) once, when this file is: migrationTargets
-// stays synchronous. They are the project's own, from MIGRATIONS_ROOT (options.root is for SQL).
-const modules = {
-  stream: await loadModuleMigrations<MigrationContexts['kafka']>('stream', 'kafka'),
-  vector: await loadModuleMigrations<MigrationContexts['weaviate']>('vector', 'weaviate'),
-  graph: await loadModuleMigrations<MigrationContexts['arangodb']>('graph', 'arangodb'),
-  cache: await loadModuleMigrations<MigrationContexts['redis']>('cache', 'redis'),
-};
+// Imported when a target needs them, not when this file is loaded: importing it used to load
+// every migration module and its driver, and made the compiled image fail on `.ts` (issue 14).
+// Once per process: a module is the same whichever command asks for it.
+const imported = new Map<string, Promise<ModuleMigration<unknown>[]>>();
+function modulesOf<E extends ModuleEngine>(store: StoreName, engine: E): Promise<ModuleMigration<MigrationContexts[E]>[]> {
+  const key = `${store}.${engine}`;
+  if (!imported.has(key)) imported.set(key, loadModuleMigrations<unknown>(store, engine));
+  return imported.get(key)! as Promise<ModuleMigration<MigrationContexts[E]>[]>;
+}
 
 export interface TargetOptions {
   /** The stores configured with a server (serverStores(config)); the others are embedded. */
@@ -38,7 +39,7 @@ export interface TargetOptions {
  * stores must have started. Stores on Kafka, Weaviate, ArangoDB and Redis get module
  * migrations (moduleTargetOf); an embedded cache or stream has none.
  */
-export function migrationTargets(stores: Stores, options: TargetOptions = {}): MigrationTarget[] {
+export async function migrationTargets(stores: Stores, options: TargetOptions = {}): Promise<MigrationTarget[]> {
   const { servers = new Set(), names = MIGRATED_STORES, root } = options;
   const targets: MigrationTarget[] = [];
   for (const name of SQL_STORES.filter((n) => names.includes(n))) {
@@ -56,7 +57,7 @@ export function migrationTargets(stores: Stores, options: TargetOptions = {}): M
     targets.push(postgresTarget(name, client, { root, substitutions }));
   }
   for (const name of MODULE_STORES.filter((n) => names.includes(n))) {
-    const target = moduleTargetOf(stores, name);
+    const target = await moduleTargetOf(stores, name);
     if (target) targets.push(target);
   }
   return targets;
@@ -67,23 +68,23 @@ export function migrationTargets(stores: Stores, options: TargetOptions = {}): M
  * store is on another engine). Its ledger is in the relational store's Postgres, which must be
  * up: with it down, these stores cannot be migrated (the same known limit as ClickHouse servers).
  */
-function moduleTargetOf(stores: Stores, name: (typeof MODULE_STORES)[number]): MigrationTarget | undefined {
+async function moduleTargetOf(stores: Stores, name: (typeof MODULE_STORES)[number]): Promise<MigrationTarget | undefined> {
   const ledger = () => {
     const client = stores.relational.sqlClient?.();
     if (!client) throw new Error(`the ${name} store's migration ledger is in the relational store, which is not on Postgres`);
     return client;
   };
-  const target = <E extends ModuleEngine>(engine: E, ctx: MigrationContexts[E] | undefined, migrations: ModuleMigration<MigrationContexts[E]>[]) =>
-    ctx && moduleTarget(name, engine, ctx, ledger(), migrations);
+  const target = async <E extends ModuleEngine>(engine: E, ctx: MigrationContexts[E] | undefined) =>
+    ctx && moduleTarget(name, engine, ctx, ledger(), await modulesOf(name, engine));
   switch (name) {
     case 'stream':
-      return stores.stream.kind === 'durable' ? target('kafka', stores.stream.kafkaAdmin?.(), modules.stream) : undefined;
+      return stores.stream.kind === 'durable' ? target('kafka', stores.stream.kafkaAdmin?.()) : undefined;
     case 'vector':
-      return target('weaviate', stores.vector.weaviateClient?.(), modules.vector);
+      return target('weaviate', stores.vector.weaviateClient?.());
     case 'graph':
-      return target('arangodb', stores.graph.arangoDatabase?.(), modules.graph);
+      return target('arangodb', stores.graph.arangoDatabase?.());
     case 'cache':
-      return target('redis', stores.cache.redisClient?.(), modules.cache);
+      return target('redis', stores.cache.redisClient?.());
   }
 }
 

@@ -214,7 +214,7 @@ export async function startStores(stores: Stores, servers: Set<StoreName>, logge
     }
   }
   const embedded = STORE_NAMES.filter((name) => !servers.has(name));
-  await migrateUp(migrationTargets(stores, { servers, names: embedded }), {
+  await migrateUp(await migrationTargets(stores, { servers, names: embedded }), {
     onProgress: (event) => event.phase !== 'start' && logger.info({ ...event }, `migration ${event.phase}`),
   });
   // Servers start side by side; a healthy one is ready when the gateway starts listening.

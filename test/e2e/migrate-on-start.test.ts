@@ -1,6 +1,9 @@
+import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnGateway } from '../helpers/process-gateway.js';
+import { spawnGateway, spawnGatewayCommand } from '../helpers/process-gateway.js';
+
+const bin = fileURLToPath(new URL('../../bin/marketgraph.mjs', import.meta.url));
 
 /**
  * Against servers the gateway does not change a schema by itself: with pending migrations it
@@ -51,6 +54,33 @@ describe.skipIf(!POSTGRES_URL)(`start-up against servers with pending migrations
       const { rows } = await check.query(`SELECT store, version FROM marketgraph_migrations ORDER BY store`);
       await check.end();
       expect(rows).toEqual(expect.arrayContaining([{ store: 'relational', version: 1 }, { store: 'graph', version: 1 }]));
+    } finally {
+      await gateway.stop();
+    }
+  });
+});
+
+describe.skipIf(!POSTGRES_URL)(`MIGRATE_ON_START through the command users run${POSTGRES_URL ? '' : ' (POSTGRES_URL not set)'}`, () => {
+  // A database of its own again: the suite above has migrated its one.
+  const database = `mg_pending_cli_${Math.random().toString(36).slice(2, 8)}`;
+  const url = new URL(POSTGRES_URL ?? 'postgres://unset/');
+  url.pathname = `/${database}`;
+  const admin = new pg.Client({ connectionString: POSTGRES_URL });
+  beforeAll(async () => {
+    await admin.connect();
+    await admin.query(`CREATE DATABASE ${database}`); // a generated identifier, not user input
+  });
+  afterAll(async () => {
+    await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
+    await admin.end();
+  });
+
+  it('applies them and serves with `marketgraph serve` and no --migrate (issue 14)', async () => {
+    const env = { POSTGRES_URL: url.toString(), REDIS_URL: '', KAFKA_BROKERS: '', CLICKHOUSE_URL: '', WEAVIATE_URL: '', VECTOR_STORE: 'pgvector', MIGRATE_ON_START: 'true' };
+    const gateway = await spawnGatewayCommand(process.execPath, [bin, 'serve'], env);
+    try {
+      const res = await gateway.gql(`{ instruments { edges { cursor } } }`);
+      expect(res.errors).toBeUndefined();
     } finally {
       await gateway.stop();
     }

@@ -27,12 +27,33 @@ export interface GatewayProcess {
  * `nodeArgs` go to node itself (the benchmarks' profiles use `--cpu-prof`).
  */
 export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<GatewayProcess> {
+  return spawnGatewayCommand(process.execPath, [...nodeArgs, '--import', 'tsx', mainPath], env, { timeoutMs });
+}
+
+export interface CommandOptions {
+  timeoutMs?: number;
+  /** Working directory (default: this one). */
+  cwd?: string;
+  /** In a process group of its own, as a terminal starts a command: signal it with `process.kill(-child.pid)`. */
+  detached?: boolean;
+}
+
+/**
+ * A gateway started by any command (`npm start`, `bin/marketgraph.mjs serve`, the image's CMD),
+ * otherwise as spawnGateway. An `undefined` in `env` removes that variable (NODE_ENV, which the
+ * test runner sets to `test`, changes what Apollo does).
+ */
+export async function spawnGatewayCommand(
+  command: string,
+  args: string[],
+  env: Record<string, string | undefined>,
+  { timeoutMs = 60_000, cwd, detached = false }: CommandOptions = {},
+): Promise<GatewayProcess> {
   const ownDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'marketgraph-proc-'));
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', mainPath], {
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const merged: Record<string, string | undefined> = { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  const child = spawn(command, args, { env: merged, cwd, detached, stdio: ['ignore', 'pipe', 'pipe'] });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   if (ownDir) exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -61,7 +82,8 @@ export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_0
       await exited;
     },
     async kill() {
-      if (child.exitCode === null) child.kill('SIGKILL');
+      // A detached command's group: `npm start` does not pass SIGKILL on to the gateway.
+      if (child.exitCode === null) detached ? process.kill(-child.pid!, 'SIGKILL') : child.kill('SIGKILL');
       await exited;
     },
   };
