@@ -13,6 +13,9 @@ export const LIMITS = {
   conversionHopsMax: 4,
   similarMax: 100,
   correlationWindowMax: 10_000,
+  // Text a client stores or filters by: asset classes, sectors, currencies; descriptions.
+  labelMax: 64, // characters
+  descriptionMax: 256, // characters
 } as const;
 
 export function pageSize(argument: string, value: number | null | undefined, fallback: number, max: number): number {

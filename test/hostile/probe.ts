@@ -23,7 +23,7 @@ export interface HostileAnswer {
 }
 
 /** POSTs a raw body (a string or bytes) to the gateway and times the answer. */
-export async function post(url: string, body: string | Uint8Array, headers: Record<string, string> = {}): Promise<HostileAnswer> {
+export async function post(url: string, body: string | Uint8Array<ArrayBuffer>, headers: Record<string, string> = {}): Promise<HostileAnswer> {
   const started = performance.now();
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
   const text = await res.text();

@@ -3,6 +3,7 @@ import { badInput } from '../../errors.js';
 import { RELATION_KINDS, type ConversionHop } from '../../stores/graph/graph-store.js';
 import type { StoredTick } from '../../stores/ticks/tick-store.js';
 import type { Context } from '../context.js';
+import { checkText } from '../input-strings.js';
 import { LIMITS } from '../limits.js';
 
 // Currency codes: ISO 4217 and the longer codes of metals and crypto assets.
@@ -82,7 +83,12 @@ export const relationResolvers: Resolvers = {
       if (vector.length !== dimensions)
         throw badInput(`\`vector\` must have ${dimensions} numbers (the pattern length); got ${vector.length}`, 'vector');
       const [neighbours] = await ctx.stores.vector.nearest([
-        { vector, interval, k: inRange('k', k ?? 10, 1, LIMITS.similarMax), assetClass: assetClass ?? undefined },
+        {
+          vector,
+          interval,
+          k: inRange('k', k ?? 10, 1, LIMITS.similarMax),
+          assetClass: assetClass == null ? undefined : checkText(assetClass, '`assetClass`', 'assetClass', LIMITS.labelMax),
+        },
       ]);
       return neighbours ?? [];
     },
