@@ -24,7 +24,3 @@ export function pageSize(argument: string, value: number | null | undefined, fal
   if (n > max) throw badInput(`\`${argument}\` is at most ${max}; got ${n}`, argument);
   return n;
 }
-
-export function checkRange(from: number | null | undefined, to: number | null | undefined): void {
-  if (from != null && to != null && from > to) throw badInput('`from` is after `to`', 'from');
-}
