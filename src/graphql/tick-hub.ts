@@ -132,13 +132,17 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
       unsubscribe?.();
       bySymbol.clear();
     },
+    /** The positions a subscription cursor names, or BAD_USER_INPUT when it cannot be one of this stream's. */
+    positionsOf(cursor: string): StreamPositions {
+      return decodeLiveCursor(cursor, stream.partitionCount());
+    },
     /**
      * Hands `subscriber` the ticks of `symbols` from now on, each once, in the order they were
-     * accepted; with `after` (a delivered tick's cursor), first the ticks it missed since.
+     * accepted; with `after` (positionsOf a delivered tick's cursor), first the ticks it missed since.
      */
-    subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: string): TickSubscription {
+    subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: StreamPositions): TickSubscription {
       const unique = [...new Set(symbols)];
-      const from = after === undefined ? undefined : decodeLiveCursor(after);
+      const from = after;
       // Live ticks that arrive during a replay wait behind it.
       let held: LiveTick[] | undefined = from ? [] : undefined;
       const target: TickSubscriber = from ? { deliver: (e) => (held ? held.push(e) : subscriber.deliver(e)) } : subscriber;

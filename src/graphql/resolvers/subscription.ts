@@ -15,13 +15,14 @@ export const subscriptionResolvers: SubscriptionResolvers = {
       if (symbols.length > LIMITS.subscriptionSymbolsMax)
         throw badInput(`at most ${LIMITS.subscriptionSymbolsMax} symbols per subscription; got ${symbols.length}`, 'symbols');
       symbols.forEach((s, i) => checkSymbol(s, `symbols[${i}]`, 'symbols'));
+      const from = after == null ? undefined : ctx.hub.positionsOf(after); // before any store is asked
       const instruments = await ctx.stores.relational.instrumentsBySymbols(symbols);
       const unknown = symbols.filter((_, i) => instruments[i] == null);
       if (unknown.length > 0) throw badInput(`unknown symbols: ${unknown.slice(0, 10).join(', ')}`, 'symbols');
       // Over a WebSocket a tick is serialized once per subscription shape and written to the
       // socket directly; otherwise graphql-js executes it per subscriber.
       const delivery = ctx.live ? new SocketDelivery(ctx.live, info) : new QueueDelivery(QUEUE_LIMIT);
-      const subscription = ctx.hub.subscribe(symbols, delivery, after ?? undefined);
+      const subscription = ctx.hub.subscribe(symbols, delivery, from);
       delivery.onEnd = subscription.close;
       try {
         await subscription.ready;
