@@ -69,6 +69,7 @@ export const HOSTILE_INPUTS: readonly HostileInput[] = [
     codes: TOO_COSTLY,
   },
   { name: '_entities: 50,000 representations in a variable', transport: 'http', query: ENTITIES_COSTLY, variables: { r: Array.from({ length: 50_000 }, () => ({ __typename: 'Instrument', symbol: 'EURUSD' })) }, codes: TOO_COSTLY },
+  { name: '_entities: 50,000 representations in a variable, over graphql-ws', transport: 'ws', query: ENTITIES_COSTLY, variables: { r: Array.from({ length: 50_000 }, () => ({ __typename: 'Instrument', symbol: 'EURUSD' })) }, codes: TOO_COSTLY },
   // The subscription
   { name: 'subscription cursor naming 100,000 partitions (1.1 MB)', transport: 'ws', query: `subscription($a: String) { ticks(symbols: ["EURUSD"], after: $a) { bid cursor } }`, variables: { a: manyPartitions }, codes: REFUSED },
   { name: 'subscription cursor naming partition 7 of a one-partition stream', transport: 'ws', query: `subscription($a: String) { ticks(symbols: ["EURUSD"], after: $a) { bid } }`, variables: { a: base64url('live:0.0,7.0') }, codes: REFUSED },
