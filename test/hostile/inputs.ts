@@ -54,6 +54,8 @@ export const HOSTILE_INPUTS: readonly HostileInput[] = [
   { name: 'insertTicks (fast path): a symbol with a NUL', transport: 'http', query: INSERT, variables: { ticks: [tick({}), tick({ symbol: NUL })] }, codes: REFUSED },
   { name: 'insertTicks (graphql-js path): a symbol with a NUL', transport: 'http', query: GRAPHQL_JS_INSERT, variables: { ticks: [tick({}), tick({ symbol: NUL })], no: false }, codes: REFUSED },
   { name: '_entities: a representation whose symbol has a NUL', transport: 'http', query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Instrument { symbol } } }`, variables: { r: [{ __typename: 'Instrument', symbol: NUL }] }, codes: REFUSED },
+  { name: '_entities: a representation that is a list', transport: 'http', query: `query($r: [_Any!]!) { _entities(representations: $r) { ... on Instrument { symbol } } }`, variables: { r: [[]] }, codes: REFUSED },
+  { name: 'similarPatterns: an all-zero vector', transport: 'http', query: `query($v: [Float!]!) { similarPatterns(vector: $v, interval: M1) { distance } }`, variables: { v: vector.map(() => 0) }, codes: REFUSED },
   { name: 'instruments(assetClass) with a NUL', transport: 'http', query: `query($a: String) { instruments(assetClass: $a) { edges { cursor } } }`, variables: { a: 'F\u0000X' }, codes: REFUSED },
   { name: 'similarPatterns(assetClass) of 1 MB', transport: 'http', query: `query($v: [Float!]!, $a: String) { similarPatterns(vector: $v, interval: M1, assetClass: $a) { distance } }`, variables: { v: vector, a: 'M'.repeat(MB) }, codes: REFUSED },
   // Times that name no instant
