@@ -5,11 +5,14 @@ import { EMBEDDED, post, rssBytes, subscribeOnce, type HostileAnswer } from '../
 /**
  * What each hostile argument of issue 13 does to a gateway, for the before/after figures:
  * the answer, its time, and the peak RSS growth of the gateway process while it was handled.
- * `npx tsx bench/hostile-inputs.ts` (on c7dd339 too: the inputs live in test/hostile/inputs.ts).
+ * `npx tsx bench/hostile-inputs.ts` (on c7dd339 too: the inputs live in test/hostile/inputs.ts);
+ * HOSTILE_ONLY=<regexp> picks inputs by name, HOSTILE_TIMEOUT_MS sets the wait (60 s).
  * One gateway serves the inputs in turn; one that dies or is still busy after TIMEOUT_MS is
  * killed and replaced before the next input.
  */
 const TIMEOUT_MS = Number(process.env.HOSTILE_TIMEOUT_MS ?? 60_000);
+// Only the inputs whose name matches this regular expression, when set.
+const ONLY = process.env.HOSTILE_ONLY ? new RegExp(process.env.HOSTILE_ONLY) : undefined;
 const RSS_SAMPLE_MS = 100;
 // An accepted subscription is watched this long (its replay's cost shows within it), then closed.
 const SUBSCRIPTION_WATCH_MS = Math.min(TIMEOUT_MS, 15_000);
@@ -73,7 +76,7 @@ async function main() {
   let gateway: GatewayProcess | undefined;
   const rows: Row[] = [];
   try {
-    for (const input of HOSTILE_INPUTS) {
+    for (const input of HOSTILE_INPUTS.filter((i) => !ONLY || ONLY.test(i.name))) {
       gateway ??= await freshGateway();
       const { row, usable } = await measure(gateway, input);
       rows.push(row);
