@@ -138,11 +138,10 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
     },
     /**
      * Hands `subscriber` the ticks of `symbols` from now on, each once, in the order they were
-     * accepted; with `after` (positionsOf a delivered tick's cursor), first the ticks it missed since.
+     * accepted; with `from` (positionsOf a delivered tick's cursor), first the ticks it missed since.
      */
-    subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: StreamPositions): TickSubscription {
+    subscribe(symbols: readonly string[], subscriber: TickSubscriber, from?: StreamPositions): TickSubscription {
       const unique = [...new Set(symbols)];
-      const from = after;
       // Live ticks that arrive during a replay wait behind it.
       let held: LiveTick[] | undefined = from ? [] : undefined;
       const target: TickSubscriber = from ? { deliver: (e) => (held ? held.push(e) : subscriber.deliver(e)) } : subscriber;
