@@ -15,9 +15,9 @@ const RSS_GROWTH_MAX = 64 * 1024 * 1024;
 
 let gw: GatewayProcess;
 beforeAll(async () => {
-  gw = await spawnGateway(EMBEDDED);
+  gw = await spawnGateway(EMBEDDED, 180_000); // a busy CI machine starts it slowly
   await seedHostileTarget(gw);
-}, 120_000);
+}, 240_000);
 afterAll(() => gw?.stop());
 
 function send(input: HostileInput): Promise<HostileAnswer> {
