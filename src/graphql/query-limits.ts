@@ -22,6 +22,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import type { Config } from '../config.js';
 import { LIMITS } from './limits.js';
 
@@ -106,7 +107,8 @@ export function entitiesCostError(
   if (cost <= limits.maxCost) return undefined;
   return new GraphQLError(`Query cost ${cost} exceeds the limit of ${limits.maxCost}.`, {
     nodes: operation,
-    extensions: { code: 'GRAPHQL_VALIDATION_FAILED' },
+    // The code Apollo gives the limits' validation errors: one code for a query over its cost.
+    extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED },
   });
 }
 
