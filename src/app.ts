@@ -17,6 +17,7 @@ import { limitParseOptions, queryLimitRules } from './graphql/query-limits.js';
 import { createSchema } from './graphql/schema.js';
 import { createTickHub } from './graphql/tick-hub.js';
 import { loadTrustedDocuments } from './graphql/trusted-documents.js';
+import { useEntitiesCost } from './graphql/use-entities-cost.js';
 import { useMetrics } from './graphql/use-metrics.js';
 import { attachWebSocket } from './graphql/websocket.js';
 import { createWsLimits } from './graphql/ws-limits.js';
@@ -144,7 +145,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     stopOnTerminationSignals: false,
     // No cache hints are used: without Apollo's cache-control plugin (on by default), no hook
     // runs per resolved field (it was 2% of the gateway's time serving the queries bench).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl(), useEntitiesCost(config.queryLimits)],
   });
   await apollo.start();
 
@@ -182,6 +183,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
       parseOptions,
       // Apollo adds this rule itself on HTTP when introspection is off.
       validationRules: config.production ? [...validationRules, NoSchemaIntrospectionCustomRule] : validationRules,
+      queryLimits: config.queryLimits,
       trustedDocuments,
     }),
   });

@@ -39,14 +39,17 @@ export async function cachedCandles(ticks: TickStore, cache: CacheStore, q: Cand
   const bucket = BUCKET_MS[q.interval];
   const chunk = bucket * CHUNK_BUCKETS;
   const end = q.to ?? now + bucket; // the open bucket included
-  // Without `from`, assume no gaps: the last `limit` buckets start here. A gap shows as too
-  // few candles, and then the store answers the query as asked.
+  // Assume no gaps: the `limit` buckets a request can return are the last `limit` up to `end`
+  // or, with `from`, the first `limit` from it. A gap shows as too few candles, and then the
+  // store answers the query as asked. So the work here follows `limit`, never the span: with
+  // `from: 0` on M1 this loop once walked 29 million buckets (issue 13).
   const start = q.from ?? Math.floor((end - 1) / bucket) * bucket - (q.limit - 1) * bucket;
+  const stop = q.from === undefined ? end : Math.min(end, Math.floor(q.from / bucket) * bucket + q.limit * bucket);
   const closedBefore = now - CLOSED_AFTER_MS;
 
   const firstChunk = Math.ceil(start / chunk) * chunk;
   const closedChunks: number[] = [];
-  for (let c = firstChunk; c + chunk <= Math.min(end, closedBefore); c += chunk) closedChunks.push(c);
+  for (let c = firstChunk; c + chunk <= Math.min(stop, closedBefore); c += chunk) closedChunks.push(c);
   if (closedChunks.length === 0) return ticks.candles(q);
 
   const generation = String((await cache.get(generationKey(q.symbol)).catch(() => undefined)) ?? 0);
@@ -66,15 +69,15 @@ export async function cachedCandles(ticks: TickStore, cache: CacheStore, q: Cand
     );
   }
   const head = { from: start, to: closedChunks[0]! };
-  const tail = { from: closedChunks.at(-1)! + chunk, to: end };
+  const tail = { from: closedChunks.at(-1)! + chunk, to: stop };
   const [before, after] = await Promise.all([
     head.from < head.to ? range(ticks, q, head, q.limit) : [],
     tail.from < tail.to ? range(ticks, q, tail, q.limit) : [],
   ]);
   const all = [...before, ...chunks.flat(), ...after];
-  if (q.from !== undefined) return all.slice(0, q.limit);
-  if (all.length < q.limit) return ticks.candles(q); // a gap: go further back than assumed
-  return all.slice(-q.limit);
+  // A gap: go further than assumed.
+  if (all.length < q.limit && (q.from === undefined || stop < end)) return ticks.candles(q);
+  return q.from === undefined ? all.slice(-q.limit) : all.slice(0, q.limit);
 }
 
 /** Runs of consecutive misses, as inclusive index ranges. */

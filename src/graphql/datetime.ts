@@ -2,25 +2,56 @@ import { GraphQLError, GraphQLScalarType, Kind, type ValueNode } from 'graphql';
 import { ErrorCode } from '../errors.js';
 
 // ISO-8601 date and time with an explicit zone: without one, the instant is ambiguous.
-const ISO_8601 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const ISO_8601 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(?:Z|([+-])(\d{2}):?(\d{2}))$/;
+// The range of an ECMAScript Date (±100,000,000 days from the epoch): beyond, no instant prints.
+const MAX_EPOCH_MS = 8.64e15;
 
-function invalid(value: unknown): GraphQLError {
+function invalid(value: unknown, why = ''): GraphQLError {
   const shown = typeof value === 'string' ? `"${value.slice(0, 40)}"` : String(value).slice(0, 40);
   return new GraphQLError(
-    `DateTime must be an ISO-8601 string with a time zone (2026-11-27T10:15:00.123Z) or epoch milliseconds; got ${shown}`,
+    `DateTime must be an ISO-8601 string with a time zone (2026-11-27T10:15:00.123Z) or epoch milliseconds${why}; got ${shown}`,
     { extensions: { code: ErrorCode.BAD_USER_INPUT } },
   );
 }
 
-/** Parses an input DateTime to epoch milliseconds. */
+const isLeap = (year: number) => (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+// Day 0 of the next month is the last of this one; 2000 was a leap year, 2001 was not.
+const daysIn = (year: number, month: number) => new Date(Date.UTC(isLeap(year) ? 2000 : 2001, month, 0)).getUTCDate();
+
+/**
+ * Epoch milliseconds of an ISO-8601 text whose every field names something that exists, or
+ * undefined. `Date.parse` alone rolls over (issue 13: `2026-02-30T10:00:00Z` became 2 March and
+ * `T24:00:00Z` the next day), so a bridge's malformed time was silently misfiled.
+ */
+function isoInstant(text: string): number | undefined {
+  const m = ISO_8601.exec(text);
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second = 0] = m.slice(1, 7).map((f) => (f === undefined ? undefined : Number(f))) as number[];
+  if (month! < 1 || month! > 12 || day! < 1 || day! > daysIn(year!, month!)) return undefined;
+  if (hour! > 23 || minute! > 59 || second > 59) return undefined;
+  const [sign, offsetHours, offsetMinutes] = [m[8], Number(m[9] ?? 0), Number(m[10] ?? 0)];
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
+  // Digits beyond milliseconds are dropped, as Date.parse does.
+  const ms = Number((m[7] ?? '').slice(0, 3).padEnd(3, '0'));
+  const date = new Date(Date.UTC(2000, month! - 1, day!, hour!, minute!, second, ms));
+  date.setUTCFullYear(year!); // Date.UTC reads years 0 to 99 as 1900 to 1999
+  const offset = (sign === '-' ? -1 : 1) * (offsetHours * 60 + offsetMinutes) * 60_000;
+  return date.getTime() - offset;
+}
+
+/**
+ * Parses an input DateTime to epoch milliseconds: the one parser of times a client sends,
+ * for queries and for insertTicks's fast path and graphql-js path alike.
+ */
 export function parseDateTime(value: unknown): number {
   if (typeof value === 'number') {
-    if (Number.isSafeInteger(value)) return value;
-    throw invalid(value);
+    if (Number.isSafeInteger(value) && Math.abs(value) <= MAX_EPOCH_MS) return value;
+    throw invalid(value, ' within ±8.64e15');
   }
-  if (typeof value === 'string' && ISO_8601.test(value)) {
-    const ms = Date.parse(value);
-    if (Number.isFinite(ms)) return ms;
+  if (typeof value === 'string') {
+    const ms = isoInstant(value);
+    if (ms !== undefined && Math.abs(ms) <= MAX_EPOCH_MS) return ms;
+    if (ISO_8601.test(value)) throw invalid(value, ' naming a date and time that exist');
   }
   throw invalid(value);
 }

@@ -130,14 +130,12 @@ function coerceTick(value: unknown): TickInput | undefined {
   if (last != null && !isFloat(last)) return undefined;
   if (volume != null && !isFloat(volume)) return undefined;
   if (flags != null && !isInt(flags)) return undefined;
+  if (typeof time !== 'number' && typeof time !== 'string') return undefined;
   let ms: number;
-  if (typeof time === 'number' && Number.isSafeInteger(time)) ms = time;
-  else if (typeof time === 'string') {
-    try {
-      ms = parseDateTime(time);
-    } catch {
-      return undefined;
-    }
-  } else return undefined;
+  try {
+    ms = parseDateTime(time); // the scalar's own parser: the same times accepted on both paths
+  } catch {
+    return undefined;
+  }
   return { symbol, time: ms, bid, ask, last: last ?? null, volume: volume ?? null, flags: flags ?? null };
 }

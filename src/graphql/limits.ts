@@ -13,6 +13,9 @@ export const LIMITS = {
   conversionHopsMax: 4,
   similarMax: 100,
   correlationWindowMax: 10_000,
+  // Text a client stores or filters by: asset classes, sectors, currencies; descriptions.
+  labelMax: 64, // characters
+  descriptionMax: 256, // characters
 } as const;
 
 export function pageSize(argument: string, value: number | null | undefined, fallback: number, max: number): number {
@@ -20,8 +23,4 @@ export function pageSize(argument: string, value: number | null | undefined, fal
   if (!Number.isInteger(n) || n < 0) throw badInput(`\`${argument}\` must be a whole number from 0 to ${max}; got ${n}`, argument);
   if (n > max) throw badInput(`\`${argument}\` is at most ${max}; got ${n}`, argument);
   return n;
-}
-
-export function checkRange(from: number | null | undefined, to: number | null | undefined): void {
-  if (from != null && to != null && from > to) throw badInput('`from` is after `to`', 'from');
 }

@@ -13,6 +13,7 @@ import {
 } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { ErrorCode } from '../errors.js';
+import { entitiesCostError, type QueryLimits } from './query-limits.js';
 import { trustedQuery, type TrustedDocuments } from './trusted-documents.js';
 
 // Distinct valid documents kept (the oldest goes first), and the longest text kept: screens
@@ -25,6 +26,8 @@ export interface OperationChecks {
   parseOptions: ParseOptions;
   /** Run after graphql-js's specified rules, as Apollo runs its `validationRules`. */
   validationRules: readonly ValidationRule[];
+  /** For the cost that only the variables tell (entitiesCostError), as useEntitiesCost does on HTTP. */
+  queryLimits: QueryLimits;
   trustedDocuments?: TrustedDocuments;
 }
 
@@ -35,7 +38,7 @@ export interface OperationChecks {
  * errors carry no code, so the masker would turn them into INTERNAL_SERVER_ERROR. Returns the
  * arguments to execute, or errors (with the codes Apollo gives them) so that no resolver runs.
  */
-export function createOperationPreparer({ schema, parseOptions, validationRules, trustedDocuments }: OperationChecks) {
+export function createOperationPreparer({ schema, parseOptions, validationRules, queryLimits, trustedDocuments }: OperationChecks) {
   const rules = [...specifiedRules, ...validationRules];
   // Valid documents by their text, as Apollo keeps them for HTTP: thousands of screens sending
   // the same subscription share one parsed document (and skip parsing and validating it again).
@@ -66,6 +69,8 @@ export function createOperationPreparer({ schema, parseOptions, validationRules,
     }
     const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], payload.variables ?? {}, { maxErrors: 50 });
     if (coerced.errors) return coerced.errors.map((e) => withCode(e, ErrorCode.BAD_USER_INPUT));
+    const tooCostly = entitiesCostError(schema, document, operation, payload.variables ?? undefined, queryLimits);
+    if (tooCostly) return [tooCostly];
     return { schema, document, operationName: payload.operationName, variableValues: payload.variables };
   };
 }

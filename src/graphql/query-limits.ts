@@ -11,6 +11,7 @@ import {
   isListType,
   isObjectType,
   type ASTVisitor,
+  type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLField,
@@ -21,6 +22,7 @@ import {
   type SelectionSetNode,
   type ValidationRule,
 } from 'graphql';
+import { ApolloServerErrorCode } from '@apollo/server/errors';
 import type { Config } from '../config.js';
 import { LIMITS } from './limits.js';
 
@@ -33,6 +35,11 @@ export interface OperationMeasures {
   aliases: number;
   directives: number;
   cost: number;
+  /**
+   * The cost counts `_entities` with a variable `representations` as one representation: the
+   * variables were not known. entitiesCostError weighs it again with them.
+   */
+  sizedByVariables?: boolean;
 }
 
 /**
@@ -55,6 +62,8 @@ const FIXED_SIZES: Record<string, number> = { 'ConversionPath.steps': LIMITS.con
 // Any other list (an account's positions, related instruments, rejected ticks, introspection's
 // types and fields) counts as this many items.
 const OTHER_LIST_SIZE = 10;
+// Federation's entry point for a router: a list as long as its `representations`.
+const ENTITIES = 'Query._entities';
 
 const NOTHING: OperationMeasures = Object.freeze({ depth: 0, aliases: 0, directives: 0, cost: 0 });
 
@@ -75,6 +84,33 @@ export function queryLimitRules(limits: QueryLimits): ValidationRule[] {
 
 // The four rules weigh the same operation: measure it once.
 const measured = new WeakMap<OperationDefinitionNode, OperationMeasures>();
+
+/**
+ * The cost limit for an operation whose cost the variables decide (`_entities` with
+ * `representations: $r`, as a federation router sends it): with the request's variables, once
+ * validation (which runs without them, and is cached per document) has passed it. Undefined when
+ * the operation is within the limit or its cost does not depend on variables.
+ */
+export function entitiesCostError(
+  schema: GraphQLSchema,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  variables: Readonly<Record<string, unknown>> | undefined,
+  limits: QueryLimits,
+): GraphQLError | undefined {
+  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const getFragment = (name: string) => fragments.get(name);
+  let measures = measured.get(operation);
+  if (!measures) measured.set(operation, (measures = measureOperation(schema, operation, getFragment)));
+  if (!measures.sizedByVariables) return undefined;
+  const { cost } = measureOperation(schema, operation, getFragment, variables ?? {});
+  if (cost <= limits.maxCost) return undefined;
+  return new GraphQLError(`Query cost ${cost} exceeds the limit of ${limits.maxCost}.`, {
+    nodes: operation,
+    // The code Apollo gives the limits' validation errors: one code for a query over its cost.
+    extensions: { code: ApolloServerErrorCode.GRAPHQL_VALIDATION_FAILED },
+  });
+}
 
 function limitRule(what: string, pick: (m: OperationMeasures) => number, max: number): ValidationRule {
   return (context): ASTVisitor => ({
@@ -101,9 +137,23 @@ export function measureOperation(
   schema: GraphQLSchema,
   operation: OperationDefinitionNode,
   getFragment: (name: string) => FragmentDefinitionNode | undefined,
+  variables?: Readonly<Record<string, unknown>>,
 ): OperationMeasures {
   const memo = new Map<string, OperationMeasures>();
   const visiting = new Set<string>();
+  let sizedByVariables = false;
+
+  // `_entities` answers one entity per representation (issue 13: it was costed as 10, whatever
+  // the list held). A list literal has its length; a variable, its value's (a non-list value is
+  // coerced to a list of one); unknown variables count as one, and say so.
+  function representations(node: FieldNode): number {
+    const given = node.arguments?.find((a) => a.name.value === 'representations')?.value;
+    if (given?.kind === Kind.LIST) return given.values.length;
+    if (given?.kind !== Kind.VARIABLE) return 1;
+    if (!variables) return (sizedByVariables = true), 1;
+    const value = variables[given.name.value];
+    return Array.isArray(value) ? value.length : 1;
+  }
 
   function selectionSet(set: SelectionSetNode, type: GraphQLNamedType | undefined, pageSize?: number): OperationMeasures {
     const total = { depth: 0, aliases: 0, directives: 0, cost: 0 };
@@ -146,7 +196,8 @@ export function measureOperation(
     const named = def && getNamedType(def.type);
     // A connection passes its page size to the list under it (`edges`).
     const children = node.selectionSet ? selectionSet(node.selectionSet, named, isList ? undefined : own) : NOTHING;
-    const count = isList ? (own ?? FIXED_SIZES[coordinate] ?? pageSize ?? OTHER_LIST_SIZE) : 1;
+    const entities = coordinate === ENTITIES ? representations(node) : undefined;
+    const count = isList ? (entities ?? own ?? FIXED_SIZES[coordinate] ?? pageSize ?? OTHER_LIST_SIZE) : 1;
     const isObject = named ? isCompositeType(named) : node.selectionSet !== undefined;
     return {
       depth: (coordinate === '__Type.ofType' ? 0 : 1) + children.depth,
@@ -159,7 +210,7 @@ export function measureOperation(
   const root = schema.getRootType(operation.operation);
   const result = selectionSet(operation.selectionSet, root ?? undefined);
   const own = (operation.directives?.length ?? 0) + (operation.variableDefinitions ?? []).reduce((n, v) => n + (v.directives?.length ?? 0), 0);
-  return { ...result, directives: add(result.directives, own) };
+  return { ...result, directives: add(result.directives, own), ...(sizedByVariables ? { sizedByVariables } : {}) };
 }
 
 function fieldDef(schema: GraphQLSchema, parent: GraphQLNamedType, name: string): GraphQLField<unknown, unknown> | undefined {

@@ -132,13 +132,16 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
       unsubscribe?.();
       bySymbol.clear();
     },
+    /** The positions a subscription cursor names, or BAD_USER_INPUT when it cannot be one of this stream's. */
+    positionsOf(cursor: string): StreamPositions {
+      return decodeLiveCursor(cursor, stream.partitionCount());
+    },
     /**
      * Hands `subscriber` the ticks of `symbols` from now on, each once, in the order they were
-     * accepted; with `after` (a delivered tick's cursor), first the ticks it missed since.
+     * accepted; with `from` (positionsOf a delivered tick's cursor), first the ticks it missed since.
      */
-    subscribe(symbols: readonly string[], subscriber: TickSubscriber, after?: string): TickSubscription {
+    subscribe(symbols: readonly string[], subscriber: TickSubscriber, from?: StreamPositions): TickSubscription {
       const unique = [...new Set(symbols)];
-      const from = after === undefined ? undefined : decodeLiveCursor(after);
       // Live ticks that arrive during a replay wait behind it, as many as a replay may hand over:
       // a replay that waits on the sink (up to 10 s) under a heavy feed would otherwise hold
       // every tick of its symbols meanwhile, once per resuming subscription (issue 13).

@@ -59,7 +59,11 @@ export async function spawnGatewayCommand(
   if (ownDir) exited.then(() => rmSync(dataDir, { recursive: true, force: true }));
   createInterface({ input: child.stderr! }).on('line', (line) => logs.push(line));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${logs.slice(-20).join('\n')}`)), timeoutMs);
+    // One that did not start in time is killed: left running, it outlived the test run.
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`gateway did not start:\n${logs.slice(-20).join('\n')}`));
+    }, timeoutMs);
     child.once('exit', (code) => reject(new Error(`gateway exited with ${code}:\n${logs.slice(-20).join('\n')}`)));
     createInterface({ input: child.stdout! }).on('line', (line) => {
       logs.push(line);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest, type ClientRequest } from 'node:http';
 import WebSocket from 'ws';
 import type { GatewayProcess } from '../helpers/process-gateway.js';
+import { wsClient, wsRequest } from '../helpers/ws-request.js';
 
 /**
  * What every hostile test checks around the input it sends (issue 13): the gateway in its own
@@ -184,3 +185,20 @@ export function initSocket(socket: WebSocket, payload: Record<string, unknown> =
 export const wsUrlOf = (gateway: GatewayProcess): string => gateway.url.replace(/^http/, 'ws');
 
 export const MB = 1024 * 1024;
+
+/**
+ * Sends one operation over graphql-ws on a socket of its own and times the answer: the first
+ * error (`code` from its extensions), or `pending` when it runs for `timeoutMs` (a subscription
+ * that was accepted). `status` is 0: a WebSocket answer has none.
+ */
+export async function subscribeOnce(gateway: GatewayProcess, payload: { query: string; variables?: Record<string, unknown> }, timeoutMs = 10_000): Promise<HostileAnswer & { pending?: true }> {
+  const client = wsClient(gateway.url.replace(/^http/, 'ws'));
+  const started = performance.now();
+  try {
+    const result = await wsRequest(client, payload, timeoutMs);
+    const ms = performance.now() - started;
+    return { status: 0, code: result.errors?.[0]?.extensions?.code as string | undefined, body: result, ms, ...(result.pending ? { pending: true as const } : {}) };
+  } finally {
+    await client.dispose();
+  }
+}

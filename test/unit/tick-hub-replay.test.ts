@@ -25,11 +25,11 @@ describe('a resumed subscription', () => {
         return [tick(10)];
       },
     } as unknown as TickStore;
-    const stream = { kind: 'local', partitionOf: () => 0 } as unknown as TickStream;
+    const stream = { kind: 'local', partitionOf: () => 0, partitionCount: () => 1 } as unknown as TickStream;
     const hub = createTickHub({ onAccepted: (l) => ((feed = l), () => {}), stream, ticks, metrics: createMetrics(), replayMax });
     await hub.start();
     const delivered: LiveTick[] = [];
-    const subscription = hub.subscribe(['EURUSD'], { deliver: (e) => delivered.push(e) }, liveCursor(new Map([[0, 9]])));
+    const subscription = hub.subscribe(['EURUSD'], { deliver: (e) => delivered.push(e) }, hub.positionsOf(liveCursor(new Map([[0, 9]]))));
     await replaying;
     return { feed: (seqs: number[]) => feed(seqs.map(tick)), releaseReplay, subscription, delivered };
   }

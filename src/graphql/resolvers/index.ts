@@ -4,6 +4,7 @@ import type { InstrumentRow, PositionRow } from '../../stores/relational/relatio
 import type { Context } from '../context.js';
 import { decodeKeyCursor, keyCursor } from '../cursor.js';
 import { DateTime } from '../datetime.js';
+import { checkSymbol, checkText } from '../input-strings.js';
 import { LIMITS, pageSize } from '../limits.js';
 import { mutationResolvers } from './mutation.js';
 import { relationResolvers } from './relations.js';
@@ -36,20 +37,20 @@ async function instrumentOf(symbol: string, ctx: Context): Promise<InstrumentRow
 const coreResolvers: Resolvers = {
   DateTime,
   Query: {
-    instrument: (_, { symbol }, ctx) => ctx.loaders.instrument.load(symbol),
+    instrument: (_, { symbol }, ctx) => ctx.loaders.instrument.load(checkSymbol(symbol, '`symbol`', 'symbol')),
     async instruments(_, { assetClass, first, after }, ctx) {
       const limit = pageSize('first', first, LIMITS.listDefault, LIMITS.listMax);
-      const afterSymbol = after ? decodeKeyCursor('instrument', after) : undefined;
+      const afterSymbol = after ? checkSymbol(decodeKeyCursor('instrument', after), '`after`', 'after') : undefined;
       const rows = await ctx.stores.relational.listInstruments({
-        assetClass: assetClass ?? undefined,
+        assetClass: assetClass == null ? undefined : checkText(assetClass, '`assetClass`', 'assetClass', LIMITS.labelMax),
         after: afterSymbol,
         limit: limit + 1,
       });
       for (const row of rows) ctx.loaders.instrument.prime(row.symbol, row);
       return connection(rows, limit, (r) => keyCursor('instrument', r.symbol));
     },
-    ticks: (_, { symbol, ...args }, ctx) => tickConnection(ctx, symbol, args),
-    candles: (_, { symbol, ...args }, ctx) => candles(ctx, symbol, args),
+    ticks: (_, { symbol, ...args }, ctx) => tickConnection(ctx, checkSymbol(symbol, '`symbol`', 'symbol'), args),
+    candles: (_, { symbol, ...args }, ctx) => candles(ctx, checkSymbol(symbol, '`symbol`', 'symbol'), args),
     account: (_, { id }, ctx) => ctx.loaders.account.load(id),
     async accounts(_, { first, after }, ctx) {
       const limit = pageSize('first', first, LIMITS.listDefault, LIMITS.listMax);
@@ -61,7 +62,8 @@ const coreResolvers: Resolvers = {
     },
   },
   Instrument: {
-    __resolveReference: (ref, ctx) => ctx.loaders.instrument.load(ref.symbol),
+    // A representation is any JSON the client sends: its symbol is checked as an argument's would be.
+    __resolveReference: (ref, ctx) => ctx.loaders.instrument.load(checkSymbol(ref.symbol, 'the representation\'s `symbol`', 'representations')),
     latestTick: (instrument, _, ctx) => ctx.loaders.latestTick.load(instrument.symbol),
     ticks: (instrument, args, ctx) => tickConnection(ctx, instrument.symbol, args),
     candles: (instrument, args, ctx) => candles(ctx, instrument.symbol, args),

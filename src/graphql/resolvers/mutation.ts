@@ -4,6 +4,7 @@ import { refreshCorrelations } from '../../analytics/correlations.js';
 import { syncGraph } from '../../analytics/all-instruments.js';
 import { refreshPatterns } from '../../analytics/patterns.js';
 import { StoreError, badInput } from '../../errors.js';
+import { checkSymbol, checkText } from '../input-strings.js';
 import { LIMITS } from '../limits.js';
 
 export const mutationResolvers: MutationResolvers = {
@@ -22,6 +23,8 @@ export const mutationResolvers: MutationResolvers = {
       }));
     const max = ctx.config.maxTicksPerInsert;
     if (ticks.length > max) throw badInput(`at most ${max} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
+    // A symbol that cannot exist refuses the call, as a malformed time does: it never reaches a store.
+    for (let i = 0; i < ticks.length; i++) checkSymbol(ticks[i]!.symbol, `the symbol at "ticks[${i}].symbol"`, 'ticks');
     // Before the ingest queue: a refused batch costs no store call and stores nothing.
     ctx.ingestRateLimit.admit(rateKey(ctx.principal), ticks.length);
     return ctx.ingest.insertTicks(ticks);
@@ -31,8 +34,7 @@ export const mutationResolvers: MutationResolvers = {
     const seen = new Set<string>();
     instruments.forEach((i, index) => {
       const where = `instruments[${index}]`;
-      if (!/^[A-Za-z0-9._#-]{1,32}$/.test(i.symbol))
-        throw badInput(`${where}.symbol must be 1 to 32 letters, digits or . _ # -; got "${i.symbol.slice(0, 40)}"`, 'instruments');
+      checkSymbol(i.symbol, `${where}.symbol`, 'instruments');
       if (seen.has(i.symbol)) throw badInput(`${where}.symbol "${i.symbol}" appears twice in this call`, 'instruments');
       seen.add(i.symbol);
       if (!Number.isInteger(i.digits) || i.digits < 0 || i.digits > 12)
@@ -41,7 +43,10 @@ export const mutationResolvers: MutationResolvers = {
         throw badInput(`${where}.contractSize must be positive; got ${i.contractSize}`, 'instruments');
       for (const field of ['assetClass', 'baseCurrency', 'quoteCurrency'] as const) {
         if (!i[field].trim()) throw badInput(`${where}.${field} must not be empty`, 'instruments');
+        checkText(i[field], `${where}.${field}`, 'instruments', LIMITS.labelMax);
       }
+      if (i.sector != null) checkText(i.sector, `${where}.sector`, 'instruments', LIMITS.labelMax);
+      if (i.description != null) checkText(i.description, `${where}.description`, 'instruments', LIMITS.descriptionMax);
     });
     const written = await ctx.stores.relational.upsertInstruments(instruments);
     // The graph's vertices follow the relational store; a graph store that is down is caught

@@ -3,6 +3,7 @@ import { badInput } from '../../errors.js';
 import { RELATION_KINDS, type ConversionHop } from '../../stores/graph/graph-store.js';
 import type { StoredTick } from '../../stores/ticks/tick-store.js';
 import type { Context } from '../context.js';
+import { checkText } from '../input-strings.js';
 import { LIMITS } from '../limits.js';
 
 // Currency codes: ISO 4217 and the longer codes of metals and crypto assets.
@@ -81,8 +82,20 @@ export const relationResolvers: Resolvers = {
       const dimensions = ctx.stores.vector.dimensions;
       if (vector.length !== dimensions)
         throw badInput(`\`vector\` must have ${dimensions} numbers (the pattern length); got ${vector.length}`, 'vector');
+      // Cosine distance needs a direction: a zero vector has none, and the vector store failed on
+      // it as if it were down (issue 13). The distance ignores length, so the store gets the unit
+      // vector: no component a client picks (1e308, 5e-324) overflows the store's float4 either.
+      const largest = Math.max(...vector.map(Math.abs));
+      if (!(largest > 0)) throw badInput('`vector` must not be all zeros: cosine distance needs a direction', 'vector');
+      const scaled = vector.map((x) => x / largest); // first: the length of 32 × 1e308 overflows
+      const norm = Math.hypot(...scaled);
       const [neighbours] = await ctx.stores.vector.nearest([
-        { vector, interval, k: inRange('k', k ?? 10, 1, LIMITS.similarMax), assetClass: assetClass ?? undefined },
+        {
+          vector: scaled.map((x) => (Math.abs(x) < 1e-30 ? 0 : x / norm)), // below float4's range: 0 to it anyway
+          interval,
+          k: inRange('k', k ?? 10, 1, LIMITS.similarMax),
+          assetClass: assetClass == null ? undefined : checkText(assetClass, '`assetClass`', 'assetClass', LIMITS.labelMax),
+        },
       ]);
       return neighbours ?? [];
     },

@@ -2,7 +2,8 @@ import { cachedCandles } from '../../candles/candle-cache.js';
 import type { CandleInterval, StoredTick } from '../../stores/ticks/tick-store.js';
 import type { Context } from '../context.js';
 import { decodeTickCursor, tickCursor } from '../cursor.js';
-import { LIMITS, checkRange, pageSize } from '../limits.js';
+import { LIMITS, pageSize } from '../limits.js';
+import { checkCandleRange, checkTimeRange } from '../time-range.js';
 
 export interface TicksArgs {
   from?: number | null;
@@ -14,7 +15,7 @@ export interface TicksArgs {
 /** One page of a symbol's ticks, newest first, Relay-style. */
 export async function tickConnection(ctx: Context, symbol: string, args: TicksArgs) {
   const first = pageSize('first', args.first, LIMITS.ticksDefault, LIMITS.ticksMax);
-  checkRange(args.from, args.to);
+  checkTimeRange(args.from, args.to, Date.now());
   const before = args.after ? decodeTickCursor(args.after) : undefined;
   const rows =
     first === 0
@@ -43,10 +44,11 @@ export interface CandlesArgs {
 
 export async function candles(ctx: Context, symbol: string, args: CandlesArgs) {
   const limit = pageSize('limit', args.limit, LIMITS.candlesDefault, LIMITS.candlesMax);
-  checkRange(args.from, args.to);
+  const now = Date.now();
+  checkCandleRange(args.interval, args.from, args.to, now);
   if (limit === 0) return [];
   const query = { symbol, interval: args.interval, from: args.from ?? undefined, to: args.to ?? undefined, limit };
-  return cachedCandles(ctx.stores.ticks, ctx.stores.cache, query, Date.now());
+  return cachedCandles(ctx.stores.ticks, ctx.stores.cache, query, now);
 }
 
 export const tickResolvers = {

@@ -127,6 +127,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       return () => listeners.delete(listener);
     },
     partitionOf,
+    // Before the topic's metadata is known, the partitions it is created with.
+    partitionCount: () => partitionMetadata.length || options.partitions,
     async positions(group) {
       const admin = kafka.admin();
       await admin.connect();

@@ -16,6 +16,7 @@ export function createMemoryTickStream(): LocalTickStream {
     },
     // One partition: seq is global, assigned by the gateway in the order it accepts ticks.
     partitionOf: () => 0,
+    partitionCount: () => 1,
     subscribe(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -16,6 +16,8 @@ interface StreamLifecycle {
    * order ticks were accepted, so (partition, seq) is a position a subscriber can resume from.
    */
   partitionOf(symbol: string): number;
+  /** How many partitions the log has: a subscription cursor names at most these. */
+  partitionCount(): number;
 }
 
 /**

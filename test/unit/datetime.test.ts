@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { parseDateTime } from '../../src/graphql/datetime.js';
+
+const refused = (value: unknown) => {
+  try {
+    parseDateTime(value);
+  } catch (error: any) {
+    return error.extensions?.code;
+  }
+  return 'accepted';
+};
+
+describe('parseDateTime', () => {
+  it('reads ISO-8601 with a zone and epoch milliseconds as the instants they name', () => {
+    expect(parseDateTime('2026-11-27T10:15:00.123Z')).toBe(Date.UTC(2026, 10, 27, 10, 15, 0, 123));
+    expect(parseDateTime('2024-03-01T12:00:00.5+02:00')).toBe(Date.UTC(2024, 2, 1, 10, 0, 0, 500));
+    expect(parseDateTime('2024-03-01T12:00-0130')).toBe(Date.UTC(2024, 2, 1, 13, 30));
+    expect(parseDateTime('2024-02-29T23:59:59.999999999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    expect(parseDateTime('2000-02-29T00:00:00Z')).toBe(Date.UTC(2000, 1, 29));
+    expect(parseDateTime('0050-01-01T00:00:00Z')).toBe(Date.parse('0050-01-01T00:00:00Z'));
+    expect(parseDateTime(1_700_000_000_000)).toBe(1_700_000_000_000);
+  });
+
+  it('agrees with Date.parse on every valid text it accepts', () => {
+    const texts = ['1999-12-31T23:59:59Z', '2026-01-01T00:00:00.9999Z', '2026-06-30T18:45:07.1-11:45', '2026-12-31T23:59:59.999+23:59'];
+    for (const text of texts) expect(parseDateTime(text), text).toBe(Date.parse(text));
+  });
+
+  it('refuses calendar fields that do not exist instead of rolling them over', () => {
+    for (const text of [
+      '2026-02-30T10:00:00Z', // Date.parse: 2 March
+      '2026-02-29T10:00:00Z', // 2026 is no leap year
+      '1900-02-29T00:00:00Z', // nor was 1900
+      '2026-04-31T00:00:00Z',
+      '2026-01-01T24:00:00Z', // Date.parse: the next day
+      '2026-01-01T23:60:00Z',
+      '2026-01-01T23:59:60Z', // a leap second: no Date can hold it
+      '2026-00-10T00:00:00Z',
+      '2026-13-10T00:00:00Z',
+      '2026-01-00T00:00:00Z',
+      '2026-01-01T00:00:00+24:00',
+      '2026-01-01T00:00:00+05:60',
+    ])
+      expect(refused(text), text).toBe('BAD_USER_INPUT');
+  });
+
+  it('refuses texts without a zone, other formats, and numbers that are no instant', () => {
+    for (const value of ['2026-01-01T00:00:00', '2026-01-01', 'yesterday', '', ' 2026-01-01T00:00:00Z', 1.5, 2 ** 53, -(8.64e15 + 1), 8.64e15 + 1, NaN, Infinity, null, true, {}])
+      expect(refused(value), String(value)).toBe('BAD_USER_INPUT');
+    expect(parseDateTime(-8.64e15)).toBe(-8.64e15);
+  });
+
+  it('says the date does not exist, and cuts a long value', () => {
+    expect(() => parseDateTime('2026-02-30T10:00:00Z')).toThrow(/exist; got "2026-02-30T10:00:00Z"/);
+    expect(() => parseDateTime('x'.repeat(10_000))).toThrow(/got "x{40}"$/);
+  });
+});
