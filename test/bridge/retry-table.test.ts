@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { backoffMs, retryAfterMs, verdict, type Outcome } from '../../src/bridge/retry-table.js';
 
 const answer = (status: number, body: unknown, retryAfter: string | null = null): Outcome => ({ kind: 'answer', status, retryAfter, text: JSON.stringify(body) });
-const failed = (code: string, status = 200) => answer(status, { data: null, errors: [{ message: `failed: ${code}`, extensions: { code } }] });
+const failed = (code: string, status = 200, retryAfter: string | null = null) => answer(status, { data: null, errors: [{ message: `failed: ${code}`, extensions: { code } }] }, retryAfter);
 
 describe('the retry table', () => {
   it('counts a 200 with insertTicks as done, rejected ticks included', () => {
@@ -11,8 +11,8 @@ describe('the retry table', () => {
   });
 
   it('waits Retry-After on 503 OVERLOADED and 429 RATE_LIMITED, and on a bare 429 or 503 from a proxy', () => {
-    expect(verdict({ ...failed('OVERLOADED', 503), retryAfter: '1' })).toEqual({ action: 'wait', reason: 'OVERLOADED', ms: 1000 });
-    expect(verdict({ ...failed('RATE_LIMITED', 429), retryAfter: '7' })).toEqual({ action: 'wait', reason: 'RATE_LIMITED', ms: 7000 });
+    expect(verdict(failed('OVERLOADED', 503, '1'))).toEqual({ action: 'wait', reason: 'OVERLOADED', ms: 1000 });
+    expect(verdict(failed('RATE_LIMITED', 429, '7'))).toEqual({ action: 'wait', reason: 'RATE_LIMITED', ms: 7000 });
     expect(verdict({ kind: 'answer', status: 503, retryAfter: null, text: '<html>busy</html>' })).toEqual({ action: 'wait', reason: 'HTTP 503', ms: 1000 });
   });
 
