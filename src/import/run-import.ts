@@ -97,7 +97,8 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
         await createInstrument?.(tick.symbol, String(tick.bid));
         const full = client.add(tick, index * 2 ** 32 + lineNo);
         if (full) await full;
-        o.progress.update(label, input.bytesRead() / Math.max(1, input.size), client.report().sent);
+        // Every 4,096 lines: a report is a few objects, too many to make per line.
+        if ((lineNo & 4095) === 0) o.progress.update(label, input.bytesRead() / Math.max(1, input.size), client.report().sent);
       }
       if (!reader) throw new ImportFailed(`${file}: empty: no header and no ticks`);
     }
