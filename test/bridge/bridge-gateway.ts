@@ -47,7 +47,8 @@ export interface Restartable {
 
 export async function restartableGateway(env: Record<string, string>, dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-bridge-'))): Promise<Restartable> {
   const port = String(await freePort());
-  const start = () => spawnGateway({ ...EMBEDDED, ...env, DATA_DIR: dataDir, PORT: port });
+  // 2 minutes to start: seven engineers share this machine's two cores.
+  const start = () => spawnGateway({ ...EMBEDDED, ...env, DATA_DIR: dataDir, PORT: port }, 120_000);
   const gateway: Restartable = {
     url: '',
     dataDir,
