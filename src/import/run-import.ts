@@ -94,7 +94,7 @@ export async function runImport(o: ImportOptions): Promise<ImportResult> {
           continue;
         }
         if (!tick) continue;
-        await createInstrument?.(tick.symbol, String(tick.bid));
+        if (createInstrument) await createInstrument(tick.symbol, String(tick.bid));
         const full = client.add(tick, index * 2 ** 32 + lineNo);
         if (full) await full;
         // Every 4,096 lines: a report is a few objects, too many to make per line.

@@ -47,5 +47,5 @@ describe('marketgraph demo-feed', () => {
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(0);
     expect(Math.max(...gaps)).toBeLessThan(1_000); // 5 ms apart on average, 100 ms between batches
     expect(Math.max(...moves)).toBeLessThan(0.001);
-  });
+  }, 300_000);
 });

@@ -125,12 +125,14 @@ describe('marketgraph import of MT5 tick exports', () => {
     const total = 300_000;
     await writeBigMt5(file, total, Date.UTC(2026, 5, 1));
     const child = spawn(process.execPath, [bin, 'import', file, '--url', gateway.url, '--server-offset', '3', '--batch-size', '5000'], { stdio: 'ignore' });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
+    let running = true;
+    const exited = new Promise((resolve) => child.once('exit', resolve)).then(() => (running = false));
     let stored = 0;
-    while (stored < total / 5) {
+    while (stored < total / 5 && running) {
       await new Promise((r) => setTimeout(r, 50));
       stored = await storedCount(gateway.url, null, 'NZDUSD');
     }
+    expect(running, 'the first run ended before it could be killed').toBe(true);
     child.kill('SIGKILL');
     await exited;
     await new Promise((r) => setTimeout(r, 1_000)); // a batch the gateway took before the kill is still stored
@@ -141,7 +143,7 @@ describe('marketgraph import of MT5 tick exports', () => {
     expect(again.code, again.stderr).toBe(0);
     expect(summary(again.stdout)).toEqual({ sent: total, accepted: total - storedAtKill, duplicates: storedAtKill, rejected: 0 });
     expect(await storedCount(gateway.url, null, 'NZDUSD')).toBe(total);
-  });
+  }, 300_000); // two imports of 300,000 ticks on a machine shared by seven test runs
 
   it('streams a 1,000,000-line export with bounded memory', async () => {
     const file = join(dir, 'USDCAD_million.csv');
@@ -172,7 +174,7 @@ describe('marketgraph import of MT5 tick exports', () => {
     // (`import --help` measured 172 MiB); the import itself added ~20 MiB to that.
     expect(peak).toBeGreaterThan(0);
     expect(peak).toBeLessThan(260 * 2 ** 20);
-  });
+  }, 300_000); // a minute or two on a machine shared by seven test runs
 });
 
 describe('marketgraph import of CSV and NDJSON', () => {
@@ -206,5 +208,28 @@ describe('marketgraph import of CSV and NDJSON', () => {
     expect(rejected.stderr).toContain('import: give --symbol, or --create-instruments (with an admin key), for "XXXYYY"');
     expect(rejected.stderr).toContain(`import: ${ndjson}:2: rejected by the gateway: bid 2 is greater than ask 1`);
     expect(summary(rejected.stdout)).toEqual({ sent: 2, accepted: 0, duplicates: 0, rejected: 2 });
+  });
+});
+
+describe('marketgraph import options', () => {
+  it('refuses a missing file name or a bad option with a message, its usage and exit code 2, before reading', async () => {
+    const runs = await Promise.all([
+      marketgraph(['import']),
+      marketgraph(['import', 'x.csv', '--server-offset', 'Mars/Olympus']),
+      marketgraph(['import', 'x.csv', '--batch-size', '0']),
+      marketgraph(['import', 'x.csv', '--in-flight', '17']),
+    ]);
+    const messages = [
+      /name at least one file to import/,
+      /--server-offset must be hours \(2, -5, 5:45\) or a time zone \(Europe\/Athens, America\/New_York\+7\); got "Mars\/Olympus"/,
+      /--batch-size must be a whole number from 1 to 100000; got "0"/,
+      /--in-flight must be a whole number from 1 to 16; got "17"/,
+    ];
+    runs.forEach((run, i) => {
+      expect(run.code, run.stderr).toBe(2);
+      expect(run.stderr).toMatch(messages[i]!);
+      expect(run.stderr).toMatch(/^Usage: marketgraph import <file>\.\.\./m);
+      expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
+    });
   });
 });
