@@ -62,7 +62,7 @@ int OnInit()
    if(!ParseSymbols(Symbols, StripSuffix))
       return(INIT_PARAMETERS_INCORRECT);
    LoadState();
-   EventSetMillisecondTimer(MathMax(FlushIntervalMs, 10));
+   EventSetMillisecondTimer((int)MathMax(FlushIntervalMs, 10));
    PrintFormat("marketgraph: started: %d symbols to %s, batches of %d", ArraySize(feeds), GatewayUrl, BatchSize);
    return(INIT_SUCCEEDED);
   }

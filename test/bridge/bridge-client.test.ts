@@ -26,7 +26,7 @@ beforeAll(async () => {
   }
   gateway = await restartableGateway({ AUTH: 'required', INGEST_RATE_LIMIT_TICKS_PER_S: '4000', INGEST_RATE_LIMIT_BURST: '1000', INGEST_MAX_PENDING_TICKS: '1500' }, dataDir);
   await gql(gateway.url, keys.admin, UPSERT, { i: SYMBOLS.map((s) => fx(s)) });
-});
+}, 300_000); // CLI runs and a gateway start, on a machine shared by seven test runs
 afterAll(async () => {
   await gateway?.stop();
   rmSync(dataDir, { recursive: true, force: true });

@@ -14,7 +14,7 @@ beforeAll(async () => {
   gateway = await restartableGateway({ INGEST_RATE_LIMIT_TICKS_PER_S: '150', INGEST_RATE_LIMIT_BURST: '150' });
   await gql(gateway.url, null, UPSERT, { i: [fx('EURUSD')] });
   await gql(gateway.url, null, `mutation($t: [TickInput!]!) { insertTicks(ticks: $t) { accepted } }`, { t: [{ symbol: 'EURUSD', time: Date.now() - 60_000, bid: 1.085, ask: 1.0852 }] });
-});
+}, 300_000); // CLI runs and a gateway start, on a machine shared by seven test runs
 afterAll(() => gateway?.stop());
 
 describe('marketgraph demo-feed', () => {
@@ -28,7 +28,9 @@ describe('marketgraph demo-feed', () => {
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-    await new Promise((r) => setTimeout(r, 4_000)); // demo-feed starts (~2 s) and sends a while
+    // Restarted once demo-feed is sending (its first ticks are stored), not before: its start-up
+    // query for the latest prices is not retried, as a command that cannot begin should say so.
+    while ((await storedCount(gateway.url, null, 'EURUSD')) < 50) await new Promise((r) => setTimeout(r, 100));
     await gateway.restart(1_500);
     expect(await exited, stderr).toBe(0);
 

@@ -29,7 +29,7 @@ function clientBody(): string {
 let gateway: GatewayProcess;
 beforeAll(async () => {
   gateway = await spawnGateway({ ...EMBEDDED }, 120_000);
-});
+}, 300_000); // CLI runs and a gateway start, on a machine shared by seven test runs
 afterAll(() => gateway?.stop());
 
 describe('the Expert Advisor fixture', () => {

@@ -14,7 +14,7 @@ const HOUR = 3_600_000;
 beforeAll(async () => {
   gateway = await restartableGateway({});
   await gql(gateway.url, null, UPSERT, { i: ['EURUSD', 'GBPUSD', 'USDJPY', 'AUDUSD', 'NZDUSD', 'USDCAD', 'USDCHF'].map((s) => fx(s)) });
-});
+}, 300_000); // CLI runs and a gateway start, on a machine shared by seven test runs
 afterAll(async () => {
   await gateway?.stop();
   rmSync(dir, { recursive: true, force: true });
@@ -112,6 +112,18 @@ describe('marketgraph import of MT5 tick exports', () => {
     expect(skipped.stdout).toMatch(/; 4 bad lines skipped\n$/);
     expect(summary(skipped.stdout)).toEqual({ sent: 3, accepted: 1, duplicates: 2, rejected: 0 });
     expect(await storedCount(gateway.url, null, 'AUDUSD')).toBe(3);
+  });
+
+  it('creates the instrument of an unknown symbol with --create-instruments, and leaves a known one as it is', async () => {
+    const file = join(dir, 'EURGBP_202611270000_202611272359.csv');
+    writeMt5(file, [['2026.11.27', '10:00:00.000', '0.87654', '0.87664', '', '', '6']]);
+    const run = await importFiles([file, '--server-offset', '2', '--create-instruments']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toContain('import: created instrument EURGBP (FX, EUR/GBP, 5 digits)');
+    const data = await gql(gateway.url, null, `{ instrument(symbol: "EURGBP") { assetClass baseCurrency quoteCurrency digits latestTick { bid } } }`);
+    expect(data.instrument).toEqual({ assetClass: 'FX', baseCurrency: 'EUR', quoteCurrency: 'GBP', digits: 5, latestTick: { bid: 0.87654 } });
+    const again = await importFiles([file, '--server-offset', '2', '--create-instruments']);
+    expect(again.stderr).not.toContain('created instrument');
   });
 
   it('asks for --server-offset rather than guess that an MT5 file is in UTC', async () => {
