@@ -27,10 +27,11 @@ describe('marketgraph demo-feed', () => {
     let stderr = '';
     child.stdout.on('data', (c) => (stdout += c));
     child.stderr.on('data', (c) => (stderr += c));
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    let running = true;
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve)).finally(() => (running = false));
     // Restarted once demo-feed is sending (its first ticks are stored), not before: its start-up
     // query for the latest prices is not retried, as a command that cannot begin should say so.
-    while ((await storedCount(gateway.url, null, 'EURUSD')) < 50) await new Promise((r) => setTimeout(r, 100));
+    while (running && (await storedCount(gateway.url, null, 'EURUSD')) < 50) await new Promise((r) => setTimeout(r, 100));
     await gateway.restart(1_500);
     expect(await exited, stderr).toBe(0);
 
