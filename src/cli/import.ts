@@ -7,8 +7,8 @@ import { UsageError, type Command } from './args.js';
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
 const DEFAULT_BATCH = 10_000; // ticks per insertTicks call: large batches are what a history load wants
 const MAX_BATCH = 100_000; // MAX_TICKS_PER_INSERT's default
-// Batches in flight: 4, as many as the ingest bench's clients. With 2, the import reached 0.75x of
-// that bench's rate in the same run (21,072 against 27,962 ticks/s on a loaded machine); with 4, 1.03x.
+// Batches in flight: 4, as many as the ingest bench's clients (bench/import.ts). On a loaded machine 2
+// reached 0.75x of that bench's rate in the same run and 4 reached 1.03x; on a less loaded one both 0.97x.
 const DEFAULT_IN_FLIGHT = 4;
 const MAX_IN_FLIGHT = 16;
 
