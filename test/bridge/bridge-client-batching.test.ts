@@ -112,3 +112,35 @@ describe('the bridge client, batching', () => {
     expect(calls.filter((c) => c.body === calls[0]!.body)).toHaveLength(2); // the refused batch, re-sent byte for byte
   });
 });
+
+describe('the bridge client over HTTP', () => {
+  it('re-sends a batch whose answer does not come within requestTimeoutMs, and one whose connection is reset', async () => {
+    // A stand-in server: the first request is never answered, the second has its connection
+    // destroyed, the third is answered.
+    const { createServer } = await import('node:http');
+    const seen: string[] = [];
+    const server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c)).on('end', () => {
+        seen.push(body);
+        if (seen.length === 1) return; // no answer
+        if (seen.length === 2) return req.socket.destroy();
+        res.setHeader('content-type', 'application/json');
+        res.end((ok(body) as { text: string }).text);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/graphql`;
+      const client = createBridgeClient({ url, requestTimeoutMs: 300, flushIntervalMs: 10 });
+      client.add(tick(0));
+      const report = await client.close();
+      expect(report).toMatchObject({ sent: 1, accepted: 1, retries: 2 });
+      expect(Object.keys(report.retriesByReason)).toEqual(['timeout', expect.stringMatching(/^connection (ECONNRESET|socket hang up)$/)]);
+      expect(new Set(seen).size).toBe(1); // the same body three times
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  });
+});
