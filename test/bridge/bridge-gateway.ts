@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -45,7 +45,8 @@ export interface Restartable {
   stop(): Promise<void>;
 }
 
-export async function restartableGateway(env: Record<string, string>, dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-bridge-'))): Promise<Restartable> {
+export async function restartableGateway(env: Record<string, string>, givenDir?: string): Promise<Restartable> {
+  const dataDir = givenDir ?? mkdtempSync(join(tmpdir(), 'marketgraph-bridge-'));
   const port = String(await freePort());
   // 2 minutes to start: seven engineers share this machine's two cores.
   const start = () => spawnGateway({ ...EMBEDDED, ...env, DATA_DIR: dataDir, PORT: port }, 120_000);
@@ -58,7 +59,10 @@ export async function restartableGateway(env: Record<string, string>, dataDir = 
       await new Promise((r) => setTimeout(r, downMs));
       gateway.current = await start();
     },
-    stop: () => gateway.current.stop(),
+    async stop() {
+      await gateway.current.stop();
+      if (!givenDir) rmSync(dataDir, { recursive: true, force: true });
+    },
   };
   gateway.url = gateway.current.url;
   return gateway;
