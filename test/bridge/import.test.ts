@@ -13,7 +13,7 @@ const HOUR = 3_600_000;
 
 beforeAll(async () => {
   gateway = await restartableGateway({});
-  await gql(gateway.url, null, UPSERT, { i: ['EURUSD', 'GBPUSD', 'USDJPY', 'AUDUSD', 'NZDUSD', 'USDCAD', 'USDCHF'].map((s) => fx(s)) });
+  await gql(gateway.url, null, UPSERT, { i: ['EURUSD', 'GBPUSD', 'USDJPY', 'AUDUSD', 'NZDUSD', 'USDCAD', 'USDCHF', 'EURJPY'].map((s) => fx(s)) });
 }, 300_000); // CLI runs and a gateway start, on a machine shared by seven test runs
 afterAll(async () => {
   await gateway?.stop();
@@ -124,6 +124,16 @@ describe('marketgraph import of MT5 tick exports', () => {
     expect(data.instrument).toEqual({ assetClass: 'FX', baseCurrency: 'EUR', quoteCurrency: 'GBP', digits: 5, latestTick: { bid: 0.87654 } });
     const again = await importFiles([file, '--server-offset', '2', '--create-instruments']);
     expect(again.stderr).not.toContain('created instrument');
+  });
+
+  it('reads an export saved as UTF-16 with its byte order mark, as MetaTrader writes text files', async () => {
+    const file = join(dir, 'EURJPY_utf16.csv');
+    const text = ['<DATE>\t<TIME>\t<BID>\t<ASK>\t<LAST>\t<VOLUME>\t<FLAGS>', '2026.05.01\t10:00:00.000\t0.59001\t0.59011\t\t\t6', ''].join('\r\n');
+    writeFileSync(file, Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(text, 'utf16le')]));
+    const run = await importFiles([file, '--server-offset', '3']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(summary(run.stdout)).toEqual({ sent: 1, accepted: 1, duplicates: 0, rejected: 0 });
+    expect((await storedTicks('EURJPY')).at(0)).toEqual({ time: '2026-05-01T07:00:00.000Z', bid: 0.59001, ask: 0.59011, last: null, volume: null, flags: 6 });
   });
 
   it('asks for --server-offset rather than guess that an MT5 file is in UTC', async () => {
