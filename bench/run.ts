@@ -1,6 +1,7 @@
 import { benchBatching } from './batching.js';
 import { benchColdStart } from './cold-start.js';
 import { benchFanout } from './fanout.js';
+import { benchImport } from './import.js';
 import { benchIngest } from './ingest.js';
 import { benchQueries } from './queries.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
@@ -19,6 +20,11 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   async ingest() {
     const rows = await benchIngest();
     writeResults('ingest', rows);
+    return rows;
+  },
+  async import() {
+    const rows = await benchImport();
+    writeResults('import', rows);
     return rows;
   },
   queries: benchQueries,

@@ -1,15 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BRIDGE_DEFAULTS, createBridgeClient } from '../bridge/bridge-client.js';
+import { gqlClient, type Gql } from '../bridge/gql.js';
+import type { TickInput } from '../stores/ticks/tick-store.js';
 import { UsageError, type Command } from './args.js';
 
 /**
- * Plays synthetic ticks into a running gateway through its public API (`insertTicks` over HTTP),
- * as a MetaTrader bridge would: a random walk from each instrument's latest tick.
+ * Plays synthetic ticks into a running gateway through its public API (`insertTicks` over HTTP,
+ * sent by the bridge client as a MetaTrader bridge would): a random walk from each instrument's
+ * latest tick.
  */
 
 const DEFAULT_URL = 'http://127.0.0.1:4000/graphql';
 const DEFAULT_RATE = 100; // ticks per second, over all symbols
 const MAX_RATE = 1_000_000; // ticks per second
-const BATCH_EVERY_MS = 100; // one insertTicks call per 100 ms, or fewer below 10 ticks/s
+const BATCH_EVERY_MS = 100; // ticks are made every 100 ms, and sent at most 100 ms later
 const MAX_BATCH = 10_000; // ticks per call; well under MAX_TICKS_PER_INSERT's default of 100,000
 const PROGRESS_EVERY_MS = 2_000;
 // The walk moves each price by about 0.05% a minute (one standard deviation), whatever the rate:
@@ -52,9 +56,8 @@ export const demoFeedCommand: Command = {
   },
   async run(values) {
     const options = feedOptions(values);
-    const gateway = gatewayClient(options);
-    const walks = await startingPrices(gateway, options.symbols);
-    const totals = await feed(gateway, walks, options);
+    const walks = await startingPrices(gqlClient(options.url, options.apiKey), options.symbols);
+    const totals = await feed(options.url, walks, options);
     console.log(progressLine(totals, totals.elapsedS, options.url));
     return 0;
   },
@@ -78,25 +81,6 @@ function feedOptions(values: Record<string, string | boolean | undefined>): Feed
     durationS: number('duration', null, 365 * 86_400),
     symbols,
     apiKey: typeof values['api-key'] === 'string' ? values['api-key'] : null,
-  };
-}
-
-type Gql = <T>(query: string, variables?: Record<string, unknown>) => Promise<T>;
-
-function gatewayClient({ url, apiKey }: FeedOptions): Gql {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (apiKey) headers.authorization = `Bearer ${apiKey}`;
-  return async (query, variables) => {
-    let res: Response;
-    try {
-      res = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query, variables }) });
-    } catch (error) {
-      const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-      throw new Error(`cannot reach the gateway at ${url}: ${cause?.code ?? cause?.message ?? String(error)}`);
-    }
-    const body = (await res.json().catch(() => ({}))) as { data?: any; errors?: { message: string }[] };
-    if (body.errors?.length || !body.data) throw new Error(`the gateway answered HTTP ${res.status}: ${body.errors?.[0]?.message ?? 'no data'}`);
-    return body.data;
   };
 }
 
@@ -128,9 +112,24 @@ async function startingPrices(gql: Gql, only: string[] | null): Promise<Walk[]> 
   });
 }
 
-/** Sends ticks at `rate` until `durationS` has passed, or until SIGINT/SIGTERM. */
-async function feed(gql: Gql, walks: Walk[], options: FeedOptions): Promise<Totals & { elapsedS: number }> {
-  const totals: Totals = { sent: 0, accepted: 0, duplicates: 0, rejected: 0 };
+/**
+ * Sends ticks at `rate` until `durationS` has passed, or until SIGINT/SIGTERM, through the bridge
+ * client: while the gateway is away or limits the rate, ticks wait in the client's buffer (then
+ * the walk waits for room), and every one is sent once it answers again. The walk keeps its place.
+ */
+async function feed(url: string, walks: Walk[], options: FeedOptions): Promise<Totals & { elapsedS: number }> {
+  let firstRejection: string | undefined;
+  const client = createBridgeClient({
+    url,
+    apiKey: options.apiKey,
+    // About one call per BATCH_EVERY_MS at the chosen rate.
+    batchSize: Math.min(MAX_BATCH, Math.max(1, Math.ceil((options.rate * BATCH_EVERY_MS) / 1000))),
+    flushIntervalMs: BATCH_EVERY_MS,
+    bufferTicks: Math.max(BRIDGE_DEFAULTS.bufferTicks, MAX_BATCH),
+    onRetry: (e) => process.stderr.write(`demo-feed: ${e.reason}: re-sending ${e.ticks.toLocaleString('en-US')} ticks in ${(e.waitMs / 1000).toFixed(1)} s\n`),
+    onRejected: (_tick, reason) => (firstRejection ??= reason),
+  });
+  const totals = (): Totals => ({ ...client.report(), firstRejection });
   const ticksPerMinuteEach = (options.rate * 60) / walks.length;
   const sigma = VOLATILITY_PER_MINUTE / Math.sqrt(Math.max(ticksPerMinuteEach, 1));
   let stopping = false;
@@ -140,24 +139,32 @@ async function feed(gql: Gql, walks: Walk[], options: FeedOptions): Promise<Tota
   const started = performance.now();
   let lastTime = Date.now();
   let lastProgress = started;
+  let made = 0;
   try {
     for (;;) {
       const iteration = performance.now();
       const elapsedS = (iteration - started) / 1000;
       const ending = stopping || (options.durationS !== null && elapsedS >= options.durationS);
-      const due = Math.floor(Math.min(elapsedS, options.durationS ?? Infinity) * options.rate) - totals.sent;
+      const due = Math.floor(Math.min(elapsedS, options.durationS ?? Infinity) * options.rate) - made;
       const count = Math.min(due, MAX_BATCH);
       if (count > 0) {
         const now = Date.now();
-        await send(gql, walkTicks(walks, count, lastTime, now, sigma), totals);
+        for (const tick of walkTicks(walks, count, lastTime, now, sigma)) {
+          const full = client.add(tick);
+          if (full) await full; // the buffer is full: the gateway is away or slow
+        }
+        made += count;
         lastTime = now;
       }
-      if (ending && count === due) return { ...totals, elapsedS };
+      if (ending && count === due) {
+        await client.close();
+        return { ...totals(), elapsedS: (performance.now() - started) / 1000 };
+      }
       if (performance.now() - lastProgress >= PROGRESS_EVERY_MS) {
         lastProgress = performance.now();
-        process.stderr.write(`${progressLine(totals, (lastProgress - started) / 1000)}\n`);
+        process.stderr.write(`${progressLine(totals(), (lastProgress - started) / 1000)}\n`);
       }
-      // Behind by more than one batch (a slow gateway): send the next at once.
+      // Behind by more than one batch (a slow gateway): make the next at once.
       if (count === due) await sleep(Math.max(0, iteration + BATCH_EVERY_MS - performance.now()));
     }
   } finally {
@@ -165,21 +172,8 @@ async function feed(gql: Gql, walks: Walk[], options: FeedOptions): Promise<Tota
   }
 }
 
-async function send(gql: Gql, ticks: object[], totals: Totals): Promise<void> {
-  type Result = { insertTicks: { accepted: number; duplicates: number; rejected: { index: number; reason: string }[] } };
-  const { insertTicks: result } = await gql<Result>(
-    `mutation DemoFeed($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted duplicates rejected { index reason } } }`,
-    { ticks },
-  );
-  totals.sent += ticks.length;
-  totals.accepted += result.accepted;
-  totals.duplicates += result.duplicates;
-  totals.rejected += result.rejected.length;
-  totals.firstRejection ??= result.rejected[0]?.reason;
-}
-
 /** `count` ticks of random instruments, times spread evenly over (from, to] milliseconds. */
-function walkTicks(walks: Walk[], count: number, from: number, to: number, sigma: number) {
+function walkTicks(walks: Walk[], count: number, from: number, to: number, sigma: number): TickInput[] {
   return Array.from({ length: count }, (_, i) => {
     const walk = walks[Math.floor(Math.random() * walks.length)]!;
     const point = 10 ** -walk.digits;
@@ -187,10 +181,12 @@ function walkTicks(walks: Walk[], count: number, from: number, to: number, sigma
     const bid = round(walk.bid, walk.digits);
     return {
       symbol: walk.symbol,
-      time: new Date(Math.round(from + ((i + 1) * (to - from)) / count)).toISOString(),
+      time: Math.round(from + ((i + 1) * (to - from)) / count),
       bid,
       ask: round(bid + walk.spread, walk.digits),
+      last: null,
       volume: Math.ceil(Math.random() * 10),
+      flags: null,
     };
   });
 }

@@ -3,6 +3,7 @@ import { serve } from '../serve.js';
 import { parse, UsageError, type Command } from './args.js';
 import { checkCommand } from './check.js';
 import { demoFeedCommand } from './demo-feed.js';
+import { importCommand } from './import.js';
 import { keysCommand } from './keys.js';
 import { migrateCommand } from './migrate.js';
 import { seedCommand } from './seed.js';
@@ -20,7 +21,7 @@ const serveCommand: Command = {
   },
 };
 
-const COMMANDS: Command[] = [serveCommand, migrateCommand, seedCommand, checkCommand, demoFeedCommand, keysCommand];
+const COMMANDS: Command[] = [serveCommand, migrateCommand, seedCommand, checkCommand, demoFeedCommand, importCommand, keysCommand];
 
 const ENVIRONMENT_NOTE = `Configuration comes from the environment (PORT, HOST, DATA_DIR, POSTGRES_URL, ...): see README.md.`;
 
