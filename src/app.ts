@@ -18,6 +18,7 @@ import { createSchema } from './graphql/schema.js';
 import { createTickHub } from './graphql/tick-hub.js';
 import { loadTrustedDocuments } from './graphql/trusted-documents.js';
 import { useMetrics } from './graphql/use-metrics.js';
+import { useTracing } from './graphql/use-tracing.js';
 import { attachWebSocket } from './graphql/websocket.js';
 import { createHttpServer } from './http/server.js';
 import { createTickIngest } from './ingest/insert-ticks.js';
@@ -26,6 +27,7 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startTickSink } from './ingest/tick-sink.js';
 import { migrateOnStart } from './migrations/migrate-on-start.js';
+import { startTracing } from './telemetry/tracing.js';
 import { closeStores, createStoreGuards, createStores, instrumentStores, serverStores, startStores, type Stores } from './stores/stores.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -61,6 +63,9 @@ export interface App {
 export async function startApp({ config, logger, onStoreCall, stores: given, migrate = config.migrateOnStart }: AppOptions): Promise<App> {
   let phase: Phase = 'starting';
   const metrics = createMetrics();
+  // Undefined unless an OTLP endpoint is configured: then nothing below makes a span.
+  const tracing = await startTracing(config.tracing, pkg.version);
+  const tracer = tracing?.tracer;
   // Before anything opens: a manifest that does not parse stops the gateway here.
   const trustedDocuments = config.trustedDocuments ? await loadTrustedDocuments(config.trustedDocuments) : undefined;
   const adapters = given ?? (await createStores(config));
@@ -69,7 +74,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     metrics,
     logger,
   );
-  const stores = instrumentStores(adapters, { metrics, logger, slowMs: config.slowStoreOpMs, onCall: onStoreCall }, guards);
+  const stores = instrumentStores(adapters, { metrics, logger, slowMs: config.slowStoreOpMs, onCall: onStoreCall, tracing }, guards);
   const servers = serverStores(config);
   // Before the stores start: a JWT key that does not parse stops the gateway here, with nothing open.
   const authenticator = createAuthenticator(config.auth, stores.relational);
@@ -81,14 +86,15 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   } catch (error) {
     startup.cancel();
     await closeStores(stores);
+    await tracing?.shutdown();
     throw error;
   }
-  const ingest = createTickIngest(stores, metrics, { maxPendingTicks: config.ingestMaxPendingTicks });
+  const ingest = createTickIngest(stores, metrics, { maxPendingTicks: config.ingestMaxPendingTicks, tracer });
   await ingest.start();
   const stream = stores.stream;
   if (stream.kind === 'durable') {
     started.stream.then(
-      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger),
+      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger, tracer),
     ).catch((error: unknown) => logger.error({ err: error }, 'tick sink stopped'));
   }
   // The graph's vertices follow the relational store (a graph store added later catches up).
@@ -118,7 +124,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   const services = { config, stores, ingest, hub, ingestRateLimit: createIngestRateLimit(config.ingestRateLimit) };
   const makeContext = async (req: IncomingMessage): Promise<Context> => createContext(services, await authenticator.http(req));
   const maskError = createErrorMasker(logger, { hideSuggestions: config.production });
-  const schema = createSchema();
+  const schema = createSchema(tracer);
   // The same limits on HTTP (Apollo) and WebSocket (prepareOperation).
   const parseOptions = limitParseOptions(config.queryLimits);
   const validationRules = queryLimitRules(config.queryLimits);
@@ -133,7 +139,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     logger,
     // No cache hints are used: without Apollo's cache-control plugin (on by default), no hook
     // runs per resolved field (it was 2% of the gateway's time serving the queries bench).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl()],
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl(), ...(tracing ? [useTracing()] : [])],
   });
   await apollo.start();
 
@@ -147,6 +153,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     logger,
     version: { name: pkg.name, version: pkg.version },
     trustedDocuments,
+    tracing,
   });
   const ws = attachWebSocket({
     httpServer,
@@ -155,6 +162,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     access: wsAccessControl(authenticator),
     maskError,
     metrics,
+    tracing,
     slowSubscribers: { maxBufferedBytes: config.subscriptions.maxBufferedBytes, policy: config.subscriptions.slowPolicy },
     prepareOperation: createOperationPreparer({
       schema,
@@ -195,6 +203,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
       hub.stop();
       startup.cancel();
       await closeStores(stores);
+      await tracing?.shutdown(); // exports the last spans
       phase = 'stopped';
       logger.info('marketgraph stopped');
     },

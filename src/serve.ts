@@ -7,7 +7,7 @@ import { createLogger } from './logger.js';
  * exits at once (exit 1).
  */
 export async function serve(config: Config, options: { migrate?: boolean } = {}): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { traceIds: Boolean(config.tracing) });
   const app = await startApp({ config, logger, ...options });
 
   let stopping = false;

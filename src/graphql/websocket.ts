@@ -8,6 +8,8 @@ import type { WsAccessControl } from '../auth/ws-access-control.js';
 import type { Context } from './context.js';
 import type { Metrics } from '../metrics.js';
 import type { SlowPolicy } from './live-delivery.js';
+import { traceExecution } from '../telemetry/operation-span.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 export interface WebSocketDeps {
   httpServer: Server;
@@ -21,13 +23,15 @@ export interface WebSocketDeps {
   /** What happens to a subscriber whose socket has more than `maxBufferedBytes` unsent. */
   slowSubscribers: { maxBufferedBytes: number; policy: SlowPolicy };
   metrics: Metrics;
+  /** When set, each operation is a span, child of the `traceparent` in connectionParams. */
+  tracing?: Tracing;
 }
 
 /**
  * graphql-ws on the same port and path as HTTP. Results go through the same error
  * masking as HTTP responses, so a subscription never leaks a driver message.
  */
-export function attachWebSocket({ httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics }: WebSocketDeps) {
+export function attachWebSocket({ httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics, tracing }: WebSocketDeps) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e.toJSON(), e));
   const cleanup = useServer(
@@ -37,11 +41,12 @@ export function attachWebSocket({ httpServer, schema, createContext, access, mas
       context: (ctx, id) =>
         Object.assign(createContext(access.principalOf(ctx)), {
           live: { socket: ctx.extra.socket, id, maskError, metrics, maxBufferedBytes: slowSubscribers.maxBufferedBytes, slowPolicy: slowSubscribers.policy },
+          ...(tracing ? { traceParent: tracing.parentFrom(ctx.connectionParams) } : {}),
         }),
       // Its errors go through onError (masked) and no resolver runs.
       onSubscribe: (_ctx, _id, payload) => prepareOperation(payload),
-      execute: access.guard(execute),
-      subscribe: access.guard(subscribe),
+      execute: tracing ? traceExecution(tracing, access.guard(execute)) : access.guard(execute),
+      subscribe: tracing ? traceExecution(tracing, access.guard(subscribe)) : access.guard(subscribe),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: mask(result.errors) as unknown as GraphQLError[] } : result,
       onError: (_ctx, _id, _payload, errors) => mask(errors),
