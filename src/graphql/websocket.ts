@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { execute, GraphQLError, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import type { SubscribePayload } from 'graphql-ws';
+import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
@@ -9,7 +9,11 @@ import type { Context } from './context.js';
 import type { Metrics } from '../metrics.js';
 import type { SlowPolicy } from './live-delivery.js';
 import { traceExecution } from '../telemetry/operation-span.js';
+import type { OperationNameLabel } from './operation-names.js';
+import { timeExecution } from './use-metrics.js';
 import type { Tracing } from '../telemetry/tracing.js';
+
+type Execute = NonNullable<ServerOptions['execute']>;
 
 export interface WebSocketDeps {
   httpServer: Server;
@@ -23,6 +27,8 @@ export interface WebSocketDeps {
   /** What happens to a subscriber whose socket has more than `maxBufferedBytes` unsent. */
   slowSubscribers: { maxBufferedBytes: number; policy: SlowPolicy };
   metrics: Metrics;
+  /** The operation latency histogram's name label (shared with HTTP: one bound for both). */
+  operationNameLabel: OperationNameLabel;
   /** When set, each operation is a span, child of the `traceparent` in connectionParams. */
   tracing?: Tracing;
 }
@@ -31,9 +37,14 @@ export interface WebSocketDeps {
  * graphql-ws on the same port and path as HTTP. Results go through the same error
  * masking as HTTP responses, so a subscription never leaks a driver message.
  */
-export function attachWebSocket({ httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics, tracing }: WebSocketDeps) {
+export function attachWebSocket({ httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics, operationNameLabel, tracing }: WebSocketDeps) {
   const wss = new WebSocketServer({ server: httpServer, path: '/graphql' });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e.toJSON(), e));
+  // Each operation: timed, traced when tracing is on, then its roles checked.
+  const wrap = (run: (args: ExecutionArgs) => unknown): Execute => {
+    const timed = timeExecution(metrics, operationNameLabel, access.guard(run));
+    return (tracing ? traceExecution(tracing, timed) : timed) as Execute;
+  };
   const cleanup = useServer(
     {
       schema,
@@ -45,8 +56,8 @@ export function attachWebSocket({ httpServer, schema, createContext, access, mas
         }),
       // Its errors go through onError (masked) and no resolver runs.
       onSubscribe: (_ctx, _id, payload) => prepareOperation(payload),
-      execute: tracing ? traceExecution(tracing, access.guard(execute)) : access.guard(execute),
-      subscribe: tracing ? traceExecution(tracing, access.guard(subscribe)) : access.guard(subscribe),
+      execute: wrap(execute),
+      subscribe: wrap(subscribe),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: mask(result.errors) as unknown as GraphQLError[] } : result,
       onError: (_ctx, _id, _payload, errors) => mask(errors),
