@@ -3,6 +3,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchFanout } from './fanout.js';
 import { benchIngest } from './ingest.js';
 import { benchQueries } from './queries.js';
+import { benchTracing } from './tracing.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
 
 /**
@@ -25,6 +26,7 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   fanout: benchFanout,
   batching: benchBatching,
   'cold-start': benchColdStart,
+  tracing: benchTracing,
 };
 
 const args = process.argv.slice(2);

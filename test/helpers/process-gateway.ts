@@ -24,12 +24,13 @@ export interface GatewayProcess {
 /**
  * A gateway as users run it: `src/main.ts` in its own process, configured by environment. Its
  * embedded data lives in a temporary directory removed when it exits, unless `DATA_DIR` is given.
- * `nodeArgs` go to node itself (the benchmarks' profiles use `--cpu-prof`).
+ * `nodeArgs` go to node itself (the benchmarks' profiles use `--cpu-prof`); `entry` is another
+ * checkout's src/main.ts (bench/tracing.ts runs the code before a change beside the code after it).
  */
-export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<GatewayProcess> {
+export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = [], entry = mainPath): Promise<GatewayProcess> {
   const ownDir = env.DATA_DIR === undefined;
   const dataDir = env.DATA_DIR ?? mkdtempSync(join(tmpdir(), 'marketgraph-proc-'));
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', mainPath], {
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', entry], {
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SEED_DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -1,0 +1,175 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
+import { cpuMsOf, dataOf, gatewayEnv, graphqlClient, median, scaled } from './harness.js';
+import { progress, writeResults, type Row } from './report.js';
+
+/**
+ * What tracing costs (issue 14): the same load against three gateways started in this run, each
+ * in its own process and measured in turn, three rounds interleaved so that all see the same
+ * background load:
+ * - `before`: the code before tracing existed (the parent of the commit that added
+ *   src/telemetry/tracing.ts, or BENCH_TRACING_BASE), extracted with `git archive`;
+ * - `unset`: this code with no OTLP endpoint (the default);
+ * - `exporting`: this code exporting every span over OTLP/HTTP to a sink in this process.
+ * Two loads where per-request costs show: insertTicks of 100 ticks from 4 clients (the fast path
+ * and the group commit), and a query that reaches three stores through three resolvers. The
+ * figure is the gateway's CPU time per request (from /proc: steadier than throughput on a
+ * shared machine); requests per second are in the results file.
+ */
+const CLIENTS = 4;
+const INSERTS_PER_CLIENT = scaled(500, 20);
+const TICKS_PER_INSERT = 100;
+const QUERIES_PER_CLIENT = scaled(500, 20);
+const ROUNDS = 3;
+const SYMBOLS = Array.from({ length: 8 }, (_, i) => `T${i}`);
+const INSERT = `mutation Insert($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted } }`;
+const QUERY = `query Screen($s: String!) { instrument(symbol: $s) { symbol latestTick { bid } ticks(first: 10) { edges { node { bid } } } } }`;
+const UPSERT = `mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`;
+
+type Variant = 'before' | 'unset' | 'exporting';
+interface Load {
+  name: string;
+  requests: number;
+  run(url: string): Promise<void>;
+}
+
+let clock = Date.now() - 86_400_000;
+
+const loads: Load[] = [
+  {
+    name: `insertTicks of ${TICKS_PER_INSERT} ticks, ${CLIENTS} clients`,
+    requests: CLIENTS * INSERTS_PER_CLIENT,
+    async run(url) {
+      await eachClient(url, INSERTS_PER_CLIENT, (c) => {
+        const own = SYMBOLS.filter((_, i) => i % CLIENTS === c);
+        const ticks = Array.from({ length: TICKS_PER_INSERT }, (_, i) => ({ symbol: own[i % own.length]!, time: clock++, bid: 1.1, ask: 1.2 }));
+        return JSON.stringify({ query: INSERT, variables: { ticks } });
+      });
+    },
+  },
+  {
+    name: `query through 3 resolvers and 3 stores, ${CLIENTS} clients`,
+    requests: CLIENTS * QUERIES_PER_CLIENT,
+    async run(url) {
+      await eachClient(url, QUERIES_PER_CLIENT, (c) => JSON.stringify({ query: QUERY, variables: { s: SYMBOLS[c]! } }));
+    },
+  },
+];
+
+async function eachClient(url: string, count: number, body: (client: number) => string): Promise<void> {
+  const client = graphqlClient(url, CLIENTS);
+  try {
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async (_, c) => {
+        for (let i = 0; i < count; i++) dataOf(await client.post(body(c)));
+      }),
+    );
+  } finally {
+    client.close();
+  }
+}
+
+/** The source tree before tracing, runnable with this checkout's node_modules. */
+function checkoutBefore(): { entry: string; remove(): void } {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
+  const base = process.env.BENCH_TRACING_BASE ?? `${git('log', '--diff-filter=A', '--format=%H', '--', 'src/telemetry/tracing.ts').split('\n').at(-1)}^`;
+  const dir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-before-'));
+  execFileSync('sh', ['-c', `git archive "$0" src schema migrations package.json | tar -x -C "$1"`, base, dir], { cwd: root });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  progress(`tracing: "before" is ${git('rev-parse', '--short', base)}`);
+  return { entry: join(dir, 'src/main.ts'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** An OTLP/HTTP receiver that reads and drops what it is sent. */
+async function otlpSink(): Promise<{ url: string; bytes: () => number; server: Server }> {
+  let bytes = 0;
+  const server = createServer((req, res) => {
+    req.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    req.on('end', () => res.writeHead(200, { 'content-type': 'application/x-protobuf' }).end());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, bytes: () => bytes, server };
+}
+
+export async function benchTracing(): Promise<Row[]> {
+  const before = checkoutBefore();
+  const sink = await otlpSink();
+  const gateways = new Map<Variant, GatewayProcess>();
+  // cpu ms per request and requests per second, per load and variant, one sample per round
+  const cpu = new Map<string, number[]>();
+  const rate = new Map<string, number[]>();
+  try {
+    progress('tracing: starting three gateways');
+    const env = gatewayEnv({ SLOW_STORE_OP_MS: '60000' });
+    gateways.set('before', await spawnGateway(env, 60_000, [], before.entry));
+    gateways.set('unset', await spawnGateway(env));
+    gateways.set('exporting', await spawnGateway({ ...env, OTEL_EXPORTER_OTLP_ENDPOINT: sink.url }));
+    for (const gateway of gateways.values()) {
+      const instruments = SYMBOLS.map((symbol) => ({ symbol, assetClass: 'FX', baseCurrency: symbol, quoteCurrency: 'USD', digits: 5 }));
+      await gateway.gql(UPSERT, { i: instruments });
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const load of loads) {
+        for (const [variant, gateway] of gateways) {
+          progress(`tracing: round ${round}, ${variant}: ${load.name}`);
+          const cpuBefore = cpuMsOf(gateway.child.pid!);
+          const started = performance.now();
+          await load.run(gateway.url);
+          const seconds = (performance.now() - started) / 1000;
+          push(cpu, `${load.name}|${variant}`, (cpuMsOf(gateway.child.pid!) - cpuBefore) / load.requests);
+          push(rate, `${load.name}|${variant}`, load.requests / seconds);
+        }
+      }
+    }
+  } finally {
+    for (const gateway of gateways.values()) await gateway.stop();
+    await new Promise((resolve) => sink.server.close(resolve));
+    before.remove();
+  }
+  if (sink.bytes() === 0) throw new Error('the exporting gateway sent no spans to the sink');
+
+  const rows: Row[] = [];
+  const details: Record<string, unknown> = { rounds: ROUNDS, sinkBytes: sink.bytes() };
+  for (const load of loads) {
+    const ms = (v: Variant) => median(cpu.get(`${load.name}|${v}`)!);
+    details[load.name] = Object.fromEntries(
+      (['before', 'unset', 'exporting'] as const).map((v) => [v, { cpuMsPerRequest: cpu.get(`${load.name}|${v}`), requestsPerSecond: rate.get(`${load.name}|${v}`) }]),
+    );
+    rows.push(
+      {
+        scenario: `tracing unset: ${load.name}`,
+        figure: ms('unset'),
+        unit: 'CPU ms/request',
+        baseline: ms('before'),
+        baselineName: 'the code before tracing',
+        ratio: ms('unset') / ms('before'),
+        // CPU time per request varies by a few percent between runs of one build on this machine.
+        target: '<= 1.05x the code before',
+        pass: ms('unset') <= 1.05 * ms('before'),
+      },
+      {
+        scenario: `  same, exporting every span over OTLP`,
+        figure: ms('exporting'),
+        unit: 'CPU ms/request',
+        baseline: ms('unset'),
+        baselineName: 'tracing unset',
+        ratio: ms('exporting') / ms('unset'),
+        target: '- (the price of tracing, for the README)',
+        pass: null,
+      },
+    );
+  }
+  writeResults('tracing', rows, details);
+  return rows;
+}
+
+function push(map: Map<string, number[]>, key: string, value: number): void {
+  map.set(key, [...(map.get(key) ?? []), value]);
+}
