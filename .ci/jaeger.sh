@@ -11,7 +11,7 @@
 # which Jaeger's has, so the build goes through a scratch module: `go get -tool`
 # records cmd/jaeger and its whole dependency graph there, then `go build`.
 # The v1.x tags of the Go module carry the v2 binary (an OpenTelemetry Collector
-# distribution): v1.75.0 is Jaeger v2.12.0.
+# distribution), configured by a YAML file (written by `start`).
 #
 # Environment knobs (all optional):
 #   MG_CACHE_DIR     persistent cache (Go module/build caches, binaries)   [/var/cache/marketgraph-ci]

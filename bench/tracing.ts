@@ -5,6 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { instrumentPort as InstrumentPort } from '../src/stores/instrument-port.js';
+import { createMetrics } from '../src/metrics.js';
+import { createLogger } from '../src/logger.js';
+import { createStoreGuard } from '../src/stores/resilience.js';
+import { startTracing, type Tracing } from '../src/telemetry/tracing.js';
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
 import { cpuMsOf, dataOf, gatewayEnv, graphqlClient, median, scaled } from './harness.js';
 import { progress, writeResults, type Row } from './report.js';
@@ -20,12 +25,16 @@ import { progress, writeResults, type Row } from './report.js';
  * Two loads where per-request costs show: insertTicks of 100 ticks from 4 clients (the fast path
  * and the group commit), and a query that reaches three stores through three resolvers. The
  * figure is the gateway's CPU time per request (from /proc: steadier than throughput on a
- * shared machine); requests per second are in the results file.
+ * shared machine); requests per second are in the results file. Store engines (chDB, PGlite)
+ * run in the gateway's process and take most of that time, so the wrapper every store call goes
+ * through (instrumentPort, where the one check for tracing sits) is also timed alone, in this
+ * process, before and after, on a port whose call does nothing.
  */
 const CLIENTS = 4;
-const INSERTS_PER_CLIENT = scaled(500, 20);
+const PORT_CALLS = scaled(200_000, 10_000);
+const INSERTS_PER_CLIENT = scaled(300, 20);
 const TICKS_PER_INSERT = 100;
-const QUERIES_PER_CLIENT = scaled(500, 20);
+const QUERIES_PER_CLIENT = scaled(300, 20);
 const ROUNDS = 3;
 const SYMBOLS = Array.from({ length: 8 }, (_, i) => `T${i}`);
 const INSERT = `mutation Insert($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted } }`;
@@ -76,7 +85,7 @@ async function eachClient(url: string, count: number, body: (client: number) => 
 }
 
 /** The source tree before tracing, runnable with this checkout's node_modules. */
-function checkoutBefore(): { entry: string; remove(): void } {
+function checkoutBefore(): { entry: string; dir: string; remove(): void } {
   const root = fileURLToPath(new URL('..', import.meta.url));
   const git = (...args: string[]) => execFileSync('git', args, { cwd: root, encoding: 'utf8' }).trim();
   const base = process.env.BENCH_TRACING_BASE ?? `${git('log', '--diff-filter=A', '--format=%H', '--', 'src/telemetry/tracing.ts').split('\n').at(-1)}^`;
@@ -84,7 +93,7 @@ function checkoutBefore(): { entry: string; remove(): void } {
   execFileSync('sh', ['-c', `git archive "$0" src schema migrations package.json | tar -x -C "$1"`, base, dir], { cwd: root });
   symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
   progress(`tracing: "before" is ${git('rev-parse', '--short', base)}`);
-  return { entry: join(dir, 'src/main.ts'), remove: () => rmSync(dir, { recursive: true, force: true }) };
+  return { entry: join(dir, 'src/main.ts'), dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
 /** An OTLP/HTTP receiver that reads and drops what it is sent. */
@@ -105,6 +114,7 @@ export async function benchTracing(): Promise<Row[]> {
   // cpu ms per request and requests per second, per load and variant, one sample per round
   const cpu = new Map<string, number[]>();
   const rate = new Map<string, number[]>();
+  const portNs = new Map<string, number[]>();
   try {
     progress('tracing: starting three gateways');
     const env = gatewayEnv({ SLOW_STORE_OP_MS: '60000' });
@@ -115,6 +125,18 @@ export async function benchTracing(): Promise<Row[]> {
       const instruments = SYMBOLS.map((symbol) => ({ symbol, assetClass: 'FX', baseCurrency: symbol, quoteCurrency: 'USD', digits: 5 }));
       await gateway.gql(UPSERT, { i: instruments });
     }
+    // First, with no context manager registered yet: the "exporting" case registers one.
+    progress('tracing: store calls through instrumentPort, in this process');
+    const old = (await import(join(before.dir, 'src/stores/instrument-port.ts'))) as { instrumentPort: typeof InstrumentPort };
+    const { instrumentPort } = await import('../src/stores/instrument-port.js');
+    for (let round = 1; round <= ROUNDS; round++) {
+      push(portNs, 'before', await portCallNs(old.instrumentPort));
+      push(portNs, 'unset', await portCallNs(instrumentPort));
+    }
+    const tracing = (await startTracing({ tracesUrl: `${sink.url}/v1/traces`, headers: {}, serviceName: 'bench', resourceAttributes: {}, sampler: { name: 'always_on', ratio: 1 } }, '0'))!;
+    for (let round = 1; round <= ROUNDS; round++) push(portNs, 'exporting', await portCallNs(instrumentPort, tracing));
+    await tracing.shutdown();
+
     for (let round = 1; round <= ROUNDS; round++) {
       for (const load of loads) {
         for (const [variant, gateway] of gateways) {
@@ -136,7 +158,30 @@ export async function benchTracing(): Promise<Row[]> {
   if (sink.bytes() === 0) throw new Error('the exporting gateway sent no spans to the sink');
 
   const rows: Row[] = [];
-  const details: Record<string, unknown> = { rounds: ROUNDS, sinkBytes: sink.bytes() };
+  const details: Record<string, unknown> = { rounds: ROUNDS, sinkBytes: sink.bytes(), portCallNs: Object.fromEntries(portNs) };
+  const ns = (v: Variant) => median(portNs.get(v)!);
+  rows.push(
+    {
+      scenario: 'tracing unset: one store call through instrumentPort',
+      figure: ns('unset'),
+      unit: 'ns/call',
+      baseline: ns('before'),
+      baselineName: 'the code before tracing',
+      ratio: ns('unset') / ns('before'),
+      target: '<= 1.05x the code before',
+      pass: ns('unset') <= 1.05 * ns('before'),
+    },
+    {
+      scenario: '  same, exporting a span per call',
+      figure: ns('exporting'),
+      unit: 'ns/call',
+      baseline: ns('unset'),
+      baselineName: 'tracing unset',
+      ratio: ns('exporting') / ns('unset'),
+      target: '- (the price of tracing, for the README)',
+      pass: null,
+    },
+  );
   for (const load of loads) {
     const ms = (v: Variant) => median(cpu.get(`${load.name}|${v}`)!);
     details[load.name] = Object.fromEntries(
@@ -168,6 +213,19 @@ export async function benchTracing(): Promise<Row[]> {
   }
   writeResults('tracing', rows, details);
   return rows;
+}
+
+/** Mean time of a store call through the wrapper (guard, metrics, and a span when tracing), awaited one after another. */
+async function portCallNs(instrument: typeof InstrumentPort, tracing?: Tracing): Promise<number> {
+  const port = { engine: 'chdb bench', async latest(symbols: readonly string[]) { return symbols; } };
+  const observer = { metrics: createMetrics(), logger: createLogger('silent'), slowMs: 60_000, ...(tracing ? { tracing } : {}) };
+  const guard = createStoreGuard({ timeoutMs: 5_000, breakerFailures: 5, halfOpenAfterMs: 5_000 });
+  const wrapped = instrument('ticks', port, observer, { guard, reads: new Set(['latest']) });
+  const symbols = ['EURUSD'];
+  for (let i = 0; i < 10_000; i++) await wrapped.latest(symbols); // warm-up
+  const started = performance.now();
+  for (let i = 0; i < PORT_CALLS; i++) await wrapped.latest(symbols);
+  return ((performance.now() - started) * 1e6) / PORT_CALLS;
 }
 
 function push(map: Map<string, number[]>, key: string, value: number): void {
