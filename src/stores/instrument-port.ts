@@ -37,7 +37,8 @@ export function instrumentPort<P extends object>(store: string, port: P, observe
   for (const [name, value] of Object.entries(port)) {
     if (typeof value !== 'function' || UNWRAPPED.has(name)) continue;
     const method = value as (...args: unknown[]) => Promise<unknown>;
-    const traced = observer.tracing && storeSpan(observer.tracing.tracer, store, (port as { engine?: string }).engine ?? '', name);
+    // Pings are /readyz probes, every few seconds from each load balancer: a trace of their own each would bury the requests'.
+    const traced = observer.tracing && name !== 'ping' && storeSpan(observer.tracing.tracer, store, (port as { engine?: string }).engine ?? '', name);
     wrapped[name] = async (...args: unknown[]) => {
       observer.onCall?.(store, name);
       const started = performance.now();
