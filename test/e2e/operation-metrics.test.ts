@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGateway, type GatewayProcess } from '../helpers/process-gateway.js';
 import { wsClient, wsRequest } from '../helpers/ws-request.js';
 
+// A gateway starts in seconds; on a loaded 2-core CI machine it has taken over a minute.
+const START_MS = 180_000;
 const EMBEDDED = { POSTGRES_URL: '', CLICKHOUSE_URL: '', REDIS_URL: '', KAFKA_BROKERS: '', WEAVIATE_URL: '', ARANGO_URL: '' };
 
 /** The sample count of the operation histogram for one label pair, from /metrics. */
@@ -16,8 +18,8 @@ describe('operation latency histogram and process metrics on /metrics', () => {
   const metrics = async () => (await fetch(gateway.url.replace('/graphql', '/metrics'))).text();
 
   beforeAll(async () => {
-    gateway = await spawnGateway({ ...EMBEDDED, METRICS_OPERATION_NAMES_MAX: '2' });
-  });
+    gateway = await spawnGateway({ ...EMBEDDED, METRICS_OPERATION_NAMES_MAX: '2' }, START_MS);
+  }, START_MS + 10_000);
   afterAll(async () => {
     await gateway?.stop();
   });

@@ -7,6 +7,8 @@ import { until } from '../helpers/until.js';
 
 const EMBEDDED = { POSTGRES_URL: '', CLICKHOUSE_URL: '', REDIS_URL: '', KAFKA_BROKERS: '', WEAVIATE_URL: '', ARANGO_URL: '' };
 const REPORT_MODULES = ['--import', fileURLToPath(new URL('../helpers/report-otel-modules.mjs', import.meta.url))];
+// A gateway starts in seconds; on a loaded 2-core CI machine it has taken over a minute.
+const START_MS = 180_000;
 const TRACEPARENT = `00-${'5'.repeat(32)}-${'6'.repeat(16)}-01`;
 
 /** An OTLP/HTTP receiver that only counts what it is sent. */
@@ -50,11 +52,11 @@ describe('tracing without an OTLP endpoint', () => {
     await new Promise((resolve) => sink.server.close(resolve));
   });
 
-  it('loads no OpenTelemetry SDK, starts no exporter and writes no trace ids when no endpoint is set', async () => {
+  it('loads no OpenTelemetry SDK, starts no exporter and writes no trace ids when no endpoint is set', { timeout: START_MS + 30_000 }, async () => {
     // The other OTEL_* variables alone do not turn tracing on.
     const gateway = await spawnGateway(
       { ...EMBEDDED, SEED_DEMO_DATA: 'true', SLOW_STORE_OP_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: '', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '', OTEL_SERVICE_NAME: 'untraced' },
-      60_000,
+      START_MS,
       REPORT_MODULES,
     );
     try {
@@ -67,10 +69,10 @@ describe('tracing without an OTLP endpoint', () => {
     }
   });
 
-  it('loads the SDK and exports spans over OTLP/HTTP once an endpoint is set (the check above can fail)', async () => {
+  it('loads the SDK and exports spans over OTLP/HTTP once an endpoint is set (the check above can fail)', { timeout: START_MS + 30_000 }, async () => {
     const gateway = await spawnGateway(
       { ...EMBEDDED, SEED_DEMO_DATA: 'true', SLOW_STORE_OP_MS: '0', OTEL_EXPORTER_OTLP_ENDPOINT: sinkUrl },
-      60_000,
+      START_MS,
       REPORT_MODULES,
     );
     try {

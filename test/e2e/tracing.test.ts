@@ -41,6 +41,8 @@ function waitForSpans(traceId: string, names: string[]): Promise<JaegerSpan[]> {
 const tag = (span: JaegerSpan | undefined, key: string) => span?.tags.find((t) => t.key === key)?.value;
 const parentOf = (span: JaegerSpan | undefined) => span?.references.find((r) => r.refType === 'CHILD_OF')?.spanID;
 const named = (spans: JaegerSpan[], name: string) => spans.find((s) => s.operationName === name);
+// A gateway starts in seconds; on a loaded 2-core CI machine it has taken over a minute.
+const START_MS = 180_000;
 
 describe.skipIf(!haveJaeger)(`traces exported to a real Jaeger${haveJaeger ? '' : ' (JAEGER_OTLP_URL, JAEGER_QUERY_URL not set: .ci/jaeger.sh start)'}`, () => {
   let gateway: GatewayProcess;
@@ -53,8 +55,8 @@ describe.skipIf(!haveJaeger)(`traces exported to a real Jaeger${haveJaeger ? '' 
       SEED_DEMO_DATA: 'true',
       // Every store call is logged (as slow), so log lines are written inside traced requests.
       SLOW_STORE_OP_MS: '0',
-    });
-  });
+    }, START_MS);
+  }, START_MS + 10_000);
   afterAll(async () => {
     await gateway?.stop();
   });
@@ -151,5 +153,66 @@ describe.skipIf(!haveJaeger)(`traces exported to a real Jaeger${haveJaeger ? '' 
     const operation = named(spans, 'query OverSocket');
     expect(parentOf(operation)).toBe(callerSpan);
     expect(tag(operation, 'span.kind')).toBe('server');
+  });
+});
+
+const kafkaBrokers = process.env.KAFKA_BROKERS;
+const haveKafka = haveJaeger && Boolean(kafkaBrokers);
+
+describe.skipIf(!haveKafka)(`traces of the Kafka write path in a real Jaeger${haveKafka ? '' : ' (JAEGER_OTLP_URL, JAEGER_QUERY_URL or KAFKA_BROKERS not set)'}`, () => {
+  let gateway: GatewayProcess;
+  const service = `marketgraph-test-kafka-${newSpanId()}`;
+
+  beforeAll(async () => {
+    const run = `tracing-${process.pid}-${Date.now()}`;
+    gateway = await spawnGateway({
+      ...EMBEDDED,
+      KAFKA_BROKERS: kafkaBrokers!,
+      // A topic and sink group of this test's own on the shared broker.
+      KAFKA_TOPIC: `marketgraph.${run}`,
+      KAFKA_SINK_GROUP: run,
+      MIGRATE_ON_START: 'true',
+      SEED_DEMO_DATA: 'true',
+      OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl!,
+      OTEL_SERVICE_NAME: service,
+    }, START_MS);
+  }, START_MS + 10_000);
+  afterAll(async () => {
+    await gateway?.stop();
+  });
+
+  it('traces the append to Kafka in the request and each sink batch on its own', async () => {
+    const traceId = newTraceId();
+    const res = await fetch(gateway.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', traceparent: traceparent(traceId, newSpanId()) },
+      body: JSON.stringify({
+        query: 'mutation KafkaInsert($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted } }',
+        variables: { ticks: [{ symbol: 'EURUSD', time: Date.now(), bid: 1.1, ask: 1.2 }] },
+      }),
+    });
+    expect(await res.json()).toEqual({ data: { insertTicks: { accepted: 1 } } });
+
+    const spans = await waitForSpans(traceId, ['mutation KafkaInsert', 'append stream']);
+    const append = named(spans, 'append stream');
+    expect(parentOf(append)).toBe(named(spans, 'Mutation.insertTicks')?.spanID);
+    expect(tag(append, 'span.kind')).toBe('producer');
+    expect(tag(append, 'messaging.system')).toBe('kafka');
+    expect(tag(append, 'messaging.operation.type')).toBe('send');
+    expect(tag(append, 'messaging.batch.message_count')).toBe(1);
+
+    // The sink stores the log in batches of its own, each a trace with the tick store's insert in it.
+    const search = `${queryUrl}/api/traces?service=${service}&operation=${encodeURIComponent('tick sink batch')}&limit=20`;
+    const found = await until(
+      async () => ((await (await fetch(search)).json()) as { data: { spans: JaegerSpan[] }[] }).data ?? [],
+      (traces) => traces.some((t) => t.spans.some((s) => s.operationName === 'insert ticks')),
+      20_000,
+      500,
+    );
+    const batch = found.find((t) => t.spans.some((s) => s.operationName === 'insert ticks'))!.spans;
+    const sink = named(batch, 'tick sink batch');
+    expect(tag(sink, 'span.kind')).toBe('consumer');
+    expect(tag(sink, 'messaging.consumer.group.name')).toMatch(/^tracing-/);
+    expect(parentOf(named(batch, 'insert ticks'))).toBe(sink!.spanID);
   });
 });
