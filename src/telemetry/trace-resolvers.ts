@@ -1,5 +1,5 @@
 import type { Tracer } from '@opentelemetry/api';
-import { GraphQLScalarType, responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
+import { responsePathAsArray, type GraphQLResolveInfo } from 'graphql';
 import { inSpan } from './spans.js';
 
 type Resolver = (parent: unknown, args: unknown, ctx: unknown, info: GraphQLResolveInfo) => unknown;
@@ -15,7 +15,9 @@ type ResolverMap = Record<string, unknown>;
 export function traceResolvers<M extends object>(resolvers: M, tracer: Tracer): M {
   const traced: ResolverMap = {};
   for (const [type, fields] of Object.entries(resolvers as ResolverMap)) {
-    if (type === 'Subscription' || fields instanceof GraphQLScalarType || typeof fields !== 'object' || fields === null) {
+    // Scalars are kept whole: a GraphQLScalarType, or (after resolvers/index.ts merged the maps) a
+    // plain copy of one, which has `serialize` where an object type has field resolvers.
+    if (type === 'Subscription' || !isPlainObject(fields) || typeof (fields as ResolverMap).serialize === 'function') {
       traced[type] = fields;
       continue;
     }
@@ -28,6 +30,9 @@ export function traceResolvers<M extends object>(resolvers: M, tracer: Tracer): 
   }
   return traced as M;
 }
+
+const isPlainObject = (value: unknown): boolean =>
+  typeof value === 'object' && value !== null && Object.getPrototypeOf(value) === Object.prototype;
 
 function traceResolver(tracer: Tracer, type: string, field: string, resolve: Resolver): Resolver {
   const name = `${type}.${field}`;

@@ -112,12 +112,15 @@ describe.skipIf(!haveJaeger)(`traces exported to a real Jaeger${haveJaeger ? '' 
       method: 'POST',
       headers: { 'content-type': 'application/json', traceparent: traceparent(traceId, newSpanId()) },
       body: JSON.stringify({
-        query: 'query Screen($symbol: String!) { instrument(symbol: $symbol) { symbol ticks(first: 3) { edges { node { bid } } } } }',
+        query: 'query Screen($symbol: String!) { instrument(symbol: $symbol) { symbol ticks(first: 3) { edges { node { bid time } } } } }',
         variables: { symbol },
       }),
     });
-    const body = (await res.json()) as { data?: { instrument: { symbol: string } } };
+    const body = (await res.json()) as { data?: { instrument: { symbol: string; ticks: { edges: { node: { time: string } }[] } } }; errors?: unknown };
+    expect(body.errors).toBeUndefined();
     expect(body.data?.instrument.symbol).toBe(symbol);
+    // Wrapping resolvers for spans leaves the DateTime scalar as it was.
+    expect(body.data?.instrument.ticks.edges[0]?.node.time).toMatch(/^\d{4}-\d{2}-\d{2}T/);
 
     const spans = await waitForSpans(traceId, ['query Screen', 'instrumentsBySymbols relational', 'page ticks']);
     const lookup = named(spans, 'instrumentsBySymbols relational');
