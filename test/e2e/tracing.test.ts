@@ -219,3 +219,24 @@ describe.skipIf(!haveKafka)(`traces of the Kafka write path in a real Jaeger${ha
     expect(parentOf(named(batch, 'insert ticks'))).toBe(sink!.spanID);
   });
 });
+
+describe.skipIf(!haveJaeger)(`traces on shutdown${haveJaeger ? '' : ' (JAEGER_OTLP_URL, JAEGER_QUERY_URL not set)'}`, () => {
+  it('exports the spans of the last requests when the gateway is stopped', { timeout: START_MS + 60_000 }, async () => {
+    const gateway = await spawnGateway({ ...EMBEDDED, OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl!, SEED_DEMO_DATA: 'true' }, START_MS);
+    const traceId = newTraceId();
+    try {
+      const res = await fetch(gateway.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent: traceparent(traceId, newSpanId()) },
+        body: JSON.stringify({ query: 'query LastOne { instrument(symbol: "EURUSD") { symbol } }' }),
+      });
+      expect(await res.json()).toEqual({ data: { instrument: { symbol: 'EURUSD' } } });
+    } finally {
+      // At once: the spans are still in the exporter's buffer (it sends every second).
+      await gateway.stop();
+    }
+    expect(await gateway.exited).toBe(0);
+    const spans = await waitForSpans(traceId, ['query LastOne', 'instrumentsBySymbols relational']);
+    expect(named(spans, 'query LastOne')).toBeDefined();
+  });
+});
