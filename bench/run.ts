@@ -4,6 +4,7 @@ import { benchFanout } from './fanout.js';
 import { benchImport } from './import.js';
 import { benchIngest } from './ingest.js';
 import { benchQueries } from './queries.js';
+import { benchTracing } from './tracing.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
 
 /**
@@ -31,6 +32,7 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   fanout: benchFanout,
   batching: benchBatching,
   'cold-start': benchColdStart,
+  tracing: benchTracing,
 };
 
 const args = process.argv.slice(2);

@@ -19,6 +19,8 @@ import { createTickHub } from './graphql/tick-hub.js';
 import { loadTrustedDocuments } from './graphql/trusted-documents.js';
 import { useEntitiesCost } from './graphql/use-entities-cost.js';
 import { useMetrics } from './graphql/use-metrics.js';
+import { createOperationNameLabel } from './graphql/operation-names.js';
+import { useTracing } from './graphql/use-tracing.js';
 import { attachWebSocket } from './graphql/websocket.js';
 import { createWsLimits } from './graphql/ws-limits.js';
 import { drainHttpServer } from './http/drain.js';
@@ -29,6 +31,7 @@ import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
 import { startTickSink } from './ingest/tick-sink.js';
 import { migrateOnStart } from './migrations/migrate-on-start.js';
+import { startTracing } from './telemetry/tracing.js';
 import { closeStores, createStoreGuards, createStores, instrumentStores, serverStores, startStores, type Stores } from './stores/stores.js';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
@@ -70,6 +73,9 @@ export interface App {
 export async function startApp({ config, logger, onStoreCall, stores: given, migrate = config.migrateOnStart }: AppOptions): Promise<App> {
   let phase: Phase = 'starting';
   const metrics = createMetrics();
+  // Undefined unless an OTLP endpoint is configured: then nothing below makes a span.
+  const tracing = await startTracing(config.tracing, pkg.version);
+  const tracer = tracing?.tracer;
   // Before anything opens: a manifest that does not parse stops the gateway here.
   const trustedDocuments = config.trustedDocuments ? await loadTrustedDocuments(config.trustedDocuments) : undefined;
   const adapters = given ?? (await createStores(config));
@@ -78,7 +84,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     metrics,
     logger,
   );
-  const stores = instrumentStores(adapters, { metrics, logger, slowMs: config.slowStoreOpMs, onCall: onStoreCall }, guards);
+  const stores = instrumentStores(adapters, { metrics, logger, slowMs: config.slowStoreOpMs, onCall: onStoreCall, tracing }, guards);
   const servers = serverStores(config);
   // Before the stores start: a JWT key that does not parse stops the gateway here, with nothing open.
   const authenticator = createAuthenticator(config.auth, stores.relational);
@@ -90,14 +96,15 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   } catch (error) {
     startup.cancel();
     await closeStores(stores);
+    await tracing?.shutdown();
     throw error;
   }
-  const ingest = createTickIngest(stores, metrics, { maxPendingTicks: config.ingestMaxPendingTicks });
+  const ingest = createTickIngest(stores, metrics, { maxPendingTicks: config.ingestMaxPendingTicks, tracer });
   await ingest.start();
   const stream = stores.stream;
   if (stream.kind === 'durable') {
     started.stream.then(
-      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger),
+      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger, tracer),
     ).catch((error: unknown) => logger.error({ err: error }, 'tick sink stopped'));
   }
   // The graph's vertices follow the relational store (a graph store added later catches up).
@@ -126,7 +133,8 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   if (servers.size === 0) await hubStarted;
   const services = { config, stores, ingest, hub, ingestRateLimit: createIngestRateLimit(config.ingestRateLimit) };
   const maskError = createErrorMasker(logger, { hideSuggestions: config.production });
-  const schema = createSchema();
+  const schema = createSchema(tracer);
+  const operationNameLabel = createOperationNameLabel(config.metricsOperationNamesMax);
   // The same limits on HTTP (Apollo) and WebSocket (prepareOperation).
   const parseOptions = limitParseOptions(config.queryLimits);
   const validationRules = queryLimitRules(config.queryLimits);
@@ -145,7 +153,14 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     stopOnTerminationSignals: false,
     // No cache hints are used: without Apollo's cache-control plugin (on by default), no hook
     // runs per resolved field (it was 2% of the gateway's time serving the queries bench).
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginCacheControlDisabled(), useMetrics(metrics), useAccessControl(), useEntitiesCost(config.queryLimits)],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ApolloServerPluginCacheControlDisabled(),
+      useMetrics(metrics, operationNameLabel),
+      useAccessControl(),
+      useEntitiesCost(config.queryLimits),
+      ...(tracing ? [useTracing()] : []),
+    ],
   });
   await apollo.start();
 
@@ -160,6 +175,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     logger,
     version: { name: pkg.name, version: pkg.version },
     trustedDocuments,
+    tracing,
   });
   const credentialWatch = createCredentialWatch({
     isRevoked: (keyId) => authenticator.isRevoked(keyId),
@@ -177,6 +193,8 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     limits: createWsLimits(config.webSocket),
     maxPayloadBytes: config.webSocket.maxPayloadBytes,
     connectionInitTimeoutMs: config.webSocket.connectionInitTimeoutMs,
+    operationNameLabel,
+    tracing,
     slowSubscribers: { maxBufferedBytes: config.subscriptions.maxBufferedBytes, policy: config.subscriptions.slowPolicy },
     prepareOperation: createOperationPreparer({
       schema,
@@ -219,6 +237,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
       hub.stop();
       startup.cancel();
       await closeStores(stores);
+      await tracing?.shutdown(); // exports the last spans
       phase = 'stopped';
       logger.info('marketgraph stopped');
     },

@@ -141,6 +141,27 @@ const schema = z.object({
   QUERY_MAX_COST: z.coerce.number().int().positive().default(50_000), // objects the response can hold, lists counted at their page size
   // Path to an Apollo persisted query manifest: when set, only its documents run (by id or by body).
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+
+  // OpenTelemetry tracing (issue 14), with the variables every OpenTelemetry SDK reads
+  // (https://opentelemetry.io/docs/specs/otel/configuration/sdk-environment-variables/).
+  // Off unless an endpoint is set: then no SDK is loaded and no span is made.
+  OTEL_SDK_DISABLED: z.stringbool().default(false),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url().optional(), // base URL; traces go to <it>/v1/traces
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: z.url().optional(), // the full traces URL, used as is
+  // Only OTLP over HTTP with protobuf bodies is exported (Jaeger, the Collector, Tempo take it, port 4318).
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.literal('http/protobuf').default('http/protobuf'),
+  OTEL_EXPORTER_OTLP_TRACES_PROTOCOL: z.literal('http/protobuf').optional(),
+  OTEL_EXPORTER_OTLP_HEADERS: z.string().optional(), // key=value,key=value (values URL-encoded)
+  OTEL_EXPORTER_OTLP_TRACES_HEADERS: z.string().optional(), // as above; wins over it per key
+  OTEL_SERVICE_NAME: z.string().min(1).default('marketgraph'),
+  OTEL_RESOURCE_ATTRIBUTES: z.string().optional(), // key=value,key=value (values URL-encoded)
+  OTEL_TRACES_SAMPLER: z
+    .enum(['always_on', 'always_off', 'traceidratio', 'parentbased_always_on', 'parentbased_always_off', 'parentbased_traceidratio'])
+    .default('parentbased_always_on'),
+  OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).default(1), // the ratio of the *traceidratio samplers
+  // The operation latency histogram labels at most this many distinct operation names; others are
+  // counted under one label value, so that clients cannot grow /metrics without bound.
+  METRICS_OPERATION_NAMES_MAX: z.coerce.number().int().min(0).default(100),
 });
 
 /** Every variable the configuration reads (the deployment files are checked against it). */
@@ -175,6 +196,10 @@ export type Config = Readonly<{
   queryLimits: Readonly<{ maxDepth: number; maxAliases: number; maxDirectives: number; maxTokens: number; maxCost: number }>;
   /** Path to the trusted documents manifest; absent: any document runs. */
   trustedDocuments?: string;
+  /** Absent: no OTLP endpoint is set (or OTEL_SDK_DISABLED), and nothing is traced. */
+  tracing?: TracingConfig;
+  /** Distinct operation names the latency histogram labels; the rest share one label value. */
+  metricsOperationNamesMax: number;
   graphStore: 'arangodb' | 'postgres';
   vectorStore: 'weaviate' | 'pgvector';
   arango?: Readonly<{ url: string; database: string; username?: string; password?: string }>;
@@ -205,6 +230,15 @@ export type AuthConfig = Readonly<{
   setting: 'auto' | 'required' | 'disabled';
   keyCacheTtlMs: number;
   jwt?: Readonly<{ key: JwtKey; issuer?: string; audience?: string; rolesClaim: string; requireExp: boolean }>;
+}>;
+
+export type TracingConfig = Readonly<{
+  /** Where spans are POSTed (OTLP/HTTP, protobuf). */
+  tracesUrl: string;
+  headers: Readonly<Record<string, string>>;
+  serviceName: string;
+  resourceAttributes: Readonly<Record<string, string>>;
+  sampler: Readonly<{ name: z.infer<typeof schema>['OTEL_TRACES_SAMPLER']; ratio: number }>;
 }>;
 
 export class ConfigError extends Error {}
@@ -270,6 +304,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxCost: e.QUERY_MAX_COST,
     },
     trustedDocuments: e.TRUSTED_DOCUMENTS,
+    tracing: tracingConfig(e),
+    metricsOperationNamesMax: e.METRICS_OPERATION_NAMES_MAX,
     graphStore: e.GRAPH_STORE ?? (e.ARANGO_URL ? 'arangodb' : 'postgres'),
     vectorStore: e.VECTOR_STORE ?? (e.WEAVIATE_URL ? 'weaviate' : 'pgvector'),
     arango: e.ARANGO_URL
@@ -318,4 +354,34 @@ function authConfig(e: z.infer<typeof schema>): AuthConfig {
     keyCacheTtlMs: e.AUTH_KEY_CACHE_TTL_MS,
     jwt: keys[0] && { key: keys[0], issuer: e.AUTH_JWT_ISSUER, audience: e.AUTH_JWT_AUDIENCE, rolesClaim: e.AUTH_JWT_ROLES_CLAIM, requireExp: !e.AUTH_JWT_ALLOW_NO_EXP },
   };
+}
+
+function tracingConfig(e: z.infer<typeof schema>): TracingConfig | undefined {
+  const base = e.OTEL_EXPORTER_OTLP_ENDPOINT;
+  const tracesUrl = e.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? (base && `${base.replace(/\/+$/, '')}/v1/traces`);
+  if (!tracesUrl || e.OTEL_SDK_DISABLED) return undefined;
+  return {
+    tracesUrl,
+    headers: { ...keyValues('OTEL_EXPORTER_OTLP_HEADERS', e.OTEL_EXPORTER_OTLP_HEADERS), ...keyValues('OTEL_EXPORTER_OTLP_TRACES_HEADERS', e.OTEL_EXPORTER_OTLP_TRACES_HEADERS) },
+    serviceName: e.OTEL_SERVICE_NAME,
+    resourceAttributes: keyValues('OTEL_RESOURCE_ATTRIBUTES', e.OTEL_RESOURCE_ATTRIBUTES),
+    sampler: { name: e.OTEL_TRACES_SAMPLER, ratio: e.OTEL_TRACES_SAMPLER_ARG },
+  };
+}
+
+/** OpenTelemetry's `key=value,key=value` lists (W3C Baggage syntax: values percent-encoded). */
+function keyValues(name: string, list: string | undefined): Record<string, string> {
+  const pairs: Record<string, string> = {};
+  for (const item of (list ?? '').split(',')) {
+    if (item.trim() === '') continue;
+    const at = item.indexOf('=');
+    const key = item.slice(0, at).trim();
+    if (at < 1 || key === '') throw new ConfigError(`invalid configuration: ${name}: "${item.trim()}" is not key=value`);
+    try {
+      pairs[key] = decodeURIComponent(item.slice(at + 1).trim());
+    } catch {
+      throw new ConfigError(`invalid configuration: ${name}: the value of ${key} is not percent-encoded`);
+    }
+  }
+  return pairs;
 }

@@ -3,9 +3,18 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 /** Every Prometheus metric marketgraph exports, on one registry per gateway. */
 export function createMetrics() {
   const registry = new Registry();
-  collectDefaultMetrics({ register: registry, prefix: 'marketgraph_' });
+  // Under their standard names (process_cpu_seconds_total, nodejs_eventloop_lag_seconds, ...),
+  // which ready-made dashboards and alerts for Node.js processes query.
+  collectDefaultMetrics({ register: registry });
   return {
     registry,
+    operationDuration: new Histogram({
+      name: 'marketgraph_graphql_operation_duration_seconds',
+      help: 'GraphQL operations from request to response, by operation type and name (names beyond METRICS_OPERATION_NAMES_MAX are "(other)", unnamed ones "(anonymous)", documents that did not parse or validate "(invalid)").',
+      labelNames: ['operation_type', 'operation_name'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers: [registry],
+    }),
     graphqlRequests: new Counter({
       name: 'marketgraph_graphql_requests_total',
       help: 'GraphQL operations by type and outcome (ok, error).',

@@ -16,7 +16,7 @@ const REPEAT_WINDOW_MS = 1_000; // milliseconds
  * handlers are these (Apollo's are off: see startApp).
  */
 export async function serve(config: Config, options: { migrate?: boolean } = {}): Promise<void> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { traceIds: Boolean(config.tracing) });
   const app = await startApp({ config, logger, ...options });
 
   let firstAt: number | undefined;

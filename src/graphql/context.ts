@@ -1,3 +1,4 @@
+import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
 import type { TickIngest } from '../ingest/insert-ticks.js';
@@ -22,6 +23,11 @@ export interface Context {
   preparedTicks?: TickInput[];
   /** Set for operations over a WebSocket: where subscription ticks are written. */
   live?: LiveSocket;
+  /**
+   * Over a WebSocket with tracing on: the trace named by the socket's connectionParams
+   * (`traceparent`), the parent of its operations' spans. (HTTP runs Apollo inside the span.)
+   */
+  traceParent?: TraceContext;
 }
 
 export type AppServices = Omit<Context, 'loaders' | 'principal'>;

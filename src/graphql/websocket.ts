@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { execute, GraphQLError, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
-import type { SubscribePayload } from 'graphql-ws';
+import type { ServerOptions, SubscribePayload } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import type { Principal } from '../auth/principal.js';
@@ -13,6 +13,12 @@ import type { HostOriginCheck } from '../http/host-origin.js';
 import { refuseUpgrade } from '../http/refusal.js';
 import { ErrorCode } from '../errors.js';
 import type { WsLimits } from './ws-limits.js';
+import { traceExecution } from '../telemetry/operation-span.js';
+import type { OperationNameLabel } from './operation-names.js';
+import { timeExecution } from './use-metrics.js';
+import type { Tracing } from '../telemetry/tracing.js';
+
+type Execute = NonNullable<ServerOptions['execute']>;
 
 export interface WebSocketDeps {
   httpServer: Server;
@@ -33,6 +39,10 @@ export interface WebSocketDeps {
   maxPayloadBytes: number;
   /** A socket without connection_init this long is closed with 4408 (WS_CONNECTION_INIT_TIMEOUT_MS). */
   connectionInitTimeoutMs: number;
+  /** The operation latency histogram's name label (shared with HTTP: one bound for both). */
+  operationNameLabel: OperationNameLabel;
+  /** When set, each operation is a span, child of the `traceparent` in connectionParams. */
+  tracing?: Tracing;
 }
 
 const PATH = '/graphql';
@@ -42,7 +52,7 @@ const PATH = '/graphql';
  * masking as HTTP responses, so a subscription never leaks a driver message.
  */
 export function attachWebSocket(deps: WebSocketDeps) {
-  const { httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics, limits } = deps;
+  const { httpServer, schema, createContext, access, maskError, prepareOperation, slowSubscribers, metrics, limits, operationNameLabel, tracing } = deps;
   // The upgrade is ours to accept: Host, Origin and the connection limit are checked before the
   // handshake, and a refusal is a coded HTTP answer.
   const wss = new WebSocketServer({ noServer: true, maxPayload: deps.maxPayloadBytes });
@@ -56,6 +66,11 @@ export function attachWebSocket(deps: WebSocketDeps) {
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
   const mask = (errors: readonly GraphQLError[]) => errors.map((e) => maskError(e.toJSON(), e));
+  // Each operation: timed, traced when tracing is on, then its roles checked.
+  const wrap = (run: (args: ExecutionArgs) => unknown): Execute => {
+    const timed = timeExecution(metrics, operationNameLabel, access.guard(run));
+    return (tracing ? traceExecution(tracing, timed) : timed) as Execute;
+  };
   const cleanup = useServer(
     {
       schema,
@@ -64,11 +79,12 @@ export function attachWebSocket(deps: WebSocketDeps) {
       context: (ctx, id) =>
         Object.assign(createContext(access.principalOf(ctx)), {
           live: { socket: ctx.extra.socket, id, maskError, metrics, maxBufferedBytes: slowSubscribers.maxBufferedBytes, slowPolicy: slowSubscribers.policy },
+          ...(tracing ? { traceParent: tracing.parentFrom(ctx.connectionParams) } : {}),
         }),
       // Its errors go through onError (masked) and no resolver runs.
       onSubscribe: (ctx, _id, payload) => limits.operations(ctx.subscriptions) ?? prepareOperation(payload),
-      execute: access.guard(execute),
-      subscribe: access.guard(subscribe),
+      execute: wrap(execute),
+      subscribe: wrap(subscribe),
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: mask(result.errors) as unknown as GraphQLError[] } : result,
       onError: (_ctx, _id, _payload, errors) => mask(errors),

@@ -19,6 +19,8 @@ import { BodyTooLargeError, readBody } from './read-body.js';
 import { sendRefusal } from './refusal.js';
 import { prepareInsertTicks } from '../graphql/insert-ticks-fast-path.js';
 import { serveWebPage } from './web-page.js';
+import { inOperationSpan } from '../telemetry/operation-span.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 export interface HttpDeps {
   config: Config;
@@ -36,6 +38,8 @@ export interface HttpDeps {
   version: { name: string; version: string };
   /** When set (TRUSTED_DOCUMENTS), a request runs only a document of this manifest. */
   trustedDocuments?: TrustedDocuments;
+  /** When set, each GraphQL request runs in an operation span, child of its `traceparent` header. */
+  tracing?: Tracing;
 }
 
 const GRAPHQL_PATH = '/graphql';
@@ -180,13 +184,15 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
   for (const [key, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
   }
-  const response = await deps.apollo.executeHTTPGraphQLRequest({
-    httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-    context: async () => {
-      const context = deps.createContext(principal);
-      return prepared ? Object.assign(context, { preparedTicks: prepared.ticks }) : context;
-    },
-  });
+  const execute = () =>
+    deps.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+      context: async () => {
+        const context = deps.createContext(principal);
+        return prepared ? Object.assign(context, { preparedTicks: prepared.ticks }) : context;
+      },
+    });
+  const response = await (deps.tracing ? inOperationSpan(deps.tracing, req.headers, execute) : execute());
   for (const [key, value] of response.headers) res.setHeader(key, value);
   res.statusCode = response.status ?? 200;
   if (response.body.kind === 'complete') {

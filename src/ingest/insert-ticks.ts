@@ -1,4 +1,5 @@
 import { HeaderMap } from '@apollo/server';
+import type { Tracer } from '@opentelemetry/api';
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
@@ -40,6 +41,8 @@ export interface TickIngestOptions {
   /** Ticks handed in but not yet stored, at most; over it a batch is refused with OVERLOADED. */
   maxPendingTicks: number;
   now?: () => number;
+  /** When set, each group commit of the in-process write path is a span. */
+  tracer?: Tracer;
 }
 
 /**
@@ -53,7 +56,7 @@ export interface TickIngestOptions {
  * A batch's answer waits until its ticks are durable; a batch that may repeat earlier ticks is
  * checked once every earlier batch is stored.
  */
-export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingTicks, now = Date.now }: TickIngestOptions): TickIngest {
+export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingTicks, now = Date.now, tracer }: TickIngestOptions): TickIngest {
   const stream = stores.stream;
   let pendingTicks = 0;
   // In-process numbering: never below the stored maximum, and clock-based so that separate
@@ -108,7 +111,7 @@ export function createTickIngest(stores: Stores, metrics: Metrics, { maxPendingT
     await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
     await offerToCache(numbered);
     if (stream.kind === 'local') await stream.publish(numbered);
-  });
+  }, { tracer, name: 'insertTicks group commit' });
   /**
    * Makes accepted ticks durable and visible. Resolves once they are numbered, with `stored`:
    * a promise of their being durable (wrapped, because awaiting a promise of a promise would

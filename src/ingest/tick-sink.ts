@@ -1,4 +1,6 @@
+import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
+import { inSpan } from '../telemetry/spans.js';
 import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
@@ -15,13 +17,27 @@ import { storedKeysLike, tickKey } from './validate-tick.js';
  * The broker holds each fetch until enough bytes or time have gathered, so ClickHouse gets
  * few large inserts rather than many small ones.
  */
-export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger): Promise<void> {
-  await stream.consume(group, async (ticks) => {
+export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger, tracer?: Tracer): Promise<void> {
+  const store = async (ticks: StoredTick[]) => {
     const fresh = await dropStored(stores, ticks);
     await stores.ticks.insert(fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
-  });
+  };
+  await stream.consume(group, tracer ? (ticks) => inSpan(tracer, 'tick sink batch', sinkSpan(group, ticks.length), () => store(ticks)) : store);
+}
+
+// Each batch starts a trace of its own: the appends it carries belong to other requests' traces.
+function sinkSpan(group: string, count: number) {
+  return {
+    kind: SpanKind.CONSUMER,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'process',
+      'messaging.consumer.group.name': group,
+      'messaging.batch.message_count': count,
+    },
+  };
 }
 
 async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {

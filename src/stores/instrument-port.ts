@@ -2,6 +2,8 @@ import { StoreError } from '../errors.js';
 import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { StoreGuard } from './resilience.js';
+import { storeSpan } from '../telemetry/spans.js';
+import type { Tracing } from '../telemetry/tracing.js';
 
 /** What every port gets wrapped with: timing, slow-operation logs, and one error type. */
 export interface PortObserver {
@@ -10,6 +12,8 @@ export interface PortObserver {
   slowMs: number;
   /** Tests count calls here to prove batching (one round trip per store). */
   onCall?: (store: string, operation: string) => void;
+  /** When set, every call is a span (src/telemetry/spans.ts); otherwise nothing is traced. */
+  tracing?: Tracing;
 }
 
 /** How one port is guarded: its timeout, retry and circuit breaker, and which calls are reads. */
@@ -33,13 +37,16 @@ export function instrumentPort<P extends object>(store: string, port: P, observe
   for (const [name, value] of Object.entries(port)) {
     if (typeof value !== 'function' || UNWRAPPED.has(name)) continue;
     const method = value as (...args: unknown[]) => Promise<unknown>;
+    // Pings are /readyz probes, every few seconds from each load balancer: a trace of their own each would bury the requests'.
+    const traced = observer.tracing && name !== 'ping' && storeSpan(observer.tracing.tracer, store, (port as { engine?: string }).engine ?? '', name);
     wrapped[name] = async (...args: unknown[]) => {
       observer.onCall?.(store, name);
       const started = performance.now();
       let outcome = 'ok';
       try {
         const call = () => method.apply(port, args);
-        return await (reads.has(name) ? guard.read(call) : guard.write(call));
+        const guarded = () => (reads.has(name) ? guard.read(call) : guard.write(call));
+        return await (traced ? traced(args, guarded) : guarded());
       } catch (error) {
         const failure = error instanceof StoreError ? error : new StoreError(store, name, error);
         outcome = failure.refusedInput ? 'refused_input' : 'error';

@@ -105,7 +105,12 @@ export function relationalStoreContract(name: string, open: () => Promise<Relati
 
     it('lists keys oldest first, revoked ones included', async () => {
       const ids = [keyId(), keyId()];
-      for (const id of ids) await store.createApiKey({ id, name: id, roles: ['admin'], secretHash: hash('c') });
+      for (const id of ids) {
+        await store.createApiKey({ id, name: id, roles: ['admin'], secretHash: hash('c') });
+        // PGlite's clock ticks in milliseconds: two keys created in one share a time, and their
+        // order is then the ids' (random). Apart by more than a tick, the older comes first.
+        await new Promise((r) => setTimeout(r, 5));
+      }
       await store.revokeApiKey(ids[1]!);
       const listed = (await store.listApiKeys()).filter((k) => ids.includes(k.id));
       expect(listed.map((k) => [k.id, k.revokedAt === null])).toEqual([

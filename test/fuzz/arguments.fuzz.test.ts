@@ -163,7 +163,10 @@ describe('every argument of every root field under arbitrary values', () => {
   }
 
   it('the ticks subscription (symbols, after): refused with a code, or running, over graphql-ws; the socket stays open', async () => {
-    const args = fc.record({ s: fc.oneof(fc.array(symbol, { maxLength: 4 }), symbol), c: cursor }, { requiredKeys: ['s'] });
+    // Messages over WS_MAX_PAYLOAD_BYTES (1 MiB) close their socket with 1009 by design
+    // (test/hostile/websocket.test.ts): the values fuzzed here are the ones a socket carries.
+    const fits = (values: unknown) => Buffer.byteLength(JSON.stringify(values)) < 1_000_000;
+    const args = fc.record({ s: fc.oneof(fc.array(symbol, { maxLength: 4 }), symbol), c: cursor }, { requiredKeys: ['s'] }).filter(fits);
     await fc.assert(
       fc.asyncProperty(args, async (values) => {
         const result = await wsRequest(client, { query: `subscription($s: [String!]!, $c: String) { ticks(symbols: $s, after: $c) { bid cursor } }`, variables: values }, 300);

@@ -24,10 +24,11 @@ export interface GatewayProcess {
 /**
  * A gateway as users run it: `src/main.ts` in its own process, configured by environment. Its
  * embedded data lives in a temporary directory removed when it exits, unless `DATA_DIR` is given.
- * `nodeArgs` go to node itself (the benchmarks' profiles use `--cpu-prof`).
+ * `nodeArgs` go to node itself (the benchmarks' profiles use `--cpu-prof`); `entry` is another
+ * checkout's src/main.ts (bench/tracing.ts runs the code before a change beside the code after it).
  */
-export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<GatewayProcess> {
-  return spawnGatewayCommand(process.execPath, [...nodeArgs, '--import', 'tsx', mainPath], env, { timeoutMs });
+export async function spawnGateway(env: Record<string, string>, timeoutMs = 60_000, nodeArgs: string[] = [], entry = mainPath): Promise<GatewayProcess> {
+  return spawnGatewayCommand(process.execPath, [...nodeArgs, '--import', 'tsx', entry], env, { timeoutMs });
 }
 
 export interface CommandOptions {
