@@ -178,8 +178,9 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     tracing,
   });
   const credentialWatch = createCredentialWatch({
-    isRevoked: (keyId) => authenticator.isRevoked(keyId),
+    isRevoked: (keyId, maxAgeMs) => authenticator.isRevoked(keyId, maxAgeMs),
     pollMs: keyPollMs(config.auth.keyCacheTtlMs),
+    ttlMs: config.auth.keyCacheTtlMs,
     onError: (error) => logger.warn({ err: error }, 'API key of an open socket not checked again'),
   });
   const ws = attachWebSocket({

@@ -20,8 +20,11 @@ export interface Authenticator {
    * else the upgrade request's headers; null refuses the connection.
    */
   connection(params: Readonly<Record<string, unknown>> | undefined, req: IncomingMessage): Promise<Principal | null>;
-  /** Whether an API key is now revoked or gone, through the key cache: for sockets opened with it. */
-  isRevoked(keyId: string): Promise<boolean>;
+  /**
+   * Whether an API key is now revoked or gone, for sockets opened with it: through the key cache,
+   * accepting a cached answer no older than `maxAgeMs`.
+   */
+  isRevoked(keyId: string, maxAgeMs?: number): Promise<boolean>;
 }
 
 /**
@@ -62,8 +65,8 @@ export function createAuthenticator(config: Config['auth'], relational: Pick<Rel
         throw error;
       }
     },
-    async isRevoked(keyId) {
-      const row = await findKey(keyId);
+    async isRevoked(keyId, maxAgeMs) {
+      const row = await findKey(keyId, maxAgeMs);
       return row === null || row.revokedAt !== null;
     },
     async connection(params, req) {

@@ -12,8 +12,13 @@ const FORBIDDEN = 4403;
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
 export interface CredentialWatchOptions {
-  /** Whether an API key is revoked or gone now; through the key cache, so at most one query per key per TTL. */
-  isRevoked: (keyId: string) => Promise<boolean>;
+  /**
+   * Whether an API key is revoked or gone now, through the key cache, taking a cached answer no
+   * older than `maxAgeMs`: at most one query per key per poll.
+   */
+  isRevoked: (keyId: string, maxAgeMs: number) => Promise<boolean>;
+  /** The key cache's TTL (AUTH_KEY_CACHE_TTL_MS): a revoked key's sockets close within it. */
+  ttlMs: number;
   /** How often the keys of open sockets are looked up again. */
   pollMs: number;
   /** A lookup that failed (the relational store is down): the socket stays open. */
@@ -23,10 +28,15 @@ export interface CredentialWatchOptions {
 /**
  * Credentials checked again on open sockets (issue 13): a socket authenticated once at
  * connection_init would otherwise outlive a revoked key or an expired token by hours. A socket
- * of an API key is closed with 4403 once a lookup finds the key revoked (within the key cache's
- * TTL plus `pollMs`); a socket of a JWT with `exp` is closed with 4403 at `exp`.
+ * of an API key is closed with 4403 once a lookup finds the key revoked; a socket of a JWT with
+ * `exp` is closed with 4403 at `exp`.
+ *
+ * Within the TTL, as HTTP: a poll accepts a cached answer only if it is younger than the TTL less
+ * one poll, so the first poll later than that after a revocation (at most one poll later, so at
+ * most the TTL after it) asks the store.
  */
-export function createCredentialWatch({ isRevoked, pollMs, onError }: CredentialWatchOptions) {
+export function createCredentialWatch({ isRevoked, pollMs, ttlMs, onError }: CredentialWatchOptions) {
+  const maxAgeMs = Math.max(ttlMs - pollMs, 0);
   const keyOf = new Map<WatchedSocket, string>();
   const expiries = new Map<WatchedSocket, NodeJS.Timeout>();
   let poller: NodeJS.Timeout | undefined;
@@ -35,7 +45,7 @@ export function createCredentialWatch({ isRevoked, pollMs, onError }: Credential
     for (const keyId of new Set(keyOf.values())) {
       let revoked: boolean;
       try {
-        revoked = await isRevoked(keyId);
+        revoked = await isRevoked(keyId, maxAgeMs);
       } catch (error) {
         onError(error);
         continue;
