@@ -25,9 +25,9 @@ const TOO_COSTLY = ['GRAPHQL_VALIDATION_FAILED'] as const; // the query cost lim
 const NUL = 'EUR\u0000USD';
 const MB = 1_000_000;
 const base64url = (text: string) => Buffer.from(text).toString('base64url');
-// Seq 0 of partition 0, then 100,000 partitions the stream does not have: each replayed tick
-// rebuilt a cursor of all of them (~1 MB) at c7dd339.
-const manyPartitions = base64url(`live:${Array.from({ length: 100_000 }, (_, p) => `${p}.0`).join(',')}`);
+// Seq 0 of partition 0, then 50,000 partitions the stream does not have: each replayed tick
+// rebuilt a cursor of all of them (~0.5 MB) at c7dd339.
+const manyPartitions = base64url(`live:${Array.from({ length: 50_000 }, (_, p) => `${p}.0`).join(',')}`);
 // Pattern vectors have PATTERN_LENGTH (32) numbers.
 const vector = Array.from({ length: 32 }, (_, i) => Math.sin(i));
 const tick = (extra: Record<string, unknown>) => ({ symbol: 'EURUSD', time: Date.now() - 60_000, bid: 1.1, ask: 1.1002, ...extra });
@@ -71,9 +71,11 @@ export const HOSTILE_INPUTS: readonly HostileInput[] = [
     codes: TOO_COSTLY,
   },
   { name: '_entities: 50,000 representations in a variable', transport: 'http', query: ENTITIES_COSTLY, variables: { r: Array.from({ length: 50_000 }, () => ({ __typename: 'Instrument', symbol: 'EURUSD' })) }, codes: TOO_COSTLY },
-  { name: '_entities: 50,000 representations in a variable, over graphql-ws', transport: 'ws', query: ENTITIES_COSTLY, variables: { r: Array.from({ length: 50_000 }, () => ({ __typename: 'Instrument', symbol: 'EURUSD' })) }, codes: TOO_COSTLY },
+  // Over graphql-ws a message is at most WS_MAX_PAYLOAD_BYTES (1 MiB; a larger one closes the socket
+  // with 1009, test/hostile/websocket.test.ts): these stay under it, so the check they meet is theirs.
+  { name: '_entities: 20,000 representations in a variable (0.9 MB), over graphql-ws', transport: 'ws', query: ENTITIES_COSTLY, variables: { r: Array.from({ length: 20_000 }, () => ({ __typename: 'Instrument', symbol: 'EURUSD' })) }, codes: TOO_COSTLY },
   // The subscription
-  { name: 'subscription cursor naming 100,000 partitions (1.1 MB)', transport: 'ws', query: `subscription($a: String) { ticks(symbols: ["EURUSD"], after: $a) { bid cursor } }`, variables: { a: manyPartitions }, codes: REFUSED },
+  { name: 'subscription cursor naming 50,000 partitions (0.5 MB)', transport: 'ws', query: `subscription($a: String) { ticks(symbols: ["EURUSD"], after: $a) { bid cursor } }`, variables: { a: manyPartitions }, codes: REFUSED },
   { name: 'subscription cursor naming partition 7 of a one-partition stream', transport: 'ws', query: `subscription($a: String) { ticks(symbols: ["EURUSD"], after: $a) { bid } }`, variables: { a: base64url('live:0.0,7.0') }, codes: REFUSED },
   { name: 'subscription symbol with a NUL', transport: 'ws', query: `subscription($s: String!) { ticks(symbols: [$s]) { bid } }`, variables: { s: NUL }, codes: REFUSED },
 ];
