@@ -94,13 +94,11 @@ export function sends(records: readonly TickRecord[]): TickRecord[][] {
   return out;
 }
 
-/** CPU µs of this process (user + system, all threads) spent in `run`, and its wall ms. */
-function timed(run: () => void): { cpuUs: number; ms: number } {
-  const cpu = process.cpuUsage();
+/** Wall ms of `run`. */
+function timed(run: () => void): number {
   const started = performance.now();
   run();
-  const used = process.cpuUsage(cpu);
-  return { cpuUs: used.user + used.system, ms: performance.now() - started };
+  return performance.now() - started;
 }
 
 /**
@@ -124,7 +122,7 @@ export function benchEncoding(count: number): Row[] {
   };
   const best = (run: () => void) => {
     run();
-    return Math.min(...Array.from({ length: 5 }, () => timed(run).ms)) / count;
+    return Math.min(...Array.from({ length: 5 }, () => timed(run))) / count;
   };
   const checked = (run: () => number) => () => {
     if (run() !== count) throw new Error('decoded a different count of ticks');
