@@ -3,6 +3,7 @@ import { benchColdStart } from './cold-start.js';
 import { benchFanout } from './fanout.js';
 import { benchImport } from './import.js';
 import { benchIngest } from './ingest.js';
+import { benchKafka } from './kafka.js';
 import { benchQueries } from './queries.js';
 import { benchTracing } from './tracing.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
@@ -26,6 +27,13 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   async import() {
     const rows = await benchImport();
     writeResults('import', rows);
+    return rows;
+  },
+  async kafka() {
+    // Issue 15's measurements need a broker of their own choosing; without one there is nothing to measure.
+    if (!process.env.KAFKA_BROKERS) return progress('kafka: skipped, KAFKA_BROKERS is not set (bash .ci/services.sh start)'), [];
+    const { rows, details } = await benchKafka();
+    writeResults('kafka', rows, details);
     return rows;
   },
   queries: benchQueries,
