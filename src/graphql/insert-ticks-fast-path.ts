@@ -42,7 +42,7 @@ export interface PreparedTicks {
 export interface PreparedInsert {
   /** The request to hand to Apollo. */
   body: Record<string, unknown>;
-  prepared: PreparedTicks;
+  preparedTicks: PreparedTicks;
 }
 
 // Query texts seen; a bridge sends one or two. Bounded by count and by characters, so that
@@ -66,7 +66,7 @@ export function prepareInsertTicks(body: unknown, maxTokens?: number): PreparedI
   if (Object.keys(values).length !== 1) return undefined;
   const ticks = coerceTicks(values[plan.variable]);
   if (!ticks) return undefined;
-  return { body: { ...body, query: plan.query, variables: {} }, prepared: { ticks } };
+  return { body: { ...body, query: plan.query, variables: {} }, preparedTicks: { ticks } };
 }
 
 /** How many plans are kept, and their texts' length: for tests of the bound. */

@@ -188,7 +188,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
   const execute = () =>
     deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => deps.createContext(principal, { preparedTicks: prepared?.prepared }),
+      context: async () => deps.createContext(principal, { preparedTicks: prepared?.preparedTicks }),
     });
   const response = await (deps.tracing ? inOperationSpan(deps.tracing, req.headers, execute) : execute());
   for (const [key, value] of response.headers) res.setHeader(key, value);

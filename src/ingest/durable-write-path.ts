@@ -46,8 +46,8 @@ export function createDurableWritePath(
     return { accepted, keys };
   }
 
-  const batches = createBatchQueue(stores, metrics, options, async (valid) => {
-    await newestStored.load(valid.map((t) => t.symbol));
+  const batches = createBatchQueue(stores, metrics, options, async (valid, symbols) => {
+    await newestStored.load(symbols);
     const { accepted, keys } = await withoutRepeats(valid);
     if (accepted.length > 0) {
       const appended = await stream.append(accepted); // durable once this resolves

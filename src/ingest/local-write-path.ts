@@ -77,8 +77,8 @@ export function createLocalWritePath(
     return { stored: groups.add(numbered) };
   }
 
-  const batches = createBatchQueue(stores, metrics, options, async (valid) => {
-    await newestStored.load(valid.map((t) => t.symbol));
+  const batches = createBatchQueue(stores, metrics, options, async (valid, symbols) => {
+    await newestStored.load(symbols);
     const accepted = allNew(valid) ? valid : await withoutRepeats(valid);
     const { stored } = accepted.length > 0 ? await commit(accepted) : { stored: Promise.resolve() };
     return { accepted: accepted.length, stored };

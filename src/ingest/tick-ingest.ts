@@ -49,12 +49,12 @@ export interface TickIngestOptions {
 }
 
 /**
- * What a write path does with a batch's valid ticks (of instruments that exist): drop the ones
- * that repeat a tick accepted before, and make the rest durable. Resolves once they are
- * numbered (or appended), with `stored`: a promise of their being durable (wrapped, because
- * awaiting a promise of a promise would wait for both).
+ * What a write path does with a batch's valid ticks: drop the ones that repeat a tick accepted
+ * before, and make the rest durable. `symbols` are the batch's symbols of instruments that exist
+ * (each once). Resolves once they are numbered (or appended), with `stored`: a promise of their
+ * being durable (wrapped, because awaiting a promise of a promise would wait for both).
  */
-export type AcceptValid = (valid: TickInput[]) => Promise<{ accepted: number; stored: Promise<void> }>;
+export type AcceptValid = (valid: TickInput[], symbols: string[]) => Promise<{ accepted: number; stored: Promise<void> }>;
 
 /**
  * The front both write paths share. Batches are checked one at a time per process. That is
@@ -73,7 +73,8 @@ export function createBatchQueue(
 
   /** Checks a batch (one at a time); resolves with its answer and when it is durable. */
   async function accept(ticks: readonly TickInput[]): Promise<{ result: InsertTicksResult; durable: Promise<unknown> }> {
-    const known = await knownSymbols([...new Set(ticks.map((t) => t.symbol))]);
+    const symbols = [...new Set(ticks.map((t) => t.symbol))];
+    const known = await knownSymbols(symbols);
     const at = now();
     const rejected: RejectedTick[] = [];
     const valid: TickInput[] = [];
@@ -82,7 +83,7 @@ export function createBatchQueue(
       if (reason) rejected.push({ index, reason });
       else valid.push(tick);
     });
-    const { accepted, stored } = await acceptValid(valid);
+    const { accepted, stored } = await acceptValid(valid, symbols.filter((s) => known.has(s)));
     const duplicates = valid.length - accepted;
     const durable = stored.then(() => {
       metrics.ticksIngested.inc({ outcome: 'accepted' }, accepted);
@@ -142,8 +143,8 @@ export function createNewestStored(ticks: Pick<TickStore, 'latest'>) {
   const newest = new Map<string, number>();
   return {
     times: newest as ReadonlyMap<string, number>,
-    async load(symbols: Iterable<string>): Promise<void> {
-      const unknown = [...new Set(symbols)].filter((s) => !newest.has(s));
+    async load(symbols: readonly string[]): Promise<void> {
+      const unknown = symbols.filter((s) => !newest.has(s));
       if (unknown.length === 0) return;
       const latest = await ticks.latest(unknown);
       unknown.forEach((s, i) => {
