@@ -25,7 +25,8 @@ import { attachWebSocket } from './graphql/websocket.js';
 import { createWsLimits } from './graphql/ws-limits.js';
 import { drainHttpServer } from './http/drain.js';
 import { createHttpServer } from './http/server.js';
-import { createTickIngest } from './ingest/insert-ticks.js';
+import { createDurableWritePath } from './ingest/durable-write-path.js';
+import { createLocalWritePath } from './ingest/local-write-path.js';
 import { createIngestRateLimit } from './ingest/rate-limit.js';
 import type { Logger } from './logger.js';
 import { createMetrics } from './metrics.js';
@@ -99,9 +100,14 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     await tracing?.shutdown();
     throw error;
   }
-  const ingest = createTickIngest(stores, metrics, { maxPendingTicks: config.ingestMaxPendingTicks, tracer });
-  await ingest.start();
+  // The write path, picked once by the stream's kind (src/ingest/tick-ingest.ts).
+  const ingestOptions = { maxPendingTicks: config.ingestMaxPendingTicks, tracer };
   const stream = stores.stream;
+  const ingest =
+    stream.kind === 'durable'
+      ? createDurableWritePath(stores, stream, metrics, ingestOptions)
+      : createLocalWritePath(stores, stream, metrics, ingestOptions);
+  await ingest.start();
   if (stream.kind === 'durable') {
     started.stream.then(
       () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger, tracer),
@@ -168,7 +174,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     config,
     apollo,
     authenticate: (req) => authenticator.http(req),
-    createContext: (principal) => createContext(services, principal),
+    createContext: (principal, extras) => createContext(services, principal, extras),
     stores,
     guards,
     metrics,

@@ -1,6 +1,7 @@
 import { readConfig } from '../config.js';
 import { seedDemoData } from '../demo/seed.js';
-import { createTickIngest } from '../ingest/insert-ticks.js';
+import { createDurableWritePath } from '../ingest/durable-write-path.js';
+import { createLocalWritePath } from '../ingest/local-write-path.js';
 import { createLogger } from '../logger.js';
 import { createMetrics } from '../metrics.js';
 import { migrateOnStart } from '../migrations/index.js';
@@ -23,7 +24,13 @@ export const seedCommand: Command = {
       // Server stores with pending migrations are refused, as by `serve`, unless --migrate.
       const ready = await migrateOnStart({ stores, servers, startup, migrate: values.migrate === true, logger });
       await Promise.all(Object.values(ready));
-      const ingest = createTickIngest(stores, createMetrics(), { maxPendingTicks: config.ingestMaxPendingTicks });
+      // As the gateway does (src/app.ts); with a durable stream, a running gateway's sink stores the ticks.
+      const options = { maxPendingTicks: config.ingestMaxPendingTicks };
+      const { stream } = stores;
+      const ingest =
+        stream.kind === 'durable'
+          ? createDurableWritePath(stores, stream, createMetrics(), options)
+          : createLocalWritePath(stores, stream, createMetrics(), options);
       await ingest.start();
       const seeded = await seedDemoData(stores, ingest, logger, (step) => process.stderr.write(`${step}\n`));
       if (!seeded) console.log('The stores already hold instruments: nothing seeded.');

@@ -1,7 +1,7 @@
 import { syncGraph } from '../analytics/all-instruments.js';
 import { refreshCorrelations } from '../analytics/correlations.js';
 import { refreshPatterns } from '../analytics/patterns.js';
-import type { TickIngest } from '../ingest/insert-ticks.js';
+import type { TickIngest } from '../ingest/tick-ingest.js';
 import type { Logger } from '../logger.js';
 import type { InstrumentInput } from '../stores/relational/relational-store.js';
 import type { Stores } from '../stores/stores.js';

@@ -1,10 +1,10 @@
 import type { Context as TraceContext } from '@opentelemetry/api';
 import type { Principal } from '../auth/principal.js';
 import type { Config } from '../config.js';
-import type { TickIngest } from '../ingest/insert-ticks.js';
+import type { TickIngest } from '../ingest/tick-ingest.js';
 import type { IngestRateLimit } from '../ingest/rate-limit.js';
 import type { Stores } from '../stores/stores.js';
-import type { TickInput } from '../stores/ticks/tick-store.js';
+import type { PreparedTicks } from './insert-ticks-fast-path.js';
 import type { LiveSocket } from './live-delivery.js';
 import type { TickHub } from './tick-hub.js';
 import { createLoaders, type Loaders } from './loaders.js';
@@ -19,8 +19,12 @@ export interface Context {
   hub: TickHub;
   /** Who sent this operation (src/auth); its roles were checked before any resolver ran. */
   principal: Principal;
-  /** insertTicks's ticks, already checked by the HTTP fast path (insert-ticks-fast-path.ts). */
-  preparedTicks?: TickInput[];
+  /**
+   * insertTicks's ticks, coerced by the HTTP fast path (insert-ticks-fast-path.ts): set where an
+   * HTTP request's context is created, read by the insertTicks resolver in place of its argument
+   * (the fast path rewrote it to `[]`).
+   */
+  preparedTicks?: PreparedTicks;
   /** Set for operations over a WebSocket: where subscription ticks are written. */
   live?: LiveSocket;
   /**
@@ -30,17 +34,21 @@ export interface Context {
   traceParent?: TraceContext;
 }
 
-export type AppServices = Omit<Context, 'loaders' | 'principal'>;
+export type AppServices = Omit<Context, 'loaders' | 'principal' | 'preparedTicks'>;
+
+/** What one request adds to its context when it is created. */
+export type RequestExtras = Pick<Context, 'preparedTicks'>;
 
 /**
  * Loaders are made on first use: a subscription, which holds its context for as long as it
  * lasts, does not carry seven of them (and their caches) for nothing. Add fields to a context
  * with Object.assign, not a spread, which would make them.
  */
-export function createContext(services: AppServices, principal: Principal): Context {
+export function createContext(services: AppServices, principal: Principal, extras: RequestExtras = {}): Context {
   let loaders: Loaders | undefined;
   return {
     ...services,
+    ...extras,
     principal,
     get loaders() {
       return (loaders ??= createLoaders(services.stores));

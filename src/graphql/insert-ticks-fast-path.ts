@@ -15,8 +15,8 @@ import { parseDateTime } from './datetime.js';
  * (bench/ingest.ts measures it). For the one request shape a bridge sends —
  * `insertTicks(ticks: $ticks)` with `$ticks: [TickInput!]!` — the list is checked here, by code
  * written for TickInput, and the request goes on through Apollo with `ticks: []` in its place
- * (parsed, validated, authorized and limited as any other), the checked ticks riding along in
- * the context.
+ * (parsed, validated, authorized and limited as any other), the coerced ticks handed to the
+ * resolver in its context (`Context.preparedTicks`, set where the HTTP request's context is created).
  *
  * It accepts exactly what graphql-js would accept and yields the same values. Anything else
  * (a wrong type, an unknown field, a missing price) is left to graphql-js, so errors are
@@ -30,10 +30,19 @@ interface Plan {
   query: string;
 }
 
+/**
+ * The hand-off to the insertTicks resolver, through its context (Context.preparedTicks): the
+ * ticks as graphql-js would have coerced the variable. The resolver checks them as it checks
+ * graphql-js's (src/ingest/tick-rules.ts); the write path numbers them in place.
+ */
+export interface PreparedTicks {
+  readonly ticks: TickInput[];
+}
+
 export interface PreparedInsert {
   /** The request to hand to Apollo. */
   body: Record<string, unknown>;
-  ticks: TickInput[];
+  preparedTicks: PreparedTicks;
 }
 
 // Query texts seen; a bridge sends one or two. Bounded by count and by characters, so that
@@ -57,7 +66,7 @@ export function prepareInsertTicks(body: unknown, maxTokens?: number): PreparedI
   if (Object.keys(values).length !== 1) return undefined;
   const ticks = coerceTicks(values[plan.variable]);
   if (!ticks) return undefined;
-  return { body: { ...body, query: plan.query, variables: {} }, ticks };
+  return { body: { ...body, query: plan.query, variables: {} }, preparedTicks: { ticks } };
 }
 
 /** How many plans are kept, and their texts' length: for tests of the bound. */

@@ -3,7 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { HeaderMap, type ApolloServer } from '@apollo/server';
 import { GraphQLError } from 'graphql';
 import type { Config } from '../config.js';
-import type { Context } from '../graphql/context.js';
+import type { Context, RequestExtras } from '../graphql/context.js';
 import { trustHttpRequest, type TrustedDocuments } from '../graphql/trusted-documents.js';
 import { exceedsTokenLimit, tooManyTokens } from '../graphql/token-limit.js';
 import { hasRole, type Principal } from '../auth/principal.js';
@@ -30,7 +30,8 @@ export interface HttpDeps {
    * or bad credential while auth is required: run before the body is read or anything parsed.
    */
   authenticate: (req: IncomingMessage) => Promise<Principal>;
-  createContext: (principal: Principal) => Context;
+  /** A request's context; `extras` carries what the HTTP layer prepared (the insertTicks fast path's ticks). */
+  createContext: (principal: Principal, extras?: RequestExtras) => Context;
   stores: Stores;
   guards: StoreGuards;
   metrics: Metrics;
@@ -187,10 +188,7 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
   const execute = () =>
     deps.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: async () => {
-        const context = deps.createContext(principal);
-        return prepared ? Object.assign(context, { preparedTicks: prepared.ticks }) : context;
-      },
+      context: async () => deps.createContext(principal, { preparedTicks: prepared?.preparedTicks }),
     });
   const response = await (deps.tracing ? inOperationSpan(deps.tracing, req.headers, execute) : execute());
   for (const [key, value] of response.headers) res.setHeader(key, value);

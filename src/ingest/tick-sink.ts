@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { storedKeysLike, tickKey } from './validate-tick.js';
+import { storedKeysLike, tickKey } from './tick-identity.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createTickIngest } from '../../src/ingest/insert-ticks.js';
+import { createLocalWritePath } from '../../src/ingest/local-write-path.js';
 import { createMetrics } from '../../src/metrics.js';
 import { createMemoryCacheStore } from '../../src/stores/cache/memory-cache-store.js';
 import type { Stores } from '../../src/stores/stores.js';
@@ -21,9 +21,8 @@ describe('the ingest path’s memory per symbol', () => {
         insert: async () => {},
       },
       cache: createMemoryCacheStore(),
-      stream: createMemoryTickStream(),
     } as unknown as Stores;
-    const ingest = createTickIngest(stores, createMetrics(), { maxPendingTicks: 1_000_000 });
+    const ingest = createLocalWritePath(stores, createMemoryTickStream(), createMetrics(), { maxPendingTicks: 1_000_000 });
     return { ingest, askedForLatest };
   }
   const at = Date.now() - 1_000;

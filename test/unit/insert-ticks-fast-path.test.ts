@@ -61,7 +61,7 @@ describe('insertTicks fast path', () => {
         const ticks = JSON.parse(JSON.stringify(raw ?? null));
         const expected = graphqlJs(ticks);
         const prepared = prepareInsertTicks({ query: MUTATION, variables: { ticks } });
-        if (prepared) expect(prepared.ticks).toEqual(expected); // never accepts what graphql-js refuses
+        if (prepared) expect(prepared.preparedTicks.ticks).toEqual(expected); // never accepts what graphql-js refuses
         else if (Array.isArray(ticks)) expect(expected).toBeUndefined(); // a list graphql-js accepts takes the fast path
       }),
       { numRuns: 3000 },
@@ -71,7 +71,7 @@ describe('insertTicks fast path', () => {
   it('takes the fast path for a bridge batch and hands Apollo the same operation with an empty list', () => {
     const ticks = [{ symbol: 'EURUSD', time: '2026-11-27T10:00:00.123Z', bid: 1.1, ask: 1.2, last: null, volume: 2, flags: 6 }];
     const prepared = prepareInsertTicks({ query: MUTATION, variables: { ticks }, operationName: 'Insert' })!;
-    expect(prepared.ticks).toEqual([{ symbol: 'EURUSD', time: Date.parse('2026-11-27T10:00:00.123Z'), bid: 1.1, ask: 1.2, last: null, volume: 2, flags: 6 }]);
+    expect(prepared.preparedTicks.ticks).toEqual([{ symbol: 'EURUSD', time: Date.parse('2026-11-27T10:00:00.123Z'), bid: 1.1, ask: 1.2, last: null, volume: 2, flags: 6 }]);
     expect(prepared.body).toEqual({
       query: 'mutation Insert {\n  insertTicks(ticks: []) {\n    accepted\n    duplicates\n    rejected {\n      index\n      reason\n    }\n  }\n}',
       variables: {},
@@ -99,8 +99,8 @@ describe('insertTicks fast path', () => {
     for (let i = 0; i < 200; i++) {
       // Each a valid insertTicks document, different from every other, 10 KB long (a comment pads it).
       const query = `${MUTATION} # ${i} ${'x'.repeat(10_000)}`;
-      expect(prepareInsertTicks({ query, variables: { ticks } })?.ticks).toHaveLength(1);
-      expect(prepareInsertTicks({ query: `${MUTATION} # ${i}`, variables: { ticks } })?.ticks).toHaveLength(1);
+      expect(prepareInsertTicks({ query, variables: { ticks } })?.preparedTicks.ticks).toHaveLength(1);
+      expect(prepareInsertTicks({ query: `${MUTATION} # ${i}`, variables: { ticks } })?.preparedTicks.ticks).toHaveLength(1);
     }
     const { entries, chars } = planCacheSize();
     expect(entries).toBeLessThanOrEqual(64);
@@ -110,6 +110,6 @@ describe('insertTicks fast path', () => {
   it('does not parse past the token limit it is given', () => {
     const ticks = [{ symbol: 'EURUSD', time: Date.UTC(2026, 0, 5), bid: 1.1, ask: 1.1002 }];
     expect(prepareInsertTicks({ query: MUTATION, variables: { ticks } }, 5)).toBeUndefined();
-    expect(prepareInsertTicks({ query: `${MUTATION} `, variables: { ticks } }, 1000)?.ticks).toHaveLength(1);
+    expect(prepareInsertTicks({ query: `${MUTATION} `, variables: { ticks } }, 1000)?.preparedTicks.ticks).toHaveLength(1);
   });
 });

@@ -6,12 +6,13 @@ import { refreshPatterns } from '../../analytics/patterns.js';
 import { StoreError, badInput } from '../../errors.js';
 import { checkSymbol, checkText } from '../input-strings.js';
 import { LIMITS } from '../limits.js';
+import { checkTickBatch } from '../../ingest/tick-rules.js';
 
 export const mutationResolvers: MutationResolvers = {
   async insertTicks(_, args, ctx) {
-    // From the HTTP fast path, or as graphql-js coerced them.
+    // From the HTTP fast path (set in the context where it is created), or as graphql-js coerced them.
     const ticks =
-      ctx.preparedTicks ??
+      ctx.preparedTicks?.ticks ??
       args.ticks.map((t) => ({
         symbol: t.symbol,
         time: t.time,
@@ -21,10 +22,7 @@ export const mutationResolvers: MutationResolvers = {
         volume: t.volume ?? null,
         flags: t.flags ?? null,
       }));
-    const max = ctx.config.maxTicksPerInsert;
-    if (ticks.length > max) throw badInput(`at most ${max} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
-    // A symbol that cannot exist refuses the call, as a malformed time does: it never reaches a store.
-    for (let i = 0; i < ticks.length; i++) checkSymbol(ticks[i]!.symbol, `the symbol at "ticks[${i}].symbol"`, 'ticks');
+    checkTickBatch(ticks, ctx.config.maxTicksPerInsert);
     // Before the ingest queue: a refused batch costs no store call and stores nothing.
     ctx.ingestRateLimit.admit(rateKey(ctx.principal), ticks.length);
     return ctx.ingest.insertTicks(ticks);

@@ -67,7 +67,7 @@ const TWO_32 = 2 ** 32;
  * its values. A String is its byte length (LEB128) and its bytes; a Nullable column is one
  * byte per row (1 = NULL) followed by a value for every row. `symbol` goes as String and
  * the table turns it into LowCardinality. Times and seqs are whole non-negative numbers
- * below 2^53 (validate-tick.ts), written as two 32-bit halves.
+ * below 2^53 (tick-rules.ts), written as two 32-bit halves.
  */
 export function ticksToNative(ticks: readonly StoredTick[]): Buffer {
   const n = ticks.length;

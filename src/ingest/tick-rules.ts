@@ -1,4 +1,14 @@
-import type { TickInput, TickStore } from '../stores/ticks/tick-store.js';
+import { badInput } from '../errors.js';
+import { checkSymbol } from '../graphql/input-strings.js';
+import type { TickInput } from '../stores/ticks/tick-store.js';
+
+/**
+ * The rules a tick must meet, in one module: insertTicks's resolver applies the call's rules
+ * (`checkTickBatch`) to the ticks of either path into it (the HTTP fast path,
+ * insert-ticks-fast-path.ts, or graphql-js's coercion), and both write paths apply the per-tick
+ * rules (`tickProblem`) through their shared front (tick-ingest.ts). Times reach here as epoch
+ * milliseconds: the DateTime scalar's one parser (src/graphql/datetime.ts) read them on either path.
+ */
 
 // 2000-01-01T00:00:00Z: no market data this gateway serves is older.
 const EARLIEST_TICK_MS = Date.UTC(2000, 0, 1);
@@ -9,8 +19,18 @@ const MAX_FLAGS = 0xffff_ffff; // stored as UInt32
 const isPositivePrice = (x: number) => Number.isFinite(x) && x > 0;
 
 /**
- * Why this tick cannot be stored, in words a bridge developer understands, or null when
- * it can. `knownSymbol` answers whether the instrument exists.
+ * The rules of the call as a whole, which refuse it with BAD_USER_INPUT and store nothing: at
+ * most `maxTicks` ticks, and every symbol one that can exist (a symbol that cannot is refused
+ * as a malformed time is: it never reaches a store).
+ */
+export function checkTickBatch(ticks: readonly TickInput[], maxTicks: number): void {
+  if (ticks.length > maxTicks) throw badInput(`at most ${maxTicks} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
+  for (let i = 0; i < ticks.length; i++) checkSymbol(ticks[i]!.symbol, `the symbol at "ticks[${i}].symbol"`, 'ticks');
+}
+
+/**
+ * The rules of one tick: why it cannot be stored, in words a bridge developer understands, or
+ * null when it can. `knownSymbol` answers whether the instrument exists.
  */
 export function tickProblem(tick: TickInput, knownSymbol: boolean, now: number): string | null {
   if (!knownSymbol) return `unknown symbol "${tick.symbol}": create the instrument first (upsertInstruments)`;
@@ -27,29 +47,4 @@ export function tickProblem(tick: TickInput, knownSymbol: boolean, now: number):
   if (tick.flags !== null && !(Number.isInteger(tick.flags) && tick.flags >= 0 && tick.flags <= MAX_FLAGS))
     return `flags ${tick.flags} is not an unsigned 32-bit integer`;
   return null;
-}
-
-/** Identity of a tick for duplicate detection: every field the bridge sends. */
-export function tickKey(t: TickInput): string {
-  return `${t.symbol}\u0000${t.time}\u0000${t.bid}\u0000${t.ask}\u0000${t.last}\u0000${t.volume}\u0000${t.flags}`;
-}
-
-/**
- * Keys of the stored ticks that these ticks could duplicate. Only a tick no newer than its
- * symbol's newest stored time (`newest`; a symbol absent from it has none) can repeat a stored
- * one; those are looked up with one query for their symbols over the time range they span.
- * Used by the write path before accepting and by the sink before inserting.
- */
-export async function storedKeysLike(
-  ticks: readonly TickInput[],
-  newest: ReadonlyMap<string, number>,
-  store: Pick<TickStore, 'ticksBetween'>,
-): Promise<Set<string>> {
-  const suspects = ticks.filter((t) => t.time <= (newest.get(t.symbol) ?? -Infinity));
-  if (suspects.length === 0) return new Set();
-  let from = Infinity;
-  let to = -Infinity;
-  for (const t of suspects) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
-  const stored = await store.ticksBetween([...new Set(suspects.map((t) => t.symbol))], from, to);
-  return new Set(stored.map(tickKey));
 }

@@ -1,0 +1,92 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ErrorCode } from '../../src/errors.js';
+import type { TickIngest } from '../../src/ingest/tick-ingest.js';
+import type { StoredTick, TickInput } from '../../src/stores/ticks/tick-store.js';
+import { until } from '../helpers/until.js';
+
+/** A write path, ready to take batches; `close` ends it and its stores. */
+export interface OpenIngest {
+  ingest: TickIngest;
+  /** Symbols this write path takes (its instruments); any other is unknown. */
+  symbols: readonly string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The port of the write path (src/ingest/tick-ingest.ts): what the resolver and the tick hub may
+ * count on, whichever half the composition root picked. `open(maxPendingTicks)` makes one.
+ */
+export function tickIngestContract(name: string, open: (maxPendingTicks: number) => Promise<OpenIngest>) {
+  describe(`TickIngest contract: ${name}`, () => {
+    let path: OpenIngest;
+    let clock = Date.now() - 3_600_000;
+    const tick = (symbol: string, over: Partial<TickInput> = {}): TickInput => {
+      const bid = 1 + (clock % 1000) / 10_000;
+      return { symbol, time: clock++, bid, ask: bid + 0.0002, last: null, volume: 1, flags: 6, ...over };
+    };
+    const copy = (ticks: TickInput[]) => ticks.map((t) => ({ ...t }));
+
+    beforeAll(async () => {
+      path = await open(1_000);
+      await path.ingest.start();
+    });
+    afterAll(async () => {
+      await path.ingest.drain();
+      path.ingest.stop();
+      await path.close();
+    });
+
+    it('accepts valid ticks and names each invalid one by index and reason, losing none of the good', async () => {
+      const [a] = path.symbols;
+      const batch = [tick(a!), tick(a!, { bid: 2, ask: 1 }), tick('NOSUCHSYMBOL'), tick(a!)];
+      const result = await path.ingest.insertTicks(batch);
+      expect(result.accepted).toBe(2);
+      expect(result.duplicates).toBe(0);
+      expect(result.rejected.map((r) => r.index)).toEqual([1, 2]);
+      expect(result.rejected[0]!.reason).toMatch(/bid 2 is greater than ask 1/);
+      expect(result.rejected[1]!.reason).toMatch(/unknown symbol "NOSUCHSYMBOL"/);
+    });
+
+    it('counts a re-sent batch, and a tick repeated within a batch, as duplicates', async () => {
+      const [a, b] = path.symbols;
+      const batch = [tick(a!), tick(b!), tick(a!)];
+      expect(await path.ingest.insertTicks(copy(batch))).toMatchObject({ accepted: 3, duplicates: 0 });
+      expect(await path.ingest.insertTicks(copy(batch))).toMatchObject({ accepted: 0, duplicates: 3 });
+      const twice = tick(b!);
+      expect(await path.ingest.insertTicks([twice, { ...twice }])).toMatchObject({ accepted: 1, duplicates: 1 });
+    });
+
+    it('accepts one of two copies of a batch sent at the same time', async () => {
+      const [a] = path.symbols;
+      const batch = Array.from({ length: 50 }, () => tick(a!));
+      const results = await Promise.all([path.ingest.insertTicks(copy(batch)), path.ingest.insertTicks(copy(batch))]);
+      expect(results.map((r) => r.accepted).sort()).toEqual([0, 50]);
+      expect(results.map((r) => r.duplicates).sort()).toEqual([0, 50]);
+    });
+
+    it('hands each accepted tick to listeners once', async () => {
+      const [a, b] = path.symbols;
+      const seen: StoredTick[] = [];
+      const off = path.ingest.onAccepted((ticks) => seen.push(...ticks));
+      const batch = Array.from({ length: 20 }, (_, i) => tick(i % 2 ? a! : b!));
+      const times = new Set(batch.map((t) => t.time));
+      await path.ingest.insertTicks(copy(batch));
+      await path.ingest.insertTicks(copy(batch)); // duplicates: nothing more to see
+      await until(async () => seen.filter((t) => times.has(t.time)).length, (n) => n >= 20, 10_000);
+      await new Promise((r) => setTimeout(r, 300)); // room for a second delivery, which must not come
+      off();
+      const mine = seen.filter((t) => times.has(t.time));
+      expect(mine).toHaveLength(20);
+      expect(new Set(mine.map((t) => t.seq)).size).toBe(20); // numbered, each its own seq
+    });
+
+    it('refuses a batch over the pending bound at once with OVERLOADED, and takes it once the backlog is stored', async () => {
+      const [a] = path.symbols;
+      const first = path.ingest.insertTicks(Array.from({ length: 600 }, () => tick(a!)));
+      const over = Array.from({ length: 600 }, () => tick(a!));
+      await expect(path.ingest.insertTicks(copy(over))).rejects.toMatchObject({ extensions: { code: ErrorCode.OVERLOADED } });
+      expect((await first).accepted).toBe(600);
+      expect((await path.ingest.insertTicks(over)).accepted).toBe(600);
+    });
+  });
+}

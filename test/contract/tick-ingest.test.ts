@@ -1,0 +1,70 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe } from 'vitest';
+import { createDurableWritePath } from '../../src/ingest/durable-write-path.js';
+import { createLocalWritePath } from '../../src/ingest/local-write-path.js';
+import { startTickSink } from '../../src/ingest/tick-sink.js';
+import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
+import { createMemoryCacheStore } from '../../src/stores/cache/memory-cache-store.js';
+import type { Stores } from '../../src/stores/stores.js';
+import { createKafkaTickStream } from '../../src/stores/stream/kafka-tick-stream.js';
+import { createMemoryTickStream } from '../../src/stores/stream/memory-tick-stream.js';
+import type { TickStream } from '../../src/stores/stream/tick-stream.js';
+import { createChdbTickStore } from '../../src/stores/ticks/chdb-tick-store.js';
+import type { TickStore } from '../../src/stores/ticks/tick-store.js';
+import { startMigrated } from '../helpers/migrate.js';
+import { tickIngestContract } from './tick-ingest.contract.js';
+
+// One embedded tick store (chDB) for both halves, each with symbols of its own. The relational
+// store is a stand-in: the write path only asks it which symbols exist.
+const dir = mkdtempSync(join(tmpdir(), 'marketgraph-ingest-contract-'));
+let ticks: Promise<TickStore> | undefined;
+const tickStore = () => (ticks ??= startMigrated('ticks', createChdbTickStore(dir)));
+afterAll(async () => {
+  await (await ticks)?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function storesFor(symbols: readonly string[], stream: TickStream): Promise<Stores> {
+  return {
+    relational: { instrumentsBySymbols: async (asked: string[]) => asked.map((s) => (symbols.includes(s) ? { symbol: s } : null)) },
+    ticks: await tickStore(),
+    cache: createMemoryCacheStore(),
+    stream,
+  } as unknown as Stores;
+}
+
+const run = Math.random().toString(36).slice(2, 6).toUpperCase();
+
+tickIngestContract('local write path (in-process stream, chDB)', async (maxPendingTicks) => {
+  const symbols = [`LA${run}`, `LB${run}`];
+  const stream = createMemoryTickStream();
+  const stores = await storesFor(symbols, stream);
+  return { ingest: createLocalWritePath(stores, stream, createMetrics(), { maxPendingTicks }), symbols, close: async () => {} };
+});
+
+const brokers = process.env.KAFKA_BROKERS;
+if (brokers) {
+  tickIngestContract('durable write path (Kafka protocol, chDB through the sink)', async (maxPendingTicks) => {
+    const symbols = [`DA${run}`, `DB${run}`];
+    const stream = createKafkaTickStream({
+      brokers: brokers.split(','),
+      topic: `ingest-contract-${Date.now()}-${run}`,
+      partitions: 3,
+      replicationFactor: 1,
+      clientId: `ingest-contract-${run}`,
+      requestTimeoutMs: 10_000,
+      sinkMinBytes: 1,
+      sinkMaxWaitMs: 100,
+    });
+    await stream.start();
+    const stores = await storesFor(symbols, stream);
+    void startTickSink(stream, stores, `ingest-contract-${run}`, createLogger('silent'));
+    const ingest = createDurableWritePath(stores, stream, createMetrics(), { maxPendingTicks });
+    return { ingest, symbols, close: () => stream.close() };
+  });
+} else {
+  describe.skip('TickIngest contract: durable write path (KAFKA_BROKERS not set)', () => {});
+}
