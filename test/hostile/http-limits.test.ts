@@ -1,6 +1,7 @@
 import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnGateway, type GatewayProcess } from '../helpers/process-gateway.js';
+import { until } from '../helpers/until.js';
 import { EMBEDDED, MB, healthy, post, rawRequest, underAttack } from './probe.js';
 
 /**
@@ -54,8 +55,9 @@ describe('HTTP limits', () => {
       for (const s of slow) s.request.destroy();
       await Promise.all(outcomes);
     }
-    // The slots are free again once those clients are gone.
-    const after = await post(gateway.url, QUERY);
+    // The slots are free again once the gateway has seen those clients go (their sockets' close
+    // reaches it a moment after the client has destroyed them).
+    const after = await until(() => post(gateway.url, QUERY), (answer) => answer.status === 200, SLACK_MS);
     expect(after.status).toBe(200);
     expect(after.body.data.__typename).toBe('Query');
   }, 30_000);

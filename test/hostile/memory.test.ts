@@ -20,13 +20,14 @@ describe('distinct symbols in insertTicks', () => {
   // garbage whose collection moved RSS by -117 to +113 MiB between runs, drowning the signal.
   const BATCH = 10_000;
   const BATCHES = 200;
-  it(`leave no memory behind: ${(BATCH * BATCHES).toLocaleString('en')} made-up symbols in ${BATCHES} batches are rejected, and RSS grows by less than 100 MiB`, async () => {
+  it(`leave no memory behind: ${(BATCH * BATCHES).toLocaleString('en')} made-up symbols in ${BATCHES} batches are rejected, and RSS grows by less than 150 MiB`, async () => {
     const time = new Date(Date.now() - 5_000).toISOString();
     // Symbols of the longest valid shape (32 characters), each used once.
     const symbol = (n: number, i: number) => `Z${n}X${i}`.padEnd(32, 'Q');
     const batch = (n: number) => JSON.stringify({ query: INSERT, variables: { ticks: Array.from({ length: BATCH }, (_, i) => ({ symbol: symbol(n, i), time, bid: 1, ask: 1.1 })) } });
-    // Warm-up: the first batches grow the heap to its working size whatever the symbols.
-    for (let n = 0; n < 10; n++) await post(gateway.url, batch(1_000 + n));
+    // Warm-up: the first batches grow the heap to its working size whatever the symbols (with 10,
+    // Node 24 in CI still grew it by 113 MiB during the 200 that follow).
+    for (let n = 0; n < 50; n++) await post(gateway.url, batch(1_000 + n));
 
     const { result, slowestHealthMs, rssGrowthBytes } = await underAttack(gateway, async () => {
       const answers = [];
@@ -40,7 +41,9 @@ describe('distinct symbols in insertTicks', () => {
       expect(answer.body.data.insertTicks).toMatchObject({ accepted: 0, duplicates: 0 });
       expect(answer.body.data.insertTicks.rejected).toHaveLength(BATCH);
     }
-    expect(rssGrowthBytes).toBeLessThan(100 * MiB);
+    // The map this bounds grew RSS by 473 MiB over these 200 batches at c7dd339 (about 2.4 MiB a
+    // batch); a bounded gateway's RSS moves by tens of MiB with its garbage collector.
+    expect(rssGrowthBytes).toBeLessThan(150 * MiB);
     expect(await healthy(gateway)).toBe(true);
     expect(Object.values(await breakers(gateway)).every((state) => state === 'closed')).toBe(true);
   }, 300_000);
