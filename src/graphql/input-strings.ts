@@ -28,3 +28,17 @@ export function checkText(value: string, where: string, argument: string, max: n
   if (value.length <= max && !NOT_TEXT.test(value)) return value;
   throw badInput(`${where} must be at most ${max} characters, none of them control characters; got ${shown(value)}`, argument);
 }
+
+/** The longest ID a client may send: an account id is a bigint (at most 20 characters). */
+const ID_MAX_LENGTH = 64;
+
+/**
+ * `value` as an ID, coerced as GraphQL's ID scalar coerces an argument (a string, or an integer
+ * as its digits), else BAD_USER_INPUT: for keys that arrive as raw JSON (`_entities`'s
+ * representations), where nothing has coerced them and a null reached the loader.
+ */
+export function checkId(value: unknown, where: string, argument: string): string {
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return String(value);
+  if (typeof value === 'string' && value.length > 0 && value.length <= ID_MAX_LENGTH && !NOT_TEXT.test(value)) return value;
+  throw badInput(`${where} must be an ID (a string of 1 to ${ID_MAX_LENGTH} characters or an integer); got ${shown(value)}`, argument);
+}

@@ -4,7 +4,7 @@ import type { InstrumentRow, PositionRow } from '../../stores/relational/relatio
 import type { Context } from '../context.js';
 import { decodeKeyCursor, keyCursor } from '../cursor.js';
 import { DateTime } from '../datetime.js';
-import { checkSymbol, checkText } from '../input-strings.js';
+import { checkId, checkSymbol, checkText } from '../input-strings.js';
 import { LIMITS, pageSize } from '../limits.js';
 import { mutationResolvers } from './mutation.js';
 import { relationResolvers } from './relations.js';
@@ -69,7 +69,7 @@ const coreResolvers: Resolvers = {
     candles: (instrument, args, ctx) => candles(ctx, instrument.symbol, args),
   },
   Account: {
-    __resolveReference: (ref, ctx) => ctx.loaders.account.load(ref.id),
+    __resolveReference: (ref, ctx) => ctx.loaders.account.load(checkId(ref.id, 'the representation\'s `id`', 'representations')),
     positions: (account, _, ctx) => ctx.loaders.positions.load(account.id),
   },
   Position: {
