@@ -1,6 +1,7 @@
 import { badInput } from '../errors.js';
 import type { Metrics } from '../metrics.js';
-import type { TickListener, TickStream } from '../stores/stream/tick-stream.js';
+import type { AcceptedListener } from '../ingest/tick-ingest.js';
+import type { TickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickStore } from '../stores/ticks/tick-store.js';
 import { decodeLiveCursor, liveCursor, type StreamPositions } from './cursor.js';
 
@@ -27,7 +28,7 @@ export interface TickSubscription {
 }
 
 export interface TickHubOptions {
-  onAccepted: (listener: TickListener) => () => void;
+  onAccepted: (listener: AcceptedListener, wants?: (symbol: string) => boolean) => () => void;
   stream: TickStream;
   ticks: TickStore;
   metrics: Metrics;
@@ -56,7 +57,7 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
   let unsubscribe: (() => void) | undefined;
   let stopped = false;
 
-  function onTicks(accepted: readonly StoredTick[]) {
+  function onTicks(accepted: readonly StoredTick[], through?: ReadonlyMap<number, number>) {
     for (const tick of accepted) {
       const partition = stream.partitionOf(tick.symbol);
       if (tick.seq <= (seen.get(partition) ?? -1)) continue; // the stream delivered it twice
@@ -67,6 +68,8 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
       for (const subscriber of subscribers) subscriber.deliver(event);
       metrics.ticksDelivered.inc(subscribers.size);
     }
+    // Where the stream went past ticks no subscriber here wanted (so they were not decoded).
+    if (through) for (const [p, seq] of through) if (seq > (seen.get(p) ?? -1)) seen.set(p, seq);
   }
 
   async function replay(symbols: readonly string[], after: StreamPositions, upto: StreamPositions, deliver: (e: LiveTick) => void) {
@@ -116,7 +119,7 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
      * down; until then a cursor names only the partitions this process has seen ticks of).
      */
     async start() {
-      unsubscribe = onAccepted(onTicks);
+      unsubscribe = onAccepted(onTicks, (symbol) => bySymbol.has(symbol));
       while (!stopped) {
         try {
           const positions = stream.kind === 'durable' ? await stream.positions() : new Map([[0, await ticks.maxSeq()]]);

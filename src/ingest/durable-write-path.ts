@@ -1,95 +1,215 @@
+import { GraphQLError } from 'graphql';
+import { ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Stores } from '../stores/stores.js';
-import type { DurableTickStream, TickListener } from '../stores/stream/tick-stream.js';
-import type { TickInput } from '../stores/ticks/tick-store.js';
-import { createRecentKeys } from './recent-keys.js';
-import { storedKeysLike, tickKey } from './tick-identity.js';
-import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
+import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
+import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
+import { createRecentRuns } from './recent-runs.js';
+import { tickKey } from './tick-identity.js';
+import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
-// How long, at least, a durable stream's ticks are remembered for the duplicate check before the
-// sink has surely written them to the tick store (the sink writes within about 1 s).
-const RECENT_WINDOW_MS = 60_000;
+export interface DurableWritePathOptions extends TickIngestOptions {
+  /** The sink's consumer group: runs it has committed are in the tick store. */
+  sinkGroup: string;
+  /** Ticks of recent runs held in memory for the duplicate check, at most. */
+  maxRecentTicks?: number;
+}
+
+// About 2 s of the target rate (250,000 ticks/s); at about 100 bytes a tick, 50 MB.
+const MAX_RECENT_TICKS = 500_000;
+// How often the sink's position is asked for while runs are held.
+const SINK_POLL_MS = 500;
+// How long a suspect tick waits for the sink to store an evicted run it may repeat.
+const SINK_WAIT_MS = 10_000;
 
 /**
  * The durable write path (Kafka protocol: Redpanda, Apache Kafka): appending to the log is the
- * acknowledgement. The log numbers the ticks (`seq` is the offset), the sink (tick-sink.ts,
- * started by the composition root) writes the log to the tick store, and this process's
- * subscribers are fed from the log's live feed, which carries every gateway process's ticks.
+ * acknowledgement. The log numbers the ticks (tick-records.ts), the sink (tick-sink.ts, started
+ * by the composition root) writes the log to the tick store, and this process's subscribers
+ * are fed from the log's live feed, which carries every gateway process's ticks.
+ *
+ * The duplicate check keeps no per-tick state. Each symbol has a high-water mark: the newest
+ * time stored, appended by this process or seen on the live feed. A tick after it (and after
+ * the batch's earlier ticks of its symbol) cannot repeat anything: a bridge sending in time
+ * order never pays more. Only ticks at or before it ("suspects") are compared, by content,
+ * with the tick store and with the runs appended lately that the sink may not have stored yet.
  */
 export function createDurableWritePath(
   stores: Stores,
   stream: DurableTickStream,
   metrics: Metrics,
-  options: TickIngestOptions,
+  options: DurableWritePathOptions,
 ): TickIngest {
   const newestStored = createNewestStored(stores.ticks);
-  // Keys of ticks appended lately, by this process or (through the live feed) any other: the
-  // sink may not have stored them yet.
-  const recent = createRecentKeys(RECENT_WINDOW_MS);
-  // Keys the live feed already passed to subscribers.
-  const delivered = createRecentKeys(RECENT_WINDOW_MS);
-  const listeners = new Set<TickListener>();
-  let unsubscribe: (() => void) | undefined;
+  const recent = createRecentRuns(options.maxRecentTicks ?? MAX_RECENT_TICKS);
+  const highWater = new Map<string, number>(); // newest time appended or seen on the live feed
+  const deliveredHigh = new Map<string, number>(); // newest time the live feed has passed on
+  const listeners = new Map<AcceptedListener, ((symbol: string) => boolean) | undefined>();
+  let unfollow: (() => void) | undefined;
+  let forgetTimer: NodeJS.Timeout | undefined;
+  let stopped = false;
 
-  /** The ticks that repeat none stored, none appended lately, none earlier in the batch; with their keys. */
-  async function withoutRepeats(valid: readonly TickInput[]): Promise<{ accepted: TickInput[]; keys: string[] }> {
-    const seen = await storedKeysLike(valid, newestStored.times, stores.ticks); // their symbols' newest are loaded
-    const accepted: TickInput[] = [];
-    const keys: string[] = [];
-    for (const tick of valid) {
-      const key = tickKey(tick);
-      if (seen.has(key) || recent.has(key)) continue;
-      seen.add(key);
-      accepted.push(tick);
-      keys.push(key);
+  const markOf = (symbol: string) => Math.max(highWater.get(symbol) ?? -Infinity, newestStored.times.get(symbol) ?? -Infinity);
+  const raise = (marks: Map<string, number>, run: TickRun) => {
+    if (run.maxTime > (marks.get(run.symbol) ?? -Infinity)) marks.set(run.symbol, run.maxTime);
+  };
+
+  /** Holds a run for the duplicate check, and asks the sink's position until it is stored. */
+  function hold(run: TickRun): void {
+    recent.add(run);
+    raise(highWater, run);
+    forgetTimer ??= setTimeout(forgetStored, SINK_POLL_MS).unref();
+  }
+
+  async function forgetStored(): Promise<void> {
+    try {
+      recent.forget(await stream.positions(options.sinkGroup));
+    } catch {
+      // The broker is unreachable: the runs stay held (and bounded) until it answers.
     }
-    return { accepted, keys };
+    forgetTimer = !stopped && !recent.empty ? setTimeout(forgetStored, SINK_POLL_MS).unref() : undefined;
+  }
+
+  /** The ticks that repeat no tick stored, appended lately or earlier in the batch, in batch order. */
+  async function withoutRepeats(valid: TickInput[]): Promise<TickInput[]> {
+    // Time ranges of the suspect ticks, per symbol.
+    const suspects = new Map<string, { from: number; to: number }>();
+    const running = new Map<string, number>();
+    for (const t of valid) {
+      const mark = running.get(t.symbol) ?? markOf(t.symbol);
+      if (t.time > mark) {
+        running.set(t.symbol, t.time);
+        continue;
+      }
+      const range = suspects.get(t.symbol);
+      if (!range) suspects.set(t.symbol, { from: t.time, to: t.time });
+      else (range.from = Math.min(range.from, t.time)), (range.to = Math.max(range.to, t.time));
+    }
+    if (suspects.size === 0) return valid;
+    const seen = await keysNear(suspects);
+    // Every tick in a suspect range gets a key, so that a later copy in the batch is caught too.
+    return valid.filter((t) => {
+      const range = suspects.get(t.symbol);
+      if (!range || t.time < range.from || t.time > range.to) return true;
+      const key = tickKey(t);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    });
+  }
+
+  /** Keys of the ticks stored or held whose symbol and time fall in `suspects`' ranges. */
+  async function keysNear(suspects: ReadonlyMap<string, { from: number; to: number }>): Promise<Set<string>> {
+    const keys = new Set<string>();
+    const fromStore: string[] = [];
+    let from = Infinity;
+    let to = -Infinity;
+    for (const [symbol, range] of suspects) {
+      const evicted = recent.unstoredBefore(symbol, range.to);
+      if (evicted) await sinkReached(evicted.partition, evicted.lastSeq);
+      for (const run of recent.overlapping(symbol, range.from, range.to)) {
+        for (const t of run.ticks()) if (t.time >= range.from && t.time <= range.to) keys.add(tickKey(t));
+      }
+      // The store can hold a repeat only up to the newest time stored.
+      const stored = Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol));
+      if (range.from > stored) continue;
+      fromStore.push(symbol);
+      from = Math.min(from, range.from);
+      to = Math.max(to, Math.min(range.to, stored));
+    }
+    if (fromStore.length > 0) for (const t of await stores.ticks.ticksBetween(fromStore, from, to)) keys.add(tickKey(t));
+    return keys;
+  }
+
+  /** Waits until the sink has stored a partition up to `seq` (the runs it had to evict). */
+  async function sinkReached(partition: number, seq: number): Promise<void> {
+    const deadline = Date.now() + SINK_WAIT_MS;
+    for (;;) {
+      const stored = await stream.positions(options.sinkGroup);
+      if ((stored.get(partition) ?? -1) >= seq) return void recent.forget(stored);
+      if (Date.now() > deadline) throw sinkBehind();
+      await new Promise((r) => setTimeout(r, SINK_POLL_MS / 5));
+    }
   }
 
   const batches = createBatchQueue(stores, metrics, options, async (valid, symbols) => {
     await newestStored.load(symbols);
-    const { accepted, keys } = await withoutRepeats(valid);
+    const accepted = await withoutRepeats(valid);
     if (accepted.length > 0) {
-      const appended = await stream.append(accepted); // durable once this resolves
-      for (const key of keys) recent.add(key);
-      await offerToCache(stores, appended);
+      const runs = await stream.append(accepted); // durable once this resolves
+      for (const run of runs) hold(run);
+      await offerToCache(stores, runs.map((run) => run.newest()));
     }
     // Subscribers get the ticks from the stream's live feed.
     return { accepted: accepted.length, stored: Promise.resolve() };
   });
 
+  const wanted = (symbol: string) => {
+    for (const wants of listeners.values()) if (!wants || wants(symbol)) return true;
+    return false;
+  };
+
   /**
-   * Remembering the live feed's keys lets this process count a re-sent batch as duplicates
-   * before the sink stored it, and dropping keys seen before keeps a tick that two processes
-   * raced to accept from reaching subscribers twice (both processes see the log in the same
-   * order, so both drop the same one).
+   * Ticks to pass on from a run of the live feed. Two processes may accept one tick in the
+   * moment before either's feed carries the other's copy; both copies are then in the log, and
+   * the later one is dropped here (every process sees the log in the same order, so all drop
+   * the same copy). Only a run that does not follow its symbol's delivered ticks in time needs
+   * the comparison, with the runs before it in the log.
+   */
+  function toDeliver(run: TickRun): readonly StoredTick[] {
+    const ticks = run.ticks();
+    if (run.minTime > (deliveredHigh.get(run.symbol) ?? -Infinity)) return ticks;
+    const earlier = new Set<string>();
+    for (const other of recent.overlapping(run.symbol, run.minTime, run.maxTime)) {
+      if (other.partition !== run.partition || other.firstSeq >= run.firstSeq) continue;
+      for (const t of other.ticks()) earlier.add(tickKey(t));
+    }
+    return earlier.size === 0 ? ticks : ticks.filter((t) => !earlier.has(tickKey(t)));
+  }
+
+  /**
+   * Holding the live feed's runs lets this process count a re-sent batch as duplicates before
+   * the sink stored it. Ticks are decoded only for symbols someone listens to.
    */
   function followLiveFeed(): () => void {
-    return stream.subscribe((ticks) => {
-      const fresh = ticks.filter((t) => {
-        const key = tickKey(t);
-        recent.add(key);
-        return delivered.add(key);
-      });
-      newestStored.note(fresh);
-      void offerToCache(stores, fresh); // best effort: the write path already did it
-      if (fresh.length > 0) for (const listener of listeners) listener(fresh);
+    return stream.follow((runs) => {
+      const through = new Map<number, number>();
+      const ticks: StoredTick[] = [];
+      const newest: StoredTick[] = [];
+      for (const run of runs) {
+        if (wanted(run.symbol)) ticks.push(...toDeliver(run));
+        raise(deliveredHigh, run);
+        hold(run);
+        through.set(run.partition, run.firstSeq + run.count - 1);
+        newest.push(run.newest());
+      }
+      void offerToCache(stores, newest); // best effort: the write path already did it for its own
+      for (const listener of listeners.keys()) listener(ticks, through);
     });
   }
 
   return {
     async start() {
-      unsubscribe = followLiveFeed();
+      unfollow = followLiveFeed();
     },
     insertTicks: batches.insertTicks,
-    onAccepted(listener) {
-      listeners.add(listener);
+    onAccepted(listener, wants) {
+      listeners.set(listener, wants);
       return () => listeners.delete(listener);
     },
     drain: batches.checked,
     stop() {
-      unsubscribe?.();
+      stopped = true;
+      unfollow?.();
+      clearTimeout(forgetTimer);
       listeners.clear();
     },
   };
+}
+
+function sinkBehind(): GraphQLError {
+  return new GraphQLError(
+    'The tick store is behind the stream: ticks out of time order cannot be checked for duplicates yet; nothing of this batch was stored. Retry later.',
+    { extensions: { code: ErrorCode.STORE_UNAVAILABLE, store: 'ticks' } },
+  );
 }

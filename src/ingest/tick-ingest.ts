@@ -4,7 +4,6 @@ import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Stores } from '../stores/stores.js';
-import type { TickListener } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput, TickStore } from '../stores/ticks/tick-store.js';
 import { tickProblem } from './tick-rules.js';
 
@@ -22,12 +21,21 @@ export interface TickIngest {
   /** Starts following a durable stream's live feed (nothing to do for the in-process one). */
   start(): Promise<void>;
   insertTicks(ticks: readonly TickInput[]): Promise<InsertTicksResult>;
-  /** Accepted ticks, each once, as subscribers should see them. */
-  onAccepted(listener: TickListener): () => void;
+  /**
+   * Accepted ticks, each once, as subscribers should see them. With `wants`, a durable stream's
+   * write path decodes only the ticks of symbols it wants, and says how far the stream went.
+   */
+  onAccepted(listener: AcceptedListener, wants?: (symbol: string) => boolean): () => void;
   /** Resolves when every batch handed in so far has finished. */
   drain(): Promise<void>;
   stop(): void;
 }
+
+/**
+ * Receives accepted ticks in order per symbol; `through`, when given, is the last seq per
+ * partition the stream has passed, including ticks of symbols not wanted (and not given).
+ */
+export type AcceptedListener = (ticks: readonly StoredTick[], through?: ReadonlyMap<number, number>) => void;
 
 export interface RejectedTick {
   index: number;

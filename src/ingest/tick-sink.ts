@@ -2,7 +2,7 @@ import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Stores } from '../stores/stores.js';
-import type { DurableTickStream } from '../stores/stream/tick-stream.js';
+import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { storedKeysLike, tickKey } from './tick-identity.js';
@@ -18,13 +18,14 @@ import { storedKeysLike, tickKey } from './tick-identity.js';
  * few large inserts rather than many small ones.
  */
 export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger, tracer?: Tracer): Promise<void> {
-  const store = async (ticks: StoredTick[]) => {
+  const store = async (runs: TickRun[]) => {
+    const ticks = runs.flatMap((run) => run.ticks());
     const fresh = await dropStored(stores, ticks);
     await stores.ticks.insert(fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };
-  await stream.consume(group, tracer ? (ticks) => inSpan(tracer, 'tick sink batch', sinkSpan(group, ticks.length), () => store(ticks)) : store);
+  await stream.consume(group, tracer ? (runs) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store);
 }
 
 // Each batch starts a trace of its own: the appends it carries belong to other requests' traces.

@@ -24,7 +24,7 @@ export interface PortGuard {
 }
 
 // Lifecycle and local-only methods are not store operations.
-const UNWRAPPED = new Set(['start', 'close', 'subscribe', 'consume', 'partitionOf', 'partitionCount', 'engine', 'sqlClient', 'clickhouseSql', 'kafkaAdmin', 'weaviateClient', 'arangoDatabase', 'redisClient']);
+const UNWRAPPED = new Set(['start', 'close', 'subscribe', 'follow', 'consume', 'partitionOf', 'partitionCount', 'engine', 'sqlClient', 'clickhouseSql', 'kafkaAdmin', 'weaviateClient', 'arangoDatabase', 'redisClient']);
 
 /**
  * Wraps each async method of a port so that every call goes through the store's guard

@@ -61,8 +61,9 @@ if (brokers) {
     });
     await stream.start();
     const stores = await storesFor(symbols, stream);
-    void startTickSink(stream, stores, `ingest-contract-${run}`, createLogger('silent'));
-    const ingest = createDurableWritePath(stores, stream, createMetrics(), { maxPendingTicks });
+    const sinkGroup = `ingest-contract-${run}`;
+    void startTickSink(stream, stores, sinkGroup, createLogger('silent'));
+    const ingest = createDurableWritePath(stores, stream, createMetrics(), { maxPendingTicks, sinkGroup });
     return { ingest, symbols, close: () => stream.close() };
   });
 } else {

@@ -6,7 +6,7 @@ import { startTickSink } from '../../src/ingest/tick-sink.js';
 import { createLogger } from '../../src/logger.js';
 import { createMemoryCacheStore } from '../../src/stores/cache/memory-cache-store.js';
 import type { Stores } from '../../src/stores/stores.js';
-import type { DurableTickStream } from '../../src/stores/stream/tick-stream.js';
+import type { DurableTickStream, TickRun } from '../../src/stores/stream/tick-stream.js';
 import { createChdbTickStore } from '../../src/stores/ticks/chdb-tick-store.js';
 import type { StoredTick, TickStore } from '../../src/stores/ticks/tick-store.js';
 import { startMigrated } from '../helpers/migrate.js';
@@ -19,7 +19,10 @@ import { startMigrated } from '../helpers/migrate.js';
 describe('tick sink', () => {
   const dir = mkdtempSync(join(tmpdir(), 'marketgraph-sink-'));
   let ticks: TickStore;
-  let handle: (batch: StoredTick[]) => Promise<void>;
+  let handleRuns: (runs: TickRun[]) => Promise<void>;
+  // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
+  const handle = (batch: StoredTick[]) =>
+    handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], newest: () => t })));
   const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
   const tick = (symbol: string, i: number, bid = 1 + i / 1000): StoredTick => ({
     symbol, time: t0 + i * 10, bid, ask: bid + 0.0002, last: null, volume: 1, flags: null, seq: i,
@@ -29,7 +32,7 @@ describe('tick sink', () => {
     ticks = await startMigrated('ticks', createChdbTickStore(dir));
     const stream = {
       kind: 'durable',
-      consume: async (_group: string, handler: typeof handle) => void (handle = handler),
+      consume: async (_group: string, handler: typeof handleRuns) => void (handleRuns = handler),
     } as unknown as DurableTickStream;
     const stores = { ticks, cache: createMemoryCacheStore() } as unknown as Stores;
     await startTickSink(stream, stores, 'sink-test', createLogger('silent'));

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createTopicAndWait } from './kafka-topics.js';
-import type { DurableTickStream, TickListener } from './tick-stream.js';
+import { positionAfter, runOf, toRecords, firstSeqOf, type OutgoingRecord, type TickRun } from './tick-records.js';
+import type { DurableTickStream, RunListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
   brokers: string[];
@@ -18,10 +19,10 @@ export interface KafkaStreamOptions {
 }
 
 /**
- * Ticks as a Kafka-protocol log (Redpanda or Apache Kafka): one message per tick, keyed by
- * symbol so that a symbol always lands in one partition and keeps its order; the value is
- * the tick as JSON, readable by any other consumer of the topic. A tick's `seq` is its
- * offset, which orders ticks within a symbol.
+ * Ticks as a Kafka-protocol log (Redpanda or Apache Kafka). Records are runs of one symbol's
+ * ticks (tick-records.ts has the format, and how a tick's seq follows from its record's offset),
+ * keyed by symbol so that a symbol always lands in one partition and keeps its order; the value
+ * is JSONEachRow, readable by ClickHouse's Kafka table engine and any other consumer.
  */
 export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickStream {
   const kafka = new Kafka({
@@ -34,7 +35,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
   });
   // Idempotent producer: a retried send after a lost acknowledgement is not appended twice.
   const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-  const listeners = new Set<TickListener>();
+  const listeners = new Set<RunListener>();
   const consumers: Consumer[] = [];
   // The producer's default partitioner (murmur2 of the key, as the Java client), applied here
   // so that we know each tick's partition and can give it its offset from the broker's answer.
@@ -68,8 +69,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     await consumer.run({
       autoCommit: false, // nothing to resume: a restarted process serves live ticks from then on
       eachBatch: async ({ batch }) => {
-        const ticks = batch.messages.map(decode);
-        for (const listener of listeners) listener(ticks);
+        const runs = batch.messages.map((m) => runOf(asRecord(m, batch.partition)));
+        for (const listener of listeners) listener(runs);
       },
     });
     await joined;
@@ -100,29 +101,30 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     },
     async append(ticks) {
       if (ticks.length === 0) return [];
-      const partitions = ticks.map((t) => partitionOf(t.symbol));
-      const values = ticks.map(encode);
-      const seqs = new Array<number>(ticks.length);
+      const records = toRecords(ticks);
+      const partitions = records.map((r) => partitionOf(r.symbol));
+      const runs: TickRun[] = [];
       // One send carries one record batch per partition, and a broker refuses a batch above its
       // message.max.bytes (1 MiB by default): a large insertTicks goes as several sends, in order.
-      for (const [from, to] of sendRanges(ticks, values, partitions)) {
-        const records = await producer.send({
+      for (const [from, to] of sendRanges(records, partitions)) {
+        const answers = await producer.send({
           topic: options.topic,
           acks: -1, // all in-sync replicas
-          messages: ticks.slice(from, to).map((t, i) => ({ key: t.symbol, value: values[from + i]!, partition: partitions[from + i] })),
+          messages: records.slice(from, to).map((r, i) => ({ key: r.symbol, value: r.value, headers: r.headers, partition: partitions[from + i] })),
         });
-        // Within a partition the messages of one send keep their order, so the n-th tick sent
+        // Within a partition the records of one send keep their order, so the n-th record sent
         // to a partition has offset baseOffset + n.
-        const next = new Map(records.map((r) => [r.partition, Number(r.baseOffset)]));
+        const next = new Map(answers.map((a) => [a.partition, Number(a.baseOffset)]));
         for (let i = from; i < to; i++) {
-          const offset = next.get(partitions[i]!)!;
-          next.set(partitions[i]!, offset + 1);
-          seqs[i] = offset;
+          const partition = partitions[i]!;
+          const offset = next.get(partition)!;
+          next.set(partition, offset + 1);
+          runs.push(sentRun(records[i]!, ticks, partition, firstSeqOf(offset, true)));
         }
       }
-      return ticks.map((t, i) => ({ ...t, seq: seqs[i]! }));
+      return runs;
     },
-    subscribe(listener) {
+    follow(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
@@ -135,11 +137,11 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       try {
         if (group === undefined) {
           const offsets = await admin.fetchTopicOffsets(options.topic);
-          return new Map(offsets.map((o) => [o.partition, Number(o.high) - 1]));
+          return new Map(offsets.map((o) => [o.partition, positionAfter(Number(o.high) - 1)]));
         }
         const [committed] = await admin.fetchOffsets({ groupId: group, topics: [options.topic] });
         // -1: the group has committed nothing in that partition yet.
-        return new Map(committed!.partitions.map((o) => [o.partition, Number(o.offset) - 1]));
+        return new Map(committed!.partitions.map((o) => [o.partition, positionAfter(Number(o.offset) - 1)]));
       } finally {
         await admin.disconnect();
       }
@@ -158,7 +160,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
           if (batch.messages.length === 0) return;
-          await handler(batch.messages.map(decode));
+          await handler(batch.messages.map((m) => runOf(asRecord(m, batch.partition))));
           const last = batch.messages.at(-1)!.offset;
           resolveOffset(last);
           // Committed only after the handler stored the batch: a crash before this line
@@ -174,22 +176,18 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 // What one send may put in one partition's record batch: below the broker's default
 // message.max.bytes (1 MiB), with room for the batch's own headers.
 const MAX_BATCH_BYTES = 768 * 1024;
-// kafkajs groups a send's messages by partition copying the partition's list for every message
-// (quadratic in the messages per send), so sends are also kept short in messages. Appending
-// 100,000-tick batches here: 40,000 ticks/s without this limit, 52,000 to 65,000 with 1,000.
-const MAX_MESSAGES_PER_SEND = 1_000;
-// A record's framing besides its key and value (length, attributes, deltas, headers count).
-const RECORD_OVERHEAD_BYTES = 24;
+// A record's framing besides its key and value (length, attributes, deltas, headers).
+const RECORD_OVERHEAD_BYTES = 96;
 
-/** [from, to) ranges of ticks, in order: at most MAX_MESSAGES_PER_SEND, and no partition's share above MAX_BATCH_BYTES. */
-function sendRanges(ticks: readonly TickInput[], values: readonly string[], partitions: readonly number[]): [number, number][] {
+/** [from, to) ranges of records, in order, such that no partition's share of a send passes MAX_BATCH_BYTES. */
+function sendRanges(records: readonly OutgoingRecord[], partitions: readonly number[]): [number, number][] {
   const ranges: [number, number][] = [];
   let bytes = new Map<number, number>();
   let from = 0;
-  for (let i = 0; i < ticks.length; i++) {
-    const size = ticks[i]!.symbol.length + values[i]!.length + RECORD_OVERHEAD_BYTES;
+  for (let i = 0; i < records.length; i++) {
+    const size = records[i]!.symbol.length + records[i]!.value.length + RECORD_OVERHEAD_BYTES;
     const filled = (bytes.get(partitions[i]!) ?? 0) + size;
-    if ((filled > MAX_BATCH_BYTES || i - from >= MAX_MESSAGES_PER_SEND) && i > from) {
+    if (filled > MAX_BATCH_BYTES && i > from) {
       ranges.push([from, i]);
       from = i;
       bytes = new Map([[partitions[i]!, size]]);
@@ -197,15 +195,37 @@ function sendRanges(ticks: readonly TickInput[], values: readonly string[], part
       bytes.set(partitions[i]!, filled);
     }
   }
-  ranges.push([from, ticks.length]);
+  ranges.push([from, records.length]);
   return ranges;
 }
 
-function encode(t: TickInput): string {
-  return JSON.stringify({ symbol: t.symbol, time: t.time, bid: t.bid, ask: t.ask, last: t.last, volume: t.volume, flags: t.flags });
+/** The run a sent record is: its ticks are the batch's own, numbered when first asked for. */
+function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition: number, firstSeq: number): TickRun {
+  let numbered: StoredTick[] | undefined;
+  const at = (n: number): StoredTick => {
+    const t = batch[record.indexes[n]!]!;
+    return { symbol: t.symbol, time: t.time, bid: t.bid, ask: t.ask, last: t.last ?? null, volume: t.volume ?? null, flags: t.flags ?? null, seq: firstSeq + n };
+  };
+  return {
+    symbol: record.symbol,
+    partition,
+    firstSeq,
+    count: record.indexes.length,
+    minTime: record.minTime,
+    maxTime: record.maxTime,
+    ticks: () => (numbered ??= record.indexes.map((_, n) => at(n))),
+    newest: () => {
+      let newest = 0;
+      for (let n = 1; n < record.indexes.length; n++) if (batch[record.indexes[n]!]!.time >= batch[record.indexes[newest]!]!.time) newest = n;
+      return at(newest);
+    },
+  };
 }
 
-function decode(message: KafkaMessage): StoredTick {
-  const t = JSON.parse(message.value!.toString()) as TickInput;
-  return { symbol: t.symbol, time: t.time, bid: t.bid, ask: t.ask, last: t.last ?? null, volume: t.volume ?? null, flags: t.flags ?? null, seq: Number(message.offset) };
-}
+const asRecord = (message: KafkaMessage, partition: number) => ({
+  key: message.key,
+  value: message.value,
+  offset: Number(message.offset),
+  partition,
+  headers: message.headers,
+});

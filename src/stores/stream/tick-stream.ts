@@ -1,5 +1,8 @@
 import type { KafkaMigrationContext } from '../../migrations/module-target.js';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
+import type { TickRun } from './tick-records.js';
+
+export type { TickRun } from './tick-records.js';
 
 /** Receives accepted ticks, in order per symbol. */
 export type TickListener = (ticks: readonly StoredTick[]) => void;
@@ -9,8 +12,6 @@ interface StreamLifecycle {
   start(): Promise<void>;
   ping(): Promise<void>;
   close(): Promise<void>;
-  /** Live delivery to this gateway process, from now on; returns the function that unsubscribes. */
-  subscribe(listener: TickListener): () => void;
   /**
    * The partition of the log a symbol's ticks go to. Within a partition `seq` grows in the
    * order ticks were accepted, so (partition, seq) is a position a subscriber can resume from.
@@ -27,7 +28,12 @@ interface StreamLifecycle {
 export interface LocalTickStream extends StreamLifecycle {
   readonly kind: 'local';
   publish(ticks: readonly StoredTick[]): Promise<void>;
+  /** Live delivery to this gateway process, from now on; returns the function that unsubscribes. */
+  subscribe(listener: TickListener): () => void;
 }
+
+/** Receives runs of the log (each one symbol's ticks, in log order per partition). */
+export type RunListener = (runs: readonly TickRun[]) => void;
 
 /**
  * A durable, partitioned log (Kafka protocol: Redpanda, Apache Kafka). Appending is the
@@ -38,18 +44,26 @@ export interface DurableTickStream extends StreamLifecycle {
   readonly kind: 'durable';
   /** An admin client (not connected) and the topic's settings, for the stream's migrations. */
   kafkaAdmin?(): KafkaMigrationContext;
-  /** Resolves once every tick is durable (acknowledged by all in-sync replicas); ticks in input order with their seq. */
-  append(ticks: readonly TickInput[]): Promise<StoredTick[]>;
+  /**
+   * Resolves once every tick is durable (acknowledged by all in-sync replicas), with the runs
+   * they were appended as: each symbol's ticks in input order, numbered (tick-records.ts).
+   */
+  append(ticks: readonly TickInput[]): Promise<TickRun[]>;
+  /**
+   * Live delivery to this gateway process of every process's appends, from now on, as runs
+   * whose ticks are decoded only if asked for; returns the function that unsubscribes.
+   */
+  follow(listener: RunListener): () => void;
   /**
    * Hands every tick ever appended to `handler`, batch by batch, at least once, in order per
    * symbol, sharing partitions with the other members of `group`. A batch's position is
    * committed only after `handler` resolves, so after a crash a batch may come again:
    * the handler must be idempotent.
    */
-  consume(group: string, handler: (ticks: StoredTick[]) => Promise<void>): Promise<void>;
+  consume(group: string, handler: (runs: TickRun[]) => Promise<void>): Promise<void>;
   /**
-   * The last offset per partition: appended to the log, or, with `group`, handled and
-   * committed by that consumer group (-1 where nothing is).
+   * The last seq per partition that the log holds or, with `group`, that this consumer group
+   * handled and committed (-1 where nothing is). A seq past every tick of the last record.
    */
   positions(group?: string): Promise<Map<number, number>>;
 }
