@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { createRecentRuns } from './recent-runs.js';
-import { tickKey } from './tick-identity.js';
+import { suspectRanges, tickKey, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 export interface DurableWritePathOptions extends TickIngestOptions {
@@ -45,6 +45,7 @@ export function createDurableWritePath(
   const highWater = new Map<string, number>(); // newest time appended or seen on the live feed
   const deliveredHigh = new Map<string, number>(); // newest time the live feed has passed on
   const listeners = new Map<AcceptedListener, ((symbol: string) => boolean) | undefined>();
+  const inFlight = new Map<TickInput[], Promise<void>>(); // batches' accepted ticks being appended
   let unfollow: (() => void) | undefined;
   let forgetTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -70,32 +71,11 @@ export function createDurableWritePath(
     forgetTimer = !stopped && !recent.empty ? setTimeout(forgetStored, SINK_POLL_MS).unref() : undefined;
   }
 
-  /** The ticks that repeat no tick stored, appended lately or earlier in the batch, in batch order. */
-  async function withoutRepeats(valid: TickInput[]): Promise<TickInput[]> {
-    // Time ranges of the suspect ticks, per symbol.
-    const suspects = new Map<string, { from: number; to: number }>();
-    const running = new Map<string, number>();
-    for (const t of valid) {
-      const mark = running.get(t.symbol) ?? markOf(t.symbol);
-      if (t.time > mark) {
-        running.set(t.symbol, t.time);
-        continue;
-      }
-      const range = suspects.get(t.symbol);
-      if (!range) suspects.set(t.symbol, { from: t.time, to: t.time });
-      else (range.from = Math.min(range.from, t.time)), (range.to = Math.max(range.to, t.time));
-    }
+  /** The ticks that repeat no tick stored, appended (or being appended) lately, or earlier in the batch; in batch order. */
+  async function withoutRepeatsOf(valid: TickInput[]): Promise<TickInput[]> {
+    const suspects = suspectRanges(valid, markOf);
     if (suspects.size === 0) return valid;
-    const seen = await keysNear(suspects);
-    // Every tick in a suspect range gets a key, so that a later copy in the batch is caught too.
-    return valid.filter((t) => {
-      const range = suspects.get(t.symbol);
-      if (!range || t.time < range.from || t.time > range.to) return true;
-      const key = tickKey(t);
-      if (seen.has(key)) return false;
-      seen.add(key);
-      return true;
-    });
+    return withoutRepeats(valid, suspects, await keysNear(suspects));
   }
 
   /** Keys of the ticks stored or held whose symbol and time fall in `suspects`' ranges. */
@@ -109,6 +89,9 @@ export function createDurableWritePath(
       if (evicted) await sinkReached(evicted.partition, evicted.lastSeq);
       for (const run of recent.overlapping(symbol, range.from, range.to)) {
         for (const t of run.ticks()) if (t.time >= range.from && t.time <= range.to) keys.add(tickKey(t));
+      }
+      for (const ticks of inFlight.keys()) {
+        for (const t of ticks) if (t.symbol === symbol && t.time >= range.from && t.time <= range.to) keys.add(tickKey(t));
       }
       // The store can hold a repeat only up to the newest time stored.
       const stored = Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol));
@@ -132,16 +115,33 @@ export function createDurableWritePath(
     }
   }
 
+  /**
+   * Appends without holding up the next batch's check: the appends in flight share the
+   * stream's sends, and their ticks count for the duplicate check (`inFlight`) until they are
+   * held as runs. A batch is answered once its append and every earlier one succeeded: a
+   * later batch may have been checked against an earlier one's ticks, so when an append fails,
+   * the batches after it fail too (their bridges re-send, and what was stored counts as duplicates).
+   */
+  function append(accepted: TickInput[]): Promise<void> {
+    const earlier = [...inFlight.values()];
+    for (const t of accepted) if (t.time > (highWater.get(t.symbol) ?? -Infinity)) highWater.set(t.symbol, t.time);
+    const appended = stream.append(accepted).then(async (runs) => {
+      for (const run of runs) hold(run);
+      inFlight.delete(accepted);
+      await offerToCache(stores, runs.map((run) => run.newest()));
+    });
+    appended.catch(() => inFlight.delete(accepted));
+    inFlight.set(accepted, appended);
+    return Promise.all([...earlier, appended]).then(() => undefined);
+  }
+
   const batches = createBatchQueue(stores, metrics, options, async (valid, symbols) => {
     await newestStored.load(symbols);
-    const accepted = await withoutRepeats(valid);
-    if (accepted.length > 0) {
-      const runs = await stream.append(accepted); // durable once this resolves
-      for (const run of runs) hold(run);
-      await offerToCache(stores, runs.map((run) => run.newest()));
-    }
-    // Subscribers get the ticks from the stream's live feed.
-    return { accepted: accepted.length, stored: Promise.resolve() };
+    const accepted = await withoutRepeatsOf(valid);
+    // Durable once `stored` resolves; subscribers get the ticks from the stream's live feed.
+    // A batch of duplicates only is answered once the appends it was checked against succeeded.
+    const stored = accepted.length > 0 ? append(accepted) : Promise.all(inFlight.values()).then(() => undefined);
+    return { accepted: accepted.length, stored };
   });
 
   const wanted = (symbol: string) => {

@@ -24,3 +24,45 @@ export async function storedKeysLike(
   const stored = await store.ticksBetween([...new Set(suspects.map((t) => t.symbol))], from, to);
   return new Set(stored.map(tickKey));
 }
+
+export interface TimeRange {
+  from: number;
+  to: number;
+}
+
+/**
+ * Per symbol, the time range of the ticks that may repeat an earlier one: those at or before
+ * their symbol's mark (`markOf`: the newest time of any tick before the list) or before an
+ * earlier tick of the list. A tick after both is new for certain and needs no key: ticks in
+ * time order (the common case) give no range at all.
+ */
+export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: string) => number): Map<string, TimeRange> {
+  const suspects = new Map<string, TimeRange>();
+  const running = new Map<string, number>();
+  for (const t of ticks) {
+    if (t.time > (running.get(t.symbol) ?? markOf(t.symbol))) {
+      running.set(t.symbol, t.time);
+      continue;
+    }
+    const range = suspects.get(t.symbol);
+    if (!range) suspects.set(t.symbol, { from: t.time, to: t.time });
+    else (range.from = Math.min(range.from, t.time)), (range.to = Math.max(range.to, t.time));
+  }
+  return suspects;
+}
+
+/**
+ * The ticks, in order, without those whose key is in `seen` (ticks before the list) or repeats
+ * an earlier tick of the list. Only ticks inside a suspect range get a key; `seen` grows.
+ */
+export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, seen: Set<string>): T[] {
+  if (suspects.size === 0) return ticks as T[];
+  return ticks.filter((t) => {
+    const range = suspects.get(t.symbol);
+    if (!range || t.time < range.from || t.time > range.to) return true;
+    const key = tickKey(t);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { storedKeysLike, tickKey } from './tick-identity.js';
+import { suspectRanges, tickKey, withoutRepeats } from './tick-identity.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
@@ -42,17 +42,24 @@ function sinkSpan(group: string, count: number) {
 }
 
 async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
-  // Each symbol's newest stored time since the batch's oldest tick is one small aggregate, and
-  // only the ticks no newer than it are read back: reading back the batch's whole time range
-  // costs most of the sink's time when bridges interleave in time.
+  // Each symbol's newest stored time since the batch's oldest tick is one small aggregate. A
+  // tick after it (and after the batch's earlier ticks of its symbol) is new: only the others
+  // are compared with the stored ticks of their time range, read back with one query.
   let from = Infinity;
   for (const t of ticks) from = Math.min(from, t.time);
   const newest = await stores.ticks.newestSince([...new Set(ticks.map((t) => t.symbol))], from);
-  const seen = await storedKeysLike(ticks, newest, stores.ticks);
-  return ticks.filter((t) => {
-    const key = tickKey(t);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
-  });
+  const suspects = suspectRanges(ticks, (symbol) => newest.get(symbol) ?? -Infinity);
+  if (suspects.size === 0) return ticks;
+  const symbols: string[] = [];
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const [symbol, range] of suspects) {
+    const stored = newest.get(symbol) ?? -Infinity;
+    if (range.from > stored) continue;
+    symbols.push(symbol);
+    lo = Math.min(lo, range.from);
+    hi = Math.max(hi, Math.min(range.to, stored));
+  }
+  const seen = new Set(symbols.length > 0 ? (await stores.ticks.ticksBetween(symbols, lo, hi)).map(tickKey) : []);
+  return withoutRepeats(ticks, suspects, seen);
 }

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata, type Producer } from 'kafkajs';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createTopicAndWait } from './kafka-topics.js';
-import { positionAfter, runOf, toRecords, firstSeqOf, type OutgoingRecord, type TickRun } from './tick-records.js';
+import { createSendQueue } from './send-queue.js';
+import { firstSeqOf, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
 import type { DurableTickStream, RunListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
@@ -43,6 +44,16 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
   let partitionMetadata: PartitionMetadata[] = [];
   const partitionOf = (symbol: string) =>
     partitioner({ topic: options.topic, partitionMetadata, message: { key: symbol, value: null } });
+
+  // Concurrent appends share sends (send-queue.ts).
+  const sends = createSendQueue(async (records) => {
+    const answers = await producer.send({
+      topic: options.topic,
+      acks: -1, // all in-sync replicas
+      messages: records.map(({ record, partition }) => ({ key: record.symbol, value: record.value, headers: record.headers, partition })),
+    });
+    return new Map(answers.map((a) => [a.partition, Number(a.baseOffset)]));
+  });
 
   async function ensureTopic(): Promise<void> {
     const admin = kafka.admin();
@@ -102,27 +113,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     async append(ticks) {
       if (ticks.length === 0) return [];
       const records = toRecords(ticks);
-      const partitions = records.map((r) => partitionOf(r.symbol));
-      const runs: TickRun[] = [];
-      // One send carries one record batch per partition, and a broker refuses a batch above its
-      // message.max.bytes (1 MiB by default): a large insertTicks goes as several sends, in order.
-      for (const [from, to] of sendRanges(records, partitions)) {
-        const answers = await producer.send({
-          topic: options.topic,
-          acks: -1, // all in-sync replicas
-          messages: records.slice(from, to).map((r, i) => ({ key: r.symbol, value: r.value, headers: r.headers, partition: partitions[from + i] })),
-        });
-        // Within a partition the records of one send keep their order, so the n-th record sent
-        // to a partition has offset baseOffset + n.
-        const next = new Map(answers.map((a) => [a.partition, Number(a.baseOffset)]));
-        for (let i = from; i < to; i++) {
-          const partition = partitions[i]!;
-          const offset = next.get(partition)!;
-          next.set(partition, offset + 1);
-          runs.push(sentRun(records[i]!, ticks, partition, firstSeqOf(offset, true)));
-        }
-      }
-      return runs;
+      const offsets = await sends.append(records.map((record) => ({ record, partition: partitionOf(record.symbol) })));
+      return records.map((record, i) => sentRun(record, ticks, partitionOf(record.symbol), firstSeqOf(offsets[i]!, true)));
     },
     follow(listener) {
       listeners.add(listener);
@@ -171,32 +163,6 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       });
     },
   };
-}
-
-// What one send may put in one partition's record batch: below the broker's default
-// message.max.bytes (1 MiB), with room for the batch's own headers.
-const MAX_BATCH_BYTES = 768 * 1024;
-// A record's framing besides its key and value (length, attributes, deltas, headers).
-const RECORD_OVERHEAD_BYTES = 96;
-
-/** [from, to) ranges of records, in order, such that no partition's share of a send passes MAX_BATCH_BYTES. */
-function sendRanges(records: readonly OutgoingRecord[], partitions: readonly number[]): [number, number][] {
-  const ranges: [number, number][] = [];
-  let bytes = new Map<number, number>();
-  let from = 0;
-  for (let i = 0; i < records.length; i++) {
-    const size = records[i]!.symbol.length + records[i]!.value.length + RECORD_OVERHEAD_BYTES;
-    const filled = (bytes.get(partitions[i]!) ?? 0) + size;
-    if (filled > MAX_BATCH_BYTES && i > from) {
-      ranges.push([from, i]);
-      from = i;
-      bytes = new Map([[partitions[i]!, size]]);
-    } else {
-      bytes.set(partitions[i]!, filled);
-    }
-  }
-  ranges.push([from, records.length]);
-  return ranges;
 }
 
 /** The run a sent record is: its ticks are the batch's own, numbered when first asked for. */
