@@ -56,6 +56,24 @@ export function tickIngestContract(name: string, open: (maxPendingTicks: number)
       expect(await path.ingest.insertTicks([twice, { ...twice }])).toMatchObject({ accepted: 1, duplicates: 1 });
     });
 
+    it('tells duplicates from new ticks out of time order: bridges interleaving on one symbol, and a backfill', async () => {
+      const [a] = path.symbols;
+      // Two bridges on one symbol, each in time order, their times interleaved.
+      const start = clock;
+      clock += 200;
+      const first = Array.from({ length: 50 }, (_, i) => tick(a!, { time: start + 2 * i }));
+      const second = Array.from({ length: 50 }, (_, i) => tick(a!, { time: start + 2 * i + 1 }));
+      expect(await path.ingest.insertTicks(copy(first))).toMatchObject({ accepted: 50, duplicates: 0 });
+      expect(await path.ingest.insertTicks(copy(second))).toMatchObject({ accepted: 50, duplicates: 0 });
+      expect(await path.ingest.insertTicks(copy(first))).toMatchObject({ accepted: 0, duplicates: 50 });
+      // A history import: every tick older than the newest stored, re-sent with one changed tick.
+      const backfill = Array.from({ length: 30 }, (_, i) => tick(a!, { time: start - 10_000 + i }));
+      expect(await path.ingest.insertTicks(copy(backfill))).toMatchObject({ accepted: 30, duplicates: 0 });
+      const again = copy(backfill);
+      again[7]!.bid = again[7]!.bid / 2;
+      expect(await path.ingest.insertTicks(again)).toMatchObject({ accepted: 1, duplicates: 29 });
+    });
+
     it('accepts one of two copies of a batch sent at the same time', async () => {
       const [a] = path.symbols;
       const batch = Array.from({ length: 50 }, () => tick(a!));

@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { createSendQueue, type Addressed } from '../../src/stores/stream/send-queue.js';
+import { toRecords } from '../../src/stores/stream/tick-records.js';
+
+const records = (symbol: string, count: number, partition = 0): Addressed[] =>
+  toRecords(Array.from({ length: count }, (_, i) => ({ symbol, time: 1_700_000_000_000 + i, bid: 1, ask: 2, last: null, volume: null, flags: null }))).map((record) => ({ record, partition }));
+
+/** A log: per partition, the next offset; every send is recorded. */
+function fakeLog(fail?: (n: number) => boolean) {
+  const next = new Map<number, number>();
+  const sends: Addressed[][] = [];
+  let release!: () => void;
+  let gate = new Promise<void>((r) => (release = r));
+  return {
+    sends,
+    open() {
+      release();
+      gate = Promise.resolve();
+    },
+    async send(batch: readonly Addressed[]) {
+      sends.push([...batch]);
+      await gate;
+      if (fail?.(sends.length)) throw new Error(`send ${sends.length} failed`);
+      const bases = new Map<number, number>();
+      for (const { partition } of batch) {
+        const offset = next.get(partition) ?? 0;
+        if (!bases.has(partition)) bases.set(partition, offset);
+        next.set(partition, offset + 1);
+      }
+      return bases;
+    },
+  };
+}
+
+describe('send queue', () => {
+  it('sends the appends made while a send is in flight together, and gives each record its offset', async () => {
+    const log = fakeLog();
+    const queue = createSendQueue((batch) => log.send(batch));
+    const first = queue.append(records('A', 1));
+    const second = queue.append([...records('B', 1, 1), ...records('C', 1)]);
+    const third = queue.append(records('D', 1));
+    log.open();
+    expect(await first).toEqual([0]);
+    expect(await second).toEqual([0, 1]); // B first in partition 1; C after A in partition 0
+    expect(await third).toEqual([2]);
+    expect(log.sends.map((s) => s.length)).toEqual([1, 3]);
+  });
+
+  it("keeps a partition's share of one send under the broker's record batch limit", async () => {
+    const log = fakeLog();
+    log.open();
+    const queue = createSendQueue((batch) => log.send(batch));
+    // 20 records of 500 ticks (about 45 KiB each) in one partition: more than 768 KiB.
+    const offsets = await queue.append(records('E', 20 * 500));
+    expect(offsets).toEqual(Array.from({ length: 20 }, (_, i) => i));
+    expect(log.sends.length).toBeGreaterThan(1);
+    for (const send of log.sends) expect(send.reduce((n, a) => n + a.record.value.length, 0)).toBeLessThan(768 * 1024);
+  });
+
+  it('fails the appends that had records in a failed send, and sends the others', async () => {
+    const log = fakeLog((n) => n === 2);
+    const queue = createSendQueue((batch) => log.send(batch));
+    const first = queue.append(records('A', 1));
+    const second = queue.append(records('B', 1));
+    log.open();
+    await expect(first).resolves.toEqual([0]);
+    await expect(second).rejects.toThrow('send 2 failed');
+    await expect(queue.append(records('C', 1))).resolves.toEqual([1]);
+  });
+});
