@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata, type Producer } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createTopicAndWait } from './kafka-topics.js';
+import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
 import { firstSeqOf, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
 import type { DurableTickStream, RunListener } from './tick-stream.js';
@@ -34,8 +35,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
     logLevel: logLevel.NOTHING,
   });
-  // Idempotent producer: a retried send after a lost acknowledgement is not appended twice.
-  const producer: Producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+  const producer = createRecordProducer({ brokers: options.brokers, clientId: options.clientId, topic: options.topic, requestTimeoutMs: options.requestTimeoutMs });
   const listeners = new Set<RunListener>();
   const consumers: Consumer[] = [];
   // The producer's default partitioner (murmur2 of the key, as the Java client), applied here
@@ -46,14 +46,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     partitioner({ topic: options.topic, partitionMetadata, message: { key: symbol, value: null } });
 
   // Concurrent appends share sends (send-queue.ts).
-  const sends = createSendQueue(async (records) => {
-    const answers = await producer.send({
-      topic: options.topic,
-      acks: -1, // all in-sync replicas
-      messages: records.map(({ record, partition }) => ({ key: record.symbol, value: record.value, headers: record.headers, partition })),
-    });
-    return new Map(answers.map((a) => [a.partition, Number(a.baseOffset)]));
-  });
+  const sends = createSendQueue(producer.send);
 
   async function ensureTopic(): Promise<void> {
     const admin = kafka.admin();
@@ -107,7 +100,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     },
     async close() {
       for (const consumer of consumers.splice(0)) await consumer.disconnect();
-      await producer.disconnect();
+      await producer.close();
       listeners.clear();
     },
     async append(ticks) {
