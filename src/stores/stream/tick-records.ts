@@ -145,13 +145,14 @@ export interface IncomingRecord {
 const headerText = (value: Buffer | string | (Buffer | string)[] | undefined) =>
   value === undefined ? undefined : Array.isArray(value) ? String(value[0]) : String(value);
 
-/** A record read from the log as a run, without decoding its ticks. */
+/** A record read from the log as a run, without decoding its ticks (nor its value's text). */
 export function runOf(record: IncomingRecord): TickRun {
-  const text = record.value === null ? '' : String(record.value);
+  const value = record.value ?? '';
+  const text = (from = 0) => (typeof value === 'string' ? value.slice(from) : value.toString('utf8', from));
   const format2 = headerText(record.headers?.[FORMAT_HEADER]) === FORMAT;
   const firstSeq = firstSeqOf(record.offset, format2);
   let decoded: StoredTick[] | undefined;
-  const ticks = () => (decoded ??= decodeLines(text, firstSeq));
+  const ticks = () => (decoded ??= decodeLines(text(), firstSeq));
   if (!format2) {
     // Format 1: one tick, read now (its time is needed, and there is nothing to save).
     const [tick] = ticks();
@@ -164,8 +165,7 @@ export function runOf(record: IncomingRecord): TickRun {
   const newest = () => {
     if (decoded) return newestOf(decoded);
     // Ticks in time order (the common case) end with the newest: only the last line is read.
-    const start = text.lastIndexOf('\n') + 1;
-    const [last] = decodeLines(text.slice(start), firstSeq + count - 1);
+    const [last] = decodeLines(text(value.lastIndexOf('\n') + 1), firstSeq + count - 1);
     return last!.time === maxTime ? last! : newestOf(ticks());
   };
   return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, newest };

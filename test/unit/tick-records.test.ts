@@ -1,0 +1,41 @@
+import { describe, expect, it } from 'vitest';
+import { MAX_TICKS_PER_RECORD, positionAfter, runOf, SEQ_STRIDE, toRecords } from '../../src/stores/stream/tick-records.js';
+import type { TickInput } from '../../src/stores/ticks/tick-store.js';
+
+const tick = (symbol: string, time: number, over: Partial<TickInput> = {}): TickInput => ({ symbol, time, bid: 1.1, ask: 1.1002, last: null, volume: 1, flags: 6, ...over });
+/** A record as a consumer reads it back: value and headers as Buffers. */
+const read = (record: ReturnType<typeof toRecords>[number], offset: number, partition = 0) => ({
+  key: Buffer.from(record.symbol),
+  value: Buffer.from(record.value),
+  offset,
+  partition,
+  headers: Object.fromEntries(Object.entries(record.headers).map(([k, v]) => [k, Buffer.from(v)])),
+});
+
+describe('tick records', () => {
+  it('groups a batch by symbol, in batch order, at most MAX_TICKS_PER_RECORD ticks a record', () => {
+    const batch = Array.from({ length: 2 * (MAX_TICKS_PER_RECORD + 2) }, (_, i) => tick(i % 2 ? 'B' : 'A', 1_000 + i));
+    const records = toRecords(batch);
+    expect(records.map((r) => [r.symbol, r.indexes.length])).toEqual([['A', MAX_TICKS_PER_RECORD], ['A', 2], ['B', MAX_TICKS_PER_RECORD], ['B', 2]]);
+    expect(records[1]!.indexes.every((index, n) => n === 0 || index > records[1]!.indexes[n - 1]!)).toBe(true);
+  });
+
+  it('reads back every field, numbering the n-th tick of the record at offset o as o × SEQ_STRIDE + n', () => {
+    const batch = [tick('EURUSD', 5, { last: 1.2, volume: null, flags: null }), tick('EURUSD', 3), tick('EURUSD', 4, { bid: 0.5, ask: 0.75 })];
+    const [record] = toRecords(batch);
+    const run = runOf(read(record!, 7));
+    expect([run.symbol, run.firstSeq, run.count, run.minTime, run.maxTime]).toEqual(['EURUSD', 7 * SEQ_STRIDE, 3, 3, 5]);
+    expect(run.ticks()).toEqual(batch.map((t, n) => ({ ...t, seq: 7 * SEQ_STRIDE + n })));
+    // Out of time order: the newest is not the last line.
+    expect(run.newest()).toEqual({ ...batch[0], seq: 7 * SEQ_STRIDE });
+    expect(positionAfter(7)).toBe(8 * SEQ_STRIDE - 1);
+    expect(positionAfter(-1)).toBe(-1);
+  });
+
+  it('reads a record written before issue 15 (one JSON tick, no header) with its offset as seq', () => {
+    const t = tick('OLD', 9);
+    const run = runOf({ key: Buffer.from('OLD'), value: Buffer.from(JSON.stringify(t)), offset: 42, partition: 1, headers: {} });
+    expect(run.ticks()).toEqual([{ ...t, seq: 42 }]);
+    expect([run.firstSeq, run.count, run.newest().seq]).toEqual([42, 1, 42]);
+  });
+});
