@@ -4,7 +4,7 @@ import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
-import { firstSeqOf, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
+import { firstSeqOf, numbered, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
 import type { DurableTickStream, RunListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
@@ -160,11 +160,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 
 /** The run a sent record is: its ticks are the batch's own, numbered when first asked for. */
 function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition: number, firstSeq: number): TickRun {
-  let numbered: StoredTick[] | undefined;
-  const at = (n: number): StoredTick => {
-    const t = batch[record.indexes[n]!]!;
-    return { symbol: t.symbol, time: t.time, bid: t.bid, ask: t.ask, last: t.last ?? null, volume: t.volume ?? null, flags: t.flags ?? null, seq: firstSeq + n };
-  };
+  let decoded: StoredTick[] | undefined;
+  const at = (n: number) => numbered(batch[record.indexes[n]!]!, firstSeq + n);
   return {
     symbol: record.symbol,
     partition,
@@ -172,7 +169,7 @@ function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition:
     count: record.indexes.length,
     minTime: record.minTime,
     maxTime: record.maxTime,
-    ticks: () => (numbered ??= record.indexes.map((_, n) => at(n))),
+    ticks: () => (decoded ??= record.indexes.map((_, n) => at(n))),
     newest: () => {
       let newest = 0;
       for (let n = 1; n < record.indexes.length; n++) if (batch[record.indexes[n]!]!.time >= batch[record.indexes[newest]!]!.time) newest = n;

@@ -174,14 +174,17 @@ export function runOf(record: IncomingRecord): TickRun {
 /** Decodes JSONEachRow lines (one line: a format-1 record) into ticks numbered from `firstSeq`. */
 export function decodeLines(text: string, firstSeq: number): StoredTick[] {
   const rows = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as TickInput[];
-  return rows.map((t, n) => ({
-    symbol: t.symbol,
-    time: t.time,
-    bid: t.bid,
-    ask: t.ask,
-    last: t.last ?? null,
-    volume: t.volume ?? null,
-    flags: t.flags ?? null,
-    seq: firstSeq + n,
-  }));
+  return rows.map((t, n) => numbered(t, firstSeq + n));
 }
+
+/** A tick with its seq, absent optional fields as null (a row written by another program may omit them). */
+export const numbered = (t: TickInput, seq: number): StoredTick => ({
+  symbol: t.symbol,
+  time: t.time,
+  bid: t.bid,
+  ask: t.ask,
+  last: t.last ?? null,
+  volume: t.volume ?? null,
+  flags: t.flags ?? null,
+  seq,
+});
