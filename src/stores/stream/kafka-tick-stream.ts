@@ -136,6 +136,10 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         groupId: group,
         minBytes: options.sinkMinBytes,
         maxWaitTimeInMs: options.sinkMaxWaitMs,
+        // Fetches as large as a broker gives (kafkajs asks 1 MiB per partition by default): the
+        // sink's cost is mostly per insert, so fewer, larger ones keep up with a faster feed.
+        maxBytesPerPartition: SINK_FETCH_BYTES_PER_PARTITION,
+        maxBytes: SINK_FETCH_BYTES,
       });
       consumers.push(consumer);
       await consumer.connect();
@@ -157,6 +161,9 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     },
   };
 }
+
+const SINK_FETCH_BYTES_PER_PARTITION = 16 * 2 ** 20;
+const SINK_FETCH_BYTES = 64 * 2 ** 20;
 
 /** The run a sent record is: its ticks are the batch's own, numbered when first asked for. */
 function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition: number, firstSeq: number): TickRun {
