@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { createRecentRuns } from './recent-runs.js';
-import { suspectRanges, tickKey, withoutRepeats } from './tick-identity.js';
+import { createSeenTicks, suspectRanges, withoutRepeats, type SeenTicks, type TimeRange } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 export interface DurableWritePathOptions extends TickIngestOptions {
@@ -75,24 +75,24 @@ export function createDurableWritePath(
   async function withoutRepeatsOf(valid: TickInput[]): Promise<TickInput[]> {
     const suspects = suspectRanges(valid, markOf);
     if (suspects.size === 0) return valid;
-    return withoutRepeats(valid, suspects, await keysNear(suspects));
+    return withoutRepeats(valid, suspects, await heldOrStoredNear(suspects));
   }
 
-  /** Keys of the ticks stored or held whose symbol and time fall in `suspects`' ranges. */
-  async function keysNear(suspects: ReadonlyMap<string, { from: number; to: number }>): Promise<Set<string>> {
-    const keys = new Set<string>();
+  /** The ticks stored, held or being appended whose symbol and time fall in `suspects`' ranges. */
+  async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<SeenTicks> {
+    const seen = createSeenTicks();
+    const near = (t: TickInput) => {
+      const range = suspects.get(t.symbol);
+      return range !== undefined && t.time >= range.from && t.time <= range.to;
+    };
+    for (const ticks of inFlight.keys()) for (const t of ticks) if (near(t)) seen.add(t);
     const fromStore: string[] = [];
     let from = Infinity;
     let to = -Infinity;
     for (const [symbol, range] of suspects) {
-      const evicted = recent.unstoredBefore(symbol, range.to);
+      const evicted = recent.unstoredBefore(symbol, range.from);
       if (evicted) await sinkReached(evicted.partition, evicted.lastSeq);
-      for (const run of recent.overlapping(symbol, range.from, range.to)) {
-        for (const t of run.ticks()) if (t.time >= range.from && t.time <= range.to) keys.add(tickKey(t));
-      }
-      for (const ticks of inFlight.keys()) {
-        for (const t of ticks) if (t.symbol === symbol && t.time >= range.from && t.time <= range.to) keys.add(tickKey(t));
-      }
+      for (const run of recent.overlapping(symbol, range.from, range.to)) for (const t of run.ticks()) if (near(t)) seen.add(t);
       // The store can hold a repeat only up to the newest time stored.
       const stored = Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol));
       if (range.from > stored) continue;
@@ -100,8 +100,8 @@ export function createDurableWritePath(
       from = Math.min(from, range.from);
       to = Math.max(to, Math.min(range.to, stored));
     }
-    if (fromStore.length > 0) for (const t of await stores.ticks.ticksBetween(fromStore, from, to)) keys.add(tickKey(t));
-    return keys;
+    if (fromStore.length > 0) for (const t of await stores.ticks.ticksBetween(fromStore, from, to)) seen.add(t);
+    return seen;
   }
 
   /** Waits until the sink has stored a partition up to `seq` (the runs it had to evict). */
@@ -159,12 +159,11 @@ export function createDurableWritePath(
   function toDeliver(run: TickRun): readonly StoredTick[] {
     const ticks = run.ticks();
     if (run.minTime > (deliveredHigh.get(run.symbol) ?? -Infinity)) return ticks;
-    const earlier = new Set<string>();
-    for (const other of recent.overlapping(run.symbol, run.minTime, run.maxTime)) {
-      if (other.partition !== run.partition || other.firstSeq >= run.firstSeq) continue;
-      for (const t of other.ticks()) earlier.add(tickKey(t));
-    }
-    return earlier.size === 0 ? ticks : ticks.filter((t) => !earlier.has(tickKey(t)));
+    const earlier = recent.overlapping(run.symbol, run.minTime, run.maxTime).filter((o) => o.partition === run.partition && o.firstSeq < run.firstSeq);
+    if (earlier.length === 0) return ticks;
+    const seen = createSeenTicks();
+    for (const other of earlier) for (const t of other.ticks()) seen.add(t);
+    return ticks.filter((t) => seen.add(t));
   }
 
   /**

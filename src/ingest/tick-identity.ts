@@ -51,18 +51,41 @@ export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: stri
   return suspects;
 }
 
+/** Two ticks are the same tick when every field the bridge sends is equal. */
+const sameTick = (a: TickInput, b: TickInput) =>
+  a.bid === b.bid && a.ask === b.ask && (a.last ?? null) === (b.last ?? null) && (a.volume ?? null) === (b.volume ?? null) && (a.flags ?? null) === (b.flags ?? null);
+
 /**
- * The ticks, in order, without those whose key is in `seen` (ticks before the list) or repeats
- * an earlier tick of the list. Only ticks inside a suspect range get a key; `seen` grows.
+ * Ticks indexed by symbol and time, compared field by field: what a suspect tick is checked
+ * against. Cheaper than a string key per tick (no string is built), and ticks out of time order
+ * but not repeated (interleaving bridges) miss on the time alone.
  */
-export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, seen: Set<string>): T[] {
+export function createSeenTicks() {
+  const bySymbol = new Map<string, Map<number, TickInput[]>>();
+  return {
+    /** Adds the tick; false when the same tick was there already. */
+    add(t: TickInput): boolean {
+      let byTime = bySymbol.get(t.symbol);
+      if (!byTime) bySymbol.set(t.symbol, (byTime = new Map()));
+      const same = byTime.get(t.time);
+      if (!same) return void byTime.set(t.time, [t]), true;
+      if (same.some((s) => sameTick(s, t))) return false;
+      same.push(t);
+      return true;
+    },
+  };
+}
+
+export type SeenTicks = ReturnType<typeof createSeenTicks>;
+
+/**
+ * The ticks, in order, without those `seen` holds already (ticks before the list) or that repeat
+ * an earlier tick of the list. Only ticks inside a suspect range are looked at; `seen` grows.
+ */
+export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, seen: SeenTicks): T[] {
   if (suspects.size === 0) return ticks as T[];
   return ticks.filter((t) => {
     const range = suspects.get(t.symbol);
-    if (!range || t.time < range.from || t.time > range.to) return true;
-    const key = tickKey(t);
-    if (seen.has(key)) return false;
-    seen.add(key);
-    return true;
+    return !range || t.time < range.from || t.time > range.to || seen.add(t);
   });
 }

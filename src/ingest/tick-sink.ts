@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { suspectRanges, tickKey, withoutRepeats } from './tick-identity.js';
+import { createSeenTicks, suspectRanges, withoutRepeats } from './tick-identity.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
@@ -60,6 +60,7 @@ async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTi
     lo = Math.min(lo, range.from);
     hi = Math.max(hi, Math.min(range.to, stored));
   }
-  const seen = new Set(symbols.length > 0 ? (await stores.ticks.ticksBetween(symbols, lo, hi)).map(tickKey) : []);
+  const seen = createSeenTicks();
+  if (symbols.length > 0) for (const t of await stores.ticks.ticksBetween(symbols, lo, hi)) seen.add(t);
   return withoutRepeats(ticks, suspects, seen);
 }

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { createSeenTicks, suspectRanges, withoutRepeats } from '../../src/ingest/tick-identity.js';
+import type { TickInput } from '../../src/stores/ticks/tick-store.js';
+
+const tick = (symbol: string, time: number, over: Partial<TickInput> = {}): TickInput => ({ symbol, time, bid: 1, ask: 2, last: null, volume: null, flags: null, ...over });
+
+describe('tick identity', () => {
+  it('marks as suspect only ticks at or before their symbol’s mark or an earlier tick of theirs', () => {
+    const ticks = [tick('A', 10), tick('A', 11), tick('A', 5), tick('B', 3), tick('B', 8), tick('A', 12), tick('A', 11)];
+    const marks = new Map([['A', 9], ['B', 4]]);
+    expect(suspectRanges(ticks, (s) => marks.get(s) ?? -Infinity)).toEqual(new Map([['A', { from: 5, to: 11 }], ['B', { from: 3, to: 3 }]]));
+    expect(suspectRanges([tick('A', 10), tick('A', 20)], () => 9)).toEqual(new Map());
+  });
+
+  it('drops a suspect only when every field repeats a tick seen or earlier in the list', () => {
+    const seen = createSeenTicks();
+    seen.add(tick('A', 5, { volume: 2 }));
+    const list = [tick('A', 5, { volume: 2 }), tick('A', 5, { volume: 3 }), tick('A', 5, { volume: 3 }), tick('A', 6), tick('A', 5, { volume: 2, last: 1 })];
+    const kept = withoutRepeats(list, new Map([['A', { from: 5, to: 5 }]]), seen);
+    expect(kept).toEqual([list[1], list[3], list[4]]);
+  });
+
+  it('takes an absent optional field as null', () => {
+    const seen = createSeenTicks();
+    expect(seen.add({ symbol: 'A', time: 1, bid: 1, ask: 2 } as TickInput)).toBe(true);
+    expect(seen.add(tick('A', 1))).toBe(false);
+  });
+});
