@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { createRecentRuns } from './recent-runs.js';
-import { createSeenTicks, suspectRanges, withoutRepeats, type SeenTicks, type TimeRange } from './tick-identity.js';
+import { suspectRanges, withoutRepeats, type TimeRange } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 export interface DurableWritePathOptions extends TickIngestOptions {
@@ -78,21 +78,16 @@ export function createDurableWritePath(
     return withoutRepeats(valid, suspects, await heldOrStoredNear(suspects));
   }
 
-  /** The ticks stored, held or being appended whose symbol and time fall in `suspects`' ranges. */
-  async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<SeenTicks> {
-    const seen = createSeenTicks();
-    const near = (t: TickInput) => {
-      const range = suspects.get(t.symbol);
-      return range !== undefined && t.time >= range.from && t.time <= range.to;
-    };
-    for (const ticks of inFlight.keys()) for (const t of ticks) if (near(t)) seen.add(t);
+  /** The ticks being appended, held or stored that may meet `suspects`' ranges (lists of them). */
+  async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<(readonly TickInput[])[]> {
+    const lists: (readonly TickInput[])[] = [...inFlight.keys()];
     const fromStore: string[] = [];
     let from = Infinity;
     let to = -Infinity;
     for (const [symbol, range] of suspects) {
       const evicted = recent.unstoredBefore(symbol, range.from);
       if (evicted) await sinkReached(evicted.partition, evicted.lastSeq);
-      for (const run of recent.overlapping(symbol, range.from, range.to)) for (const t of run.ticks()) if (near(t)) seen.add(t);
+      for (const run of recent.overlapping(symbol, range.from, range.to)) lists.push(run.ticks());
       // The store can hold a repeat only up to the newest time stored.
       const stored = Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol));
       if (range.from > stored) continue;
@@ -100,8 +95,8 @@ export function createDurableWritePath(
       from = Math.min(from, range.from);
       to = Math.max(to, Math.min(range.to, stored));
     }
-    if (fromStore.length > 0) for (const t of await stores.ticks.ticksBetween(fromStore, from, to)) seen.add(t);
-    return seen;
+    if (fromStore.length > 0) lists.push(await stores.ticks.ticksBetween(fromStore, from, to));
+    return lists;
   }
 
   /** Waits until the sink has stored a partition up to `seq` (the runs it had to evict). */
@@ -161,9 +156,8 @@ export function createDurableWritePath(
     if (run.minTime > (deliveredHigh.get(run.symbol) ?? -Infinity)) return ticks;
     const earlier = recent.overlapping(run.symbol, run.minTime, run.maxTime).filter((o) => o.partition === run.partition && o.firstSeq < run.firstSeq);
     if (earlier.length === 0) return ticks;
-    const seen = createSeenTicks();
-    for (const other of earlier) for (const t of other.ticks()) seen.add(t);
-    return ticks.filter((t) => seen.add(t));
+    const range = new Map([[run.symbol, { from: run.minTime, to: run.maxTime }]]);
+    return withoutRepeats(ticks, range, earlier.map((o) => o.ticks()));
   }
 
   /**

@@ -51,41 +51,40 @@ export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: stri
   return suspects;
 }
 
-/** Two ticks are the same tick when every field the bridge sends is equal. */
+/** Two ticks of one symbol and time are the same tick when every other field the bridge sends is equal. */
 const sameTick = (a: TickInput, b: TickInput) =>
   a.bid === b.bid && a.ask === b.ask && (a.last ?? null) === (b.last ?? null) && (a.volume ?? null) === (b.volume ?? null) && (a.flags ?? null) === (b.flags ?? null);
 
 /**
- * Ticks indexed by symbol and time, compared field by field: what a suspect tick is checked
- * against. Cheaper than a string key per tick (no string is built), and ticks out of time order
- * but not repeated (interleaving bridges) miss on the time alone.
+ * The ticks, in order, without those that repeat a tick of `before` (ticks stored or appended
+ * earlier) or an earlier tick of the list. Only ticks inside a suspect range are compared:
+ * they are indexed by symbol and time, and each tick of `before` in a range is one lookup, so
+ * no string is built and ticks out of time order but not repeated (interleaving bridges) miss
+ * on the time alone.
  */
-export function createSeenTicks() {
-  const bySymbol = new Map<string, Map<number, TickInput[]>>();
-  return {
-    /** Adds the tick; false when the same tick was there already. */
-    add(t: TickInput): boolean {
-      let byTime = bySymbol.get(t.symbol);
-      if (!byTime) bySymbol.set(t.symbol, (byTime = new Map()));
-      const same = byTime.get(t.time);
-      if (!same) return void byTime.set(t.time, [t]), true;
-      if (same.some((s) => sameTick(s, t))) return false;
-      same.push(t);
-      return true;
-    },
-  };
-}
-
-export type SeenTicks = ReturnType<typeof createSeenTicks>;
-
-/**
- * The ticks, in order, without those `seen` holds already (ticks before the list) or that repeat
- * an earlier tick of the list. Only ticks inside a suspect range are looked at; `seen` grows.
- */
-export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, seen: SeenTicks): T[] {
+export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, before: readonly (readonly TickInput[])[]): T[] {
   if (suspects.size === 0) return ticks as T[];
-  return ticks.filter((t) => {
+  const inRange = (t: TickInput) => {
     const range = suspects.get(t.symbol);
-    return !range || t.time < range.from || t.time > range.to || seen.add(t);
-  });
+    return range !== undefined && t.time >= range.from && t.time <= range.to;
+  };
+  const index = new Map<string, Map<number, T | T[]>>();
+  const repeated = new Set<T>();
+  for (const t of ticks) {
+    if (!inRange(t)) continue;
+    let byTime = index.get(t.symbol);
+    if (!byTime) index.set(t.symbol, (byTime = new Map()));
+    const there = byTime.get(t.time);
+    if (there === undefined) byTime.set(t.time, t);
+    else if (Array.isArray(there) ? there.some((o) => sameTick(o, t)) : sameTick(there, t)) repeated.add(t);
+    else byTime.set(t.time, Array.isArray(there) ? (there.push(t), there) : [there, t]);
+  }
+  for (const list of before) {
+    for (const b of list) {
+      const there = index.get(b.symbol)?.get(b.time);
+      if (there === undefined) continue;
+      for (const t of Array.isArray(there) ? there : [there]) if (sameTick(t, b)) repeated.add(t);
+    }
+  }
+  return repeated.size === 0 ? (ticks as T[]) : ticks.filter((t) => !repeated.has(t));
 }

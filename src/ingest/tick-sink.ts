@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { createSeenTicks, suspectRanges, withoutRepeats } from './tick-identity.js';
+import { suspectRanges, withoutRepeats } from './tick-identity.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
@@ -60,7 +60,6 @@ async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTi
     lo = Math.min(lo, range.from);
     hi = Math.max(hi, Math.min(range.to, stored));
   }
-  const seen = createSeenTicks();
-  if (symbols.length > 0) for (const t of await stores.ticks.ticksBetween(symbols, lo, hi)) seen.add(t);
-  return withoutRepeats(ticks, suspects, seen);
+  const stored = symbols.length > 0 ? await stores.ticks.ticksBetween(symbols, lo, hi) : [];
+  return withoutRepeats(ticks, suspects, [stored]);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createSeenTicks, suspectRanges, withoutRepeats } from '../../src/ingest/tick-identity.js';
+import { suspectRanges, withoutRepeats } from '../../src/ingest/tick-identity.js';
 import type { TickInput } from '../../src/stores/ticks/tick-store.js';
 
 const tick = (symbol: string, time: number, over: Partial<TickInput> = {}): TickInput => ({ symbol, time, bid: 1, ask: 2, last: null, volume: null, flags: null, ...over });
@@ -13,16 +13,14 @@ describe('tick identity', () => {
   });
 
   it('drops a suspect only when every field repeats a tick seen or earlier in the list', () => {
-    const seen = createSeenTicks();
-    seen.add(tick('A', 5, { volume: 2 }));
+    const before = [tick('A', 5, { volume: 2 })];
     const list = [tick('A', 5, { volume: 2 }), tick('A', 5, { volume: 3 }), tick('A', 5, { volume: 3 }), tick('A', 6), tick('A', 5, { volume: 2, last: 1 })];
-    const kept = withoutRepeats(list, new Map([['A', { from: 5, to: 5 }]]), seen);
+    const kept = withoutRepeats(list, new Map([['A', { from: 5, to: 5 }]]), [before]);
     expect(kept).toEqual([list[1], list[3], list[4]]);
   });
 
   it('takes an absent optional field as null', () => {
-    const seen = createSeenTicks();
-    expect(seen.add({ symbol: 'A', time: 1, bid: 1, ask: 2 } as TickInput)).toBe(true);
-    expect(seen.add(tick('A', 1))).toBe(false);
+    const list = [tick('A', 1)];
+    expect(withoutRepeats(list, new Map([['A', { from: 1, to: 1 }]]), [[{ symbol: 'A', time: 1, bid: 1, ask: 2 } as TickInput]])).toEqual([]);
   });
 });
