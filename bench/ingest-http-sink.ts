@@ -15,9 +15,8 @@ import { progress, type Row } from './report.js';
  * Issue 15, "Kafka sink into a ClickHouse server over HTTP": a gateway with BENCH_SERVERS'
  * broker and CLICKHOUSE_URL pointing at test/fixtures/clickhouse-http.ts (chDB behind
  * ClickHouse's HTTP interface; there is no ClickHouse server here), 4 clients sending
- * 10,000-tick batches. The sink's rate is the ticks stored from the load's start until its
- * group's lag is zero; what bounds it, from each process's CPU over that time and the
- * statements the fixture ran.
+ * 10,000-tick batches. What bounds the sink, from each process's CPU and the statements the
+ * fixture ran over the time measured.
  */
 const BATCH = 10_000;
 const TICKS = scaled(400_000);
@@ -64,67 +63,139 @@ async function startFixture(): Promise<Fixture> {
   };
 }
 
+const quoted = (symbols: readonly string[]) => symbols.map((s) => `'${s}'`).join(',');
+
+interface Window {
+  seconds: number;
+  gatewayShare: number;
+  fixtureShare: number;
+  /** Statements the fixture ran in the window, by kind. */
+  ran: string;
+}
+
+/** Wall time, each process's CPU (share of a core) and the fixture's statements while `run` runs. */
+async function measured<T>(gatewayPid: number, fixture: Fixture, run: () => Promise<T>): Promise<[T, Window]> {
+  const statements = new Map(fixture.statements);
+  const cpu = [cpuMsOf(gatewayPid), cpuMsOf(fixture.pid)];
+  const started = performance.now();
+  const result = await run();
+  const seconds = (performance.now() - started) / 1000;
+  const ran = [...fixture.statements]
+    .map(([kind, n]) => [kind, n - (statements.get(kind) ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([kind, n]) => `${n} ${kind}`)
+    .join(', ');
+  const share = (pid: number, from: number) => (cpuMsOf(pid) - from) / 1000 / seconds;
+  return [result, { seconds, gatewayShare: share(gatewayPid, cpu[0]!), fixtureShare: share(fixture.pid, cpu[1]!), ran }];
+}
+
+function boundRow(w: Window, rows: number): Row {
+  const usPerRow = (share: number) => ((share * w.seconds * 1e6) / rows).toFixed(1);
+  return {
+    scenario: `  what bounds it: CPU over those ${w.seconds.toFixed(1)} s, the fixture (one chDB session, one statement at a time; ${usPerRow(w.fixtureShare)} µs/row) against the gateway (${usPerRow(w.gatewayShare)} µs/row); the fixture ran ${w.ran}`,
+    figure: w.fixtureShare * 100,
+    unit: '% of a core',
+    baseline: w.gatewayShare * 100,
+    baselineName: 'gateway, % of a core',
+    ratio: w.fixtureShare / w.gatewayShare,
+    target: 'report',
+    pass: null,
+  };
+}
+
+function storedOnceRow(stored: number, accepted: number): Row {
+  return {
+    scenario: `  every acknowledged tick stored once in the fixture: rows for the bench's symbols / ticks accepted`,
+    figure: stored,
+    unit: 'rows',
+    baseline: accepted,
+    baselineName: 'ticks accepted',
+    ratio: stored / accepted,
+    target: '= 1.00x',
+    pass: stored === accepted,
+  };
+}
+
+const GATEWAY_ENV = { BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000', STORE_TIMEOUT_MS: '30000' };
+
+/**
+ * Two measurements. The sink keeping up: a gateway sinking into the fixture takes the load, and
+ * the rows stored per second run from the load's start to the group's lag back at zero. The sink
+ * alone: a second gateway, with a sink group of its own and a fresh fixture, drains that topic
+ * from its start; rows/s from the moment it is up to lag zero.
+ */
 export async function benchHttpSink(symbols: readonly string[]): Promise<Row[]> {
-  progress('ingest: the Kafka sink into the ClickHouse HTTP fixture');
+  progress('ingest: the Kafka sink into the ClickHouse HTTP fixture, under load');
+  const brokers = process.env.KAFKA_BROKERS!.split(',');
+  const rows: Row[] = [];
   const fixture = await startFixture();
-  try {
-    const env = gatewayEnv({ CLICKHOUSE_URL: fixture.url, BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000', STORE_TIMEOUT_MS: '30000' });
+  const env = gatewayEnv({ CLICKHOUSE_URL: fixture.url, ...GATEWAY_ENV });
+  const topic = await (async () => {
     const gateway = await spawnGateway(env, 60_000);
-    const topic = await watchTopic(process.env.KAFKA_BROKERS!.split(','), env.KAFKA_TOPIC!, env.KAFKA_SINK_GROUP!);
     try {
+      const topic = await watchTopic(brokers, env.KAFKA_TOPIC!, env.KAFKA_SINK_GROUP!);
       await upsertInstruments(gateway, symbols);
       let clock = Date.now() - 3 * 86_400_000;
       const own = Array.from({ length: CLIENTS }, (_, c) => symbols.filter((_, i) => i % CLIENTS === c));
       const bodies = own.map((mine) => Array.from({ length: PER_CLIENT }, () => body(Array.from({ length: BATCH }, (_, i) => tickAt(mine[i % mine.length]!, clock++, i)))));
-      const before = { statements: new Map(fixture.statements), gatewayCpu: cpuMsOf(gateway.child.pid!), fixtureCpu: cpuMsOf(fixture.pid) };
-      const started = performance.now();
-      const load = await sendLoad(gateway.url, bodies, CLIENTS * PER_CLIENT * BATCH);
-      const lagMs = await topic.caughtUp();
-      const seconds = (performance.now() - started) / 1000;
-      const share = (pid: number, from: number) => (cpuMsOf(pid) - from) / 1000 / seconds;
-      const gatewayShare = share(gateway.child.pid!, before.gatewayCpu);
-      const fixtureShare = share(fixture.pid, before.fixtureCpu);
-      const ran = [...fixture.statements].map(([kind, n]) => `${n - (before.statements.get(kind) ?? 0)} ${kind}`).join(', ');
-      const quoted = symbols.map((s) => `'${s}'`).join(',');
-      const stored = Number(await fixture.query(`SELECT count() FROM ${TICKS_TABLE} WHERE symbol IN (${quoted})`));
+      const [[load, lagMs], w] = await measured(gateway.child.pid!, fixture, async () => {
+        const load = await sendLoad(gateway.url, bodies, CLIENTS * PER_CLIENT * BATCH);
+        return [load, await topic.caughtUp()] as const;
+      });
+      const stored = Number(await fixture.query(`SELECT count() FROM ${TICKS_TABLE} WHERE symbol IN (${quoted(symbols)})`));
       const appendRate = load.accepted / load.seconds;
-      return [
+      rows.push(
         {
-          scenario: `Kafka sink into ClickHouse over HTTP (chDB fixture), ${BATCH.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients: rows stored/s, load start to lag zero (lag zero ${Math.round(lagMs).toLocaleString('en-US')} ms after the load)`,
-          figure: stored / seconds,
+          scenario: `Kafka sink into ClickHouse over HTTP (chDB fixture), under ${BATCH.toLocaleString('en-US')}-tick batches from ${CLIENTS} clients: rows stored/s, load start to lag zero (zero ${Math.round(lagMs).toLocaleString('en-US')} ms after the load)`,
+          figure: stored / w.seconds,
           unit: 'rows/s',
           baseline: appendRate,
           baselineName: 'the gateway appending the same load',
-          ratio: stored / seconds / appendRate,
+          ratio: stored / w.seconds / appendRate,
           target: 'report',
           pass: null,
         },
-        {
-          scenario: `  what bounds it: CPU over those ${seconds.toFixed(1)} s, the fixture (one chDB session, statements one at a time) against the gateway; fixture statements: ${ran}`,
-          figure: fixtureShare * 100,
-          unit: '% of a core',
-          baseline: gatewayShare * 100,
-          baselineName: 'gateway, % of a core',
-          ratio: fixtureShare / gatewayShare,
-          target: 'report',
-          pass: null,
-        },
-        {
-          scenario: `  every acknowledged tick stored once in the fixture: rows for the bench's symbols / ticks accepted`,
-          figure: stored,
-          unit: 'rows',
-          baseline: load.accepted,
-          baselineName: 'ticks accepted',
-          ratio: stored / load.accepted,
-          target: '= 1.00x',
-          pass: stored === load.accepted,
-        },
-      ];
+        boundRow(w, stored),
+        storedOnceRow(stored, load.accepted),
+      );
+      return { topic, accepted: load.accepted };
     } finally {
       await gateway.stop();
-      await topic.discard();
+      await fixture.stop();
+    }
+  })();
+  progress('ingest: a second gateway\'s sink draining that topic into a fresh fixture');
+  const fresh = await startFixture();
+  const drainEnv: Record<string, string> = { ...gatewayEnv({ CLICKHOUSE_URL: fresh.url, ...GATEWAY_ENV }), KAFKA_TOPIC: env.KAFKA_TOPIC! };
+  try {
+    const gateway = await spawnGateway(drainEnv, 60_000);
+    const drained = await watchTopic(brokers, drainEnv.KAFKA_TOPIC!, drainEnv.KAFKA_SINK_GROUP!);
+    try {
+      const backlog = await drained.lag();
+      const [, w] = await measured(gateway.child.pid!, fresh, () => drained.caughtUp());
+      const stored = Number(await fresh.query(`SELECT count() FROM ${TICKS_TABLE} WHERE symbol IN (${quoted(symbols)})`));
+      const ticksPerRecord = topic.accepted / (await drained.marks()).reduce((a, b) => a + b, 0);
+      rows.push(
+        {
+          scenario: `Kafka sink alone into ClickHouse over HTTP: a new sink group draining ${backlog.toLocaleString('en-US')} records (${ticksPerRecord.toFixed(1)} ticks each), rows stored/s from the gateway up to lag zero`,
+          figure: (backlog * ticksPerRecord) / w.seconds,
+          unit: 'rows/s',
+          baseline: null,
+          baselineName: null,
+          ratio: null,
+          target: 'report',
+          pass: null,
+        },
+        boundRow(w, backlog * ticksPerRecord),
+        storedOnceRow(stored, topic.accepted),
+      );
+    } finally {
+      await gateway.stop();
+      await drained.discard();
+      await topic.topic.discard();
     }
   } finally {
-    await fixture.stop();
+    await fresh.stop();
   }
+  return rows;
 }
