@@ -86,9 +86,9 @@ export interface ShapesRun {
 }
 
 /**
- * The shapes, one after another. `settled` runs before each clock starts: with Kafka it waits
- * until the sink has stored everything appended so far (the backfill's newest ticks among it),
- * so that no shape pays for the one before.
+ * The shapes, one after another. `settled` runs before each clock starts: it waits until the
+ * work of what was sent before is done (with Kafka, the sink has stored everything appended so
+ * far, the backfill's newest ticks among it), so that no shape pays for the one before.
  */
 export async function benchShapes(gateway: GatewayProcess, settled: () => Promise<unknown>): Promise<ShapesRun> {
   const list = shapes(Date.now());
