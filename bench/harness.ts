@@ -213,3 +213,14 @@ export async function settle(pids: readonly number[], label: string, maxShare = 
     if (Date.now() > deadline) return void process.stderr.write(`[bench] ${label}: still ${(busiest * 100).toFixed(0)}% busy after ${limitMs / 1000} s; measuring anyway\n`);
   }
 }
+
+/** Rows of `symbols` in `table` of a chDB directory a gateway has stopped using (its DATA_DIR/chdb). */
+export async function storedTicks(dir: string, table: string, symbols: readonly string[]): Promise<number> {
+  const session = new Session(dir);
+  try {
+    const sql = `SELECT count() FROM ${table} WHERE symbol IN {symbols:Array(String)}`;
+    return Number((await session.queryBindAsync(sql, { symbols }, { format: 'TabSeparated' })).text().trim());
+  } finally {
+    session.close();
+  }
+}

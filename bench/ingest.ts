@@ -2,7 +2,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { Session } from 'chdb';
 import { execute, parse } from 'graphql';
 import { typeDefs } from '../src/graphql/schema.js';
 import { DateTime } from '../src/graphql/datetime.js';
@@ -12,7 +11,7 @@ import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, gatewayEnv, graphqlClient, median, openTicksEngine, scaled, settle } from './harness.js';
+import { dataOf, discardChdb, gatewayEnv, graphqlClient, median, openTicksEngine, scaled, settle, storedTicks } from './harness.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
 import { body, CLIENTS, MUTATION, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
@@ -118,17 +117,6 @@ async function appendLatency(url: string): Promise<{ ms: number[]; accepted: num
   }
   if (accepted !== APPENDS * APPEND_TICKS) throw new Error(`accepted ${accepted} of ${APPENDS * APPEND_TICKS}`);
   return { ms, accepted };
-}
-
-/** Rows of `symbols` in the chDB of a gateway's data directory, read once the gateway has stopped. */
-async function storedRows(dataDir: string, symbols: readonly string[]): Promise<number> {
-  const session = new Session(join(dataDir, 'chdb'));
-  try {
-    const sql = `SELECT count() FROM ${TICKS_TABLE} WHERE symbol IN {symbols:Array(String)}`;
-    return Number((await session.queryBindAsync(sql, { symbols }, { format: 'TabSeparated' })).text().trim());
-  } finally {
-    session.close();
-  }
 }
 
 function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: number, chdb: number, chdbText: number): Row[] {
@@ -243,7 +231,7 @@ export async function benchIngest(): Promise<Row[]> {
       await gateway.stop();
       profile.summarize();
     }
-    const stored = await storedRows(dataDir, sent.symbols);
+    const stored = await storedTicks(join(dataDir, 'chdb'), TICKS_TABLE, sent.symbols);
     rows.push({
       scenario: `every acknowledged tick stored once: rows for the bench's ${sent.symbols.length} symbols / ticks accepted`,
       figure: stored,
