@@ -128,6 +128,20 @@ export function storeCalls(text: string): Map<string, number> {
   return calls;
 }
 
+/** Seconds spent in store calls so far, by `store.operation` (outcomes summed): the histogram's sum. */
+export function storeSeconds(text: string): Map<string, number> {
+  const seconds = new Map<string, number>();
+  const pattern = /^marketgraph_store_operation_duration_seconds_sum\{(.*)\} (\S+)$/;
+  for (const line of text.split('\n')) {
+    const match = pattern.exec(line);
+    if (!match) continue;
+    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const key = `${labels.store}.${labels.operation}`;
+    seconds.set(key, (seconds.get(key) ?? 0) + Number(match[2]));
+  }
+  return seconds;
+}
+
 /** What grew between two storeCalls snapshots. */
 export function callsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const grown: Record<string, number> = {};

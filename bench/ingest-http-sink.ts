@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
-import { spawnGateway } from '../test/helpers/process-gateway.js';
-import { cpuMsOf, gatewayEnv, scaled } from './harness.js';
+import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
+import { callsBetween, cpuMsOf, gatewayEnv, metricsText, scaled, storeSeconds } from './harness.js';
 import { watchTopic } from './ingest-kafka.js';
 import { body, CLIENTS, sendLoad, tickAt, upsertInstruments } from './ingest-load.js';
 import { progress, type Row } from './report.js';
@@ -71,11 +71,15 @@ interface Window {
   fixtureShare: number;
   /** Statements the fixture ran in the window, by kind. */
   ran: string;
+  /** The gateway's time in store calls in the window (its store-operation histogram), by store.operation. */
+  storeTime: string;
 }
 
 /** Wall time, each process's CPU (share of a core) and the fixture's statements while `run` runs. */
-async function measured<T>(gatewayPid: number, fixture: Fixture, run: () => Promise<T>): Promise<[T, Window]> {
+async function measured<T>(gateway: GatewayProcess, fixture: Fixture, run: () => Promise<T>): Promise<[T, Window]> {
+  const gatewayPid = gateway.child.pid!;
   const statements = new Map(fixture.statements);
+  const inStores = storeSeconds(await metricsText(gateway.url));
   const cpu = [cpuMsOf(gatewayPid), cpuMsOf(fixture.pid)];
   const started = performance.now();
   const result = await run();
@@ -86,13 +90,16 @@ async function measured<T>(gatewayPid: number, fixture: Fixture, run: () => Prom
     .map(([kind, n]) => `${n} ${kind}`)
     .join(', ');
   const share = (pid: number, from: number) => (cpuMsOf(pid) - from) / 1000 / seconds;
-  return [result, { seconds, gatewayShare: share(gatewayPid, cpu[0]!), fixtureShare: share(fixture.pid, cpu[1]!), ran }];
+  const [gatewayShare, fixtureShare] = [share(gatewayPid, cpu[0]!), share(fixture.pid, cpu[1]!)];
+  const grown = Object.entries(callsBetween(inStores, storeSeconds(await metricsText(gateway.url))));
+  const storeTime = grown.filter(([key]) => key.startsWith('ticks.')).map(([key, s]) => `${key} ${s.toFixed(1)} s`).join(', ');
+  return [result, { seconds, gatewayShare, fixtureShare, ran, storeTime }];
 }
 
 function boundRow(w: Window, rows: number): Row {
   const usPerRow = (share: number) => ((share * w.seconds * 1e6) / rows).toFixed(1);
   return {
-    scenario: `  what bounds it: CPU over those ${w.seconds.toFixed(1)} s, the fixture (one chDB session, one statement at a time; ${usPerRow(w.fixtureShare)} µs/row) against the gateway (${usPerRow(w.gatewayShare)} µs/row); the fixture ran ${w.ran}`,
+    scenario: `  what bounds it: CPU over those ${w.seconds.toFixed(1)} s, the fixture (one chDB session, one statement at a time; ${usPerRow(w.fixtureShare)} µs/row) against the gateway (${usPerRow(w.gatewayShare)} µs/row); the fixture ran ${w.ran}; the gateway's time in tick-store calls (all in flight summed): ${w.storeTime || 'none recorded'}`,
     figure: w.fixtureShare * 100,
     unit: '% of a core',
     baseline: w.gatewayShare * 100,
@@ -138,7 +145,7 @@ export async function benchHttpSink(symbols: readonly string[]): Promise<Row[]> 
       let clock = Date.now() - 3 * 86_400_000;
       const own = Array.from({ length: CLIENTS }, (_, c) => symbols.filter((_, i) => i % CLIENTS === c));
       const bodies = own.map((mine) => Array.from({ length: PER_CLIENT }, () => body(Array.from({ length: BATCH }, (_, i) => tickAt(mine[i % mine.length]!, clock++, i)))));
-      const [[load, lagMs], w] = await measured(gateway.child.pid!, fixture, async () => {
+      const [[load, lagMs], w] = await measured(gateway, fixture, async () => {
         const load = await sendLoad(gateway.url, bodies, CLIENTS * PER_CLIENT * BATCH);
         return [load, await topic.caughtUp()] as const;
       });
@@ -172,7 +179,7 @@ export async function benchHttpSink(symbols: readonly string[]): Promise<Row[]> 
     const drained = await watchTopic(brokers, drainEnv.KAFKA_TOPIC!, drainEnv.KAFKA_SINK_GROUP!);
     try {
       const backlog = await drained.lag();
-      const [, w] = await measured(gateway.child.pid!, fresh, () => drained.caughtUp());
+      const [, w] = await measured(gateway, fresh, () => drained.caughtUp());
       const stored = Number(await fresh.query(`SELECT count() FROM ${TICKS_TABLE} WHERE symbol IN (${quoted(symbols)})`));
       const ticksPerRecord = topic.accepted / (await drained.marks()).reduce((a, b) => a + b, 0);
       rows.push(
