@@ -128,6 +128,20 @@ export function storeCalls(text: string): Map<string, number> {
   return calls;
 }
 
+/** Seconds spent in store calls so far, by `store.operation` (outcomes summed): the histogram's sum. */
+export function storeSeconds(text: string): Map<string, number> {
+  const seconds = new Map<string, number>();
+  const pattern = /^marketgraph_store_operation_duration_seconds_sum\{(.*)\} (\S+)$/;
+  for (const line of text.split('\n')) {
+    const match = pattern.exec(line);
+    if (!match) continue;
+    const labels = Object.fromEntries([...match[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((m) => [m[1], m[2]]));
+    const key = `${labels.store}.${labels.operation}`;
+    seconds.set(key, (seconds.get(key) ?? 0) + Number(match[2]));
+  }
+  return seconds;
+}
+
 /** What grew between two storeCalls snapshots. */
 export function callsBetween(before: Map<string, number>, after: Map<string, number>): Record<string, number> {
   const grown: Record<string, number> = {};
@@ -211,5 +225,16 @@ export async function settle(pids: readonly number[], label: string, maxShare = 
     const busiest = Math.max(...pids.map((pid, i) => (cpuMsOf(pid) - before[i]!) / 1_000));
     if (busiest < maxShare) return;
     if (Date.now() > deadline) return void process.stderr.write(`[bench] ${label}: still ${(busiest * 100).toFixed(0)}% busy after ${limitMs / 1000} s; measuring anyway\n`);
+  }
+}
+
+/** Rows of `symbols` in `table` of a chDB directory a gateway has stopped using (its DATA_DIR/chdb). */
+export async function storedTicks(dir: string, table: string, symbols: readonly string[]): Promise<number> {
+  const session = new Session(dir);
+  try {
+    const sql = `SELECT count() FROM ${table} WHERE symbol IN {symbols:Array(String)}`;
+    return Number((await session.queryBindAsync(sql, { symbols }, { format: 'TabSeparated' })).text().trim());
+  } finally {
+    session.close();
   }
 }

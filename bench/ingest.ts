@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -10,8 +10,12 @@ import { ticksToNative, ticksToTabSeparated } from '../src/stores/ticks/tick-row
 import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
-import { spawnGateway } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, gatewayEnv, graphqlClient, openTicksEngine, scaled } from './harness.js';
+import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
+import { dataOf, discardChdb, gatewayEnv, graphqlClient, median, openTicksEngine, scaled, settle, storedTicks } from './harness.js';
+import { benchHttpSink } from './ingest-http-sink.js';
+import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
+import { body, CLIENTS, MUTATION, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
+import { benchShapes } from './ingest-shapes.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -19,11 +23,12 @@ import { printTable, progress, writeResults, type Row } from './report.js';
  * Scenario 1 of issue 7: insertTicks over HTTP, 4 concurrent clients, batches of 1,000, 10,000
  * and 100,000 ticks, against two baselines measured in the same run: graphql-js executing the
  * same mutation with a no-op resolver (what any graphql-js gateway pays), and chDB inserting the
- * same rows directly (the engine's own cost).
+ * same rows directly (the engine's own cost). Issue 15 adds one 100,000-tick append alone, the
+ * shapes bridges send (bench/ingest-shapes.ts), a count of the rows stored against the ticks
+ * accepted, and with BENCH_SERVERS the sink's catch-up and the broker's own rate
+ * (bench/ingest-kafka.ts) and the sink into the ClickHouse HTTP fixture (bench/ingest-http-sink.ts).
  */
-const MUTATION = `mutation Insert($ticks: [TickInput!]!) { insertTicks(ticks: $ticks) { accepted duplicates rejected { index reason } } }`;
 const SYMBOLS = Array.from({ length: 50 }, (_, i) => `S${String(i).padStart(2, '0')}`);
-const CLIENTS = 4;
 const BATCHES = [1_000, 10_000, 100_000];
 const TICKS_PER_SIZE = scaled(1_200_000); // per batch size, across all clients
 const TARGET_TICKS_PER_S = 1_000_000;
@@ -42,35 +47,14 @@ function ticks(count: number, symbols: readonly string[] = SYMBOLS): TickInput[]
   });
 }
 
-const body = (list: TickInput[]) => JSON.stringify({ query: MUTATION, variables: { ticks: list } });
-
-async function gatewayIngest(url: string, batch: number): Promise<number> {
+async function gatewayIngest(url: string, batch: number): Promise<Load> {
   const perClient = Math.max(1, Math.round(TICKS_PER_SIZE / batch / CLIENTS));
   // Bodies are built before the clock starts: the load generator's JSON is not the gateway's cost.
   const bodies = Array.from({ length: CLIENTS }, (_, c) => {
     const own = SYMBOLS.filter((_, i) => i % CLIENTS === c);
     return Array.from({ length: perClient }, () => body(ticks(batch, own)));
   });
-  // Connections opened now: kept-alive ones from the previous batch size may have passed the
-  // gateway's keep-alive timeout while the bodies above were built (they failed a request once).
-  const client = graphqlClient(url, CLIENTS);
-  const started = performance.now();
-  let accepted = 0;
-  try {
-    await Promise.all(
-      bodies.map(async (mine) => {
-        for (const b of mine) {
-          const res = await client.post(b);
-          accepted += dataOf<{ insertTicks: { accepted: number } }>(res).insertTicks.accepted;
-        }
-      }),
-    );
-  } finally {
-    client.close();
-  }
-  const seconds = (performance.now() - started) / 1000;
-  if (accepted !== CLIENTS * perClient * batch) throw new Error(`accepted ${accepted} of ${CLIENTS * perClient * batch}`);
-  return accepted / seconds;
+  return sendLoad(url, bodies, CLIENTS * perClient * batch);
 }
 
 /** graphql-js coercing the same variables and calling a resolver that does nothing. */
@@ -113,68 +97,157 @@ async function chdbBaseline(batch: number, format: 'Native' | 'TabSeparated'): P
   }
 }
 
+const APPEND_TICKS = 100_000;
+const APPENDS = 3;
+
+/** One 100,000-tick batch at a time, nothing else in flight: its answered time, three times. */
+async function appendLatency(url: string): Promise<{ ms: number[]; accepted: number }> {
+  const bodies = Array.from({ length: APPENDS }, () => body(ticks(APPEND_TICKS)));
+  const client = graphqlClient(url, 1);
+  const ms: number[] = [];
+  let accepted = 0;
+  try {
+    for (const b of bodies) {
+      const res = await client.post(b);
+      accepted += dataOf<{ insertTicks: { accepted: number } }>(res).insertTicks.accepted;
+      ms.push(res.ms);
+    }
+  } finally {
+    client.close();
+  }
+  if (accepted !== APPENDS * APPEND_TICKS) throw new Error(`accepted ${accepted} of ${APPENDS * APPEND_TICKS}`);
+  return { ms, accepted };
+}
+
+function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: number, chdb: number, chdbText: number): Row[] {
+  const storeFormat = batch >= NATIVE_FROM_ROWS ? 'Native' : 'TabSeparated';
+  return [
+    {
+      scenario: label,
+      figure,
+      unit: 'ticks/s',
+      baseline: graphqlJs,
+      baselineName: 'graphql-js execute, no-op resolver',
+      ratio: figure / graphqlJs,
+      target: '>= 1,000,000 ticks/s and >= 3x graphql-js',
+      pass: figure >= TARGET_TICKS_PER_S && figure / graphqlJs >= 3,
+    },
+    {
+      scenario: `  same, against the engine's own insert`,
+      figure,
+      unit: 'ticks/s',
+      baseline: storeFormat === 'Native' ? chdb : chdbText,
+      baselineName: `chDB insert, ${storeFormat} (as the store inserts this many rows)`,
+      ratio: figure / (storeFormat === 'Native' ? chdb : chdbText),
+      target: 'report',
+      pass: null,
+    },
+    {
+      scenario: `  the engine's insert: Native against TabSeparated (the store's only format before)`,
+      figure: chdb,
+      unit: 'rows/s',
+      baseline: chdbText,
+      baselineName: 'chDB insert, TabSeparated',
+      ratio: chdb / chdbText,
+      target: 'report',
+      pass: null,
+    },
+  ];
+}
+
+/**
+ * The main rows (batch sizes against the baselines), one 100,000-tick append alone, the shapes
+ * bridges send, and whether every accepted tick was stored once. With BENCH_SERVERS, also after
+ * each load the sink's time to catch up, the broker's own rate as the anchor, and the sink into
+ * the ClickHouse HTTP fixture.
+ */
+async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefined, rows: Row[], phases: Phase[]): Promise<{ accepted: number; symbols: string[] }> {
+  await upsertInstruments(gateway, SYMBOLS);
+  let accepted = 0;
+  for (const batch of BATCHES) {
+    progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
+    const graphqlJs = graphqlJsBaseline(batch);
+    const chdb = await chdbBaseline(batch, 'Native');
+    const chdbText = await chdbBaseline(batch, 'TabSeparated');
+    progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
+    const label = `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`;
+    const from = await topic?.marks();
+    const load = await gatewayIngest(gateway.url, batch);
+    accepted += load.accepted;
+    rows.push(...rowsOfBatch(label, batch, load.accepted / load.seconds, graphqlJs, chdb, chdbText));
+    if (topic) {
+      phases.push({ label, from: from!, to: await topic.marks(), ...load });
+      rows.push(catchUpRow(label, await topic.caughtUp()));
+    }
+  }
+  progress(`ingest: ${APPENDS} appends of ${APPEND_TICKS.toLocaleString('en-US')} ticks, one at a time`);
+  const append = await appendLatency(gateway.url);
+  accepted += append.accepted;
+  rows.push({
+    scenario: `one ${APPEND_TICKS.toLocaleString('en-US')}-tick append alone, answered time (median of ${APPENDS}: ${append.ms.map((ms) => Math.round(ms).toLocaleString('en-US')).join(', ')} ms)`,
+    figure: median(append.ms),
+    unit: 'ms',
+    baseline: null,
+    baselineName: null,
+    ratio: null,
+    target: '< 1,000 ms',
+    pass: median(append.ms) < 1_000,
+  });
+  // Before each shape: the sink caught up, and the engine's merges of the loads before it done.
+  const shapes = await benchShapes(gateway, async () => {
+    await topic?.caughtUp();
+    await settle([gateway.child.pid!, process.pid], 'ingest shapes', 0.05, 20_000);
+  });
+  rows.push(...shapes.rows);
+  await topic?.caughtUp(); // the sink stores everything before the gateway stops and the rows are counted
+  return { accepted: accepted + shapes.accepted, symbols: [...SYMBOLS, ...shapes.symbols] };
+}
+
 export async function benchIngest(): Promise<Row[]> {
   progress('ingest: starting the gateway');
   const profile = profiling('ingest');
+  const servers = Boolean(process.env.BENCH_SERVERS);
   // SLOW_STORE_OP_MS: a benchmark's large inserts are slow by design; their logs would only be noise.
   // With Kafka, appending a 100,000-tick batch takes seconds (kafkajs encodes each message in
   // JavaScript), and four of them at once pass the 5 s default store timeout: a run against
   // servers allows 30 s, and the README says so.
-  const timeout: Record<string, string> = process.env.BENCH_SERVERS ? { STORE_TIMEOUT_MS: '30000' } : {};
-  const gateway = await spawnGateway(gatewayEnv({ BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000', ...timeout }), 60_000, profile.nodeArgs);
+  const timeout: Record<string, string> = servers ? { STORE_TIMEOUT_MS: '30000' } : {};
+  // The data directory is the bench's: the rows the gateway stored are counted once it has stopped.
+  const dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-ingest-'));
+  const env = gatewayEnv({ DATA_DIR: dataDir, BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000', ...timeout });
   const rows: Row[] = [];
+  const phases: Phase[] = [];
+  let topic: GatewayTopic | undefined;
   try {
-    const upsert = `mutation($i: [InstrumentInput!]!) { upsertInstruments(instruments: $i) }`;
-    const instruments = SYMBOLS.map((symbol) => ({ symbol, assetClass: 'FX', baseCurrency: symbol, quoteCurrency: 'USD', digits: 5 }));
-    await gateway.gql(upsert, { i: instruments });
-    for (const batch of BATCHES) {
-      progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
-      const graphqlJs = graphqlJsBaseline(batch);
-      const chdb = await chdbBaseline(batch, 'Native');
-      const chdbText = await chdbBaseline(batch, 'TabSeparated');
-      const storeFormat = batch >= NATIVE_FROM_ROWS ? 'Native' : 'TabSeparated';
-      progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
-      const figure = await gatewayIngest(gateway.url, batch);
-      rows.push(
-        {
-          scenario: `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`,
-          figure,
-          unit: 'ticks/s',
-          baseline: graphqlJs,
-          baselineName: 'graphql-js execute, no-op resolver',
-          ratio: figure / graphqlJs,
-          target: '>= 1,000,000 ticks/s and >= 3x graphql-js',
-          pass: figure >= TARGET_TICKS_PER_S && figure / graphqlJs >= 3,
-        },
-        {
-          scenario: `  same, against the engine's own insert`,
-          figure,
-          unit: 'ticks/s',
-          baseline: storeFormat === 'Native' ? chdb : chdbText,
-          baselineName: `chDB insert, ${storeFormat} (as the store inserts this many rows)`,
-          ratio: figure / (storeFormat === 'Native' ? chdb : chdbText),
-          target: 'report',
-          pass: null,
-        },
-        {
-          scenario: `  the engine's insert: Native against TabSeparated (the store's only format before)`,
-          figure: chdb,
-          unit: 'rows/s',
-          baseline: chdbText,
-          baselineName: 'chDB insert, TabSeparated',
-          ratio: chdb / chdbText,
-          target: 'report',
-          pass: null,
-        },
-      );
+    const gateway = await spawnGateway(env, 60_000, profile.nodeArgs);
+    let sent: { accepted: number; symbols: string[] };
+    try {
+      topic = servers ? await watchTopic(process.env.KAFKA_BROKERS!.split(','), env.KAFKA_TOPIC!, env.KAFKA_SINK_GROUP!) : undefined;
+      sent = await runGateway(gateway, topic, rows, phases);
+    } catch (error) {
+      progress(`ingest: the gateway's last log lines:\n${gateway.logs.slice(-15).join('\n')}`);
+      throw error;
+    } finally {
+      await gateway.stop();
+      profile.summarize();
     }
-  } catch (error) {
-    progress(`ingest: the gateway's last log lines:\n${gateway.logs.slice(-15).join('\n')}`);
-    throw error;
+    const stored = await storedTicks(join(dataDir, 'chdb'), TICKS_TABLE, sent.symbols);
+    rows.push({
+      scenario: `every acknowledged tick stored once: rows for the bench's ${sent.symbols.length} symbols / ticks accepted`,
+      figure: stored,
+      unit: 'rows',
+      baseline: sent.accepted,
+      baselineName: 'ticks accepted',
+      ratio: stored / sent.accepted,
+      target: '= 1.00x',
+      pass: stored === sent.accepted,
+    });
+    if (topic) rows.push(...(await anchorRows(process.env.KAFKA_BROKERS!, topic, phases)));
   } finally {
-    await gateway.stop();
-    profile.summarize();
+    await topic?.discard();
+    rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
+  if (servers) rows.push(...(await benchHttpSink(SYMBOLS)));
   return rows;
 }
 

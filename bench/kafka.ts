@@ -1,9 +1,8 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { createTopicAndWait } from '../src/stores/stream/kafka-topics.js';
 import { scaled } from './harness.js';
 import { kafkajsClient, platformaticClient, type BenchClient, type Measured } from './kafka-clients.js';
+import { PERF_TEST_BATCHED, producerPerfTest, type PerfTest } from './kafka-perf.js';
 import { benchEncoding, makeTicks, PARTITIONS, toRecords, type TickRecord } from './kafka-records.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
 
@@ -14,8 +13,7 @@ import { printTable, progress, writeResults, type Row } from './report.js';
  * the same ticks as one record per tick (today's format) and as JSONEachRow records of 100 and
  * 1,000 ticks of one symbol, and the cost of that encoding in JavaScript.
  *
- * Environment: KAFKA_BROKERS (required); MG_CACHE_DIR: where .ci/services.sh keeps Kafka's jars
- * (default /var/cache/marketgraph-ci).
+ * Environment: KAFKA_BROKERS (required); MG_CACHE_DIR (bench/kafka-perf.ts).
  */
 const TICKS = scaled(300_000); // per record size, for every producer
 const PER_RECORD = [1, 100, 1_000];
@@ -24,36 +22,6 @@ const ENCODING_TICKS = scaled(100_000);
 // 300 records of 1,000 ticks it measured that start (about 1 s), not the broker. It sends at
 // least this many bytes, and its rate is converted to ticks at the records' size.
 const PERF_TEST_MIN_BYTES = scaled(192 * 2 ** 20);
-
-const execFileAsync = promisify(execFile);
-
-// The anchor: the Java producer batching as the gateway's sends do (up to 768 KiB per partition,
-// kafka-tick-stream.ts), waiting up to 5 ms to fill a batch. With its defaults (batch.size 16 KiB,
-// linger.ms 0), also measured, it sent fewer records/s than the JavaScript clients in a first run
-// (100,006 one-tick records/s): that is the defaults' limit, not the broker's.
-const PERF_TEST_BATCHED = ['batch.size=786432', 'linger.ms=5'];
-
-interface PerfTest {
-  recordsPerS: number;
-  mbPerS: number;
-}
-
-/**
- * Kafka's own producer perf test (`kafka-producer-perf-test.sh` is this class) with `records`
- * records of `size` bytes and acks=all (idempotence is on by default in the Java client), plus
- * `props`: what the broker takes from a client written for it, on this machine.
- */
-async function producerPerfTest(brokers: string, topic: string, records: number, size: number, props: readonly string[]): Promise<PerfTest> {
-  const libs = `${process.env.MG_CACHE_DIR ?? '/var/cache/marketgraph-ci'}/kafka-libs`;
-  const args = ['-Xmx512m', '-cp', `${libs}/*`, 'org.apache.kafka.tools.ProducerPerformance'];
-  args.push('--topic', topic, '--num-records', String(records), '--record-size', String(size), '--throughput', '-1');
-  args.push('--producer-props', `bootstrap.servers=${brokers}`, 'acks=all', ...props);
-  const { stdout } = await execFileAsync('java', args, { maxBuffer: 16 * 2 ** 20 });
-  // A line every 5 s, then the whole run's: "691844 records sent, 80493.8 records/sec (7.45 MB/sec), ..."
-  const match = [...stdout.matchAll(/(\d+) records sent, ([\d.]+) records\/sec \(([\d.]+) MB\/sec\)/g)].at(-1);
-  if (!match || Number(match[1]) !== records) throw new Error(`producer perf test: unexpected output: ${stdout.slice(-500)}`);
-  return { recordsPerS: Number(match[2]), mbPerS: Number(match[3]) };
-}
 
 const meanBytes = (records: readonly TickRecord[]) => Math.round(records.reduce((n, r) => n + Buffer.byteLength(r.value), 0) / records.length);
 
