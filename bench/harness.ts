@@ -35,6 +35,11 @@ export function gatewayEnv(extra: Record<string, string> = {}): Record<string, s
   return { ...stores, ...extra };
 }
 
+/** A gateway on embedded engines only, whatever BENCH_SERVERS says: the baseline of a servers run. */
+export function embeddedEnv(extra: Record<string, string> = {}): Record<string, string> {
+  return { ...Object.fromEntries(SERVER_URLS.map((name) => [name, ''])), ...extra };
+}
+
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now, for a server the bench starts. */

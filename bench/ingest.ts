@@ -11,7 +11,7 @@ import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, gatewayEnv, graphqlClient, median, openTicksEngine, scaled, settle, storedTicks } from './harness.js';
+import { dataOf, discardChdb, embeddedEnv, gatewayEnv, graphqlClient, median, openTicksEngine, scaled, settle, storedTicks } from './harness.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
 import { body, CLIENTS, MUTATION, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
@@ -161,9 +161,10 @@ function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: nu
  * each load the sink's time to catch up, the broker's own rate as the anchor, and the sink into
  * the ClickHouse HTTP fixture.
  */
-async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefined, rows: Row[], phases: Phase[]): Promise<{ accepted: number; symbols: string[] }> {
+async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefined, rows: Row[], phases: Phase[]): Promise<{ accepted: number; symbols: string[]; figures: Map<number, number> }> {
   await upsertInstruments(gateway, SYMBOLS);
   let accepted = 0;
+  const figures = new Map<number, number>();
   for (const batch of BATCHES) {
     progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
     const graphqlJs = graphqlJsBaseline(batch);
@@ -174,6 +175,7 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
     const from = await topic?.marks();
     const load = await gatewayIngest(gateway.url, batch);
     accepted += load.accepted;
+    figures.set(batch, load.accepted / load.seconds);
     rows.push(...rowsOfBatch(label, batch, load.accepted / load.seconds, graphqlJs, chdb, chdbText));
     if (topic) {
       phases.push({ label, from: from!, to: await topic.marks(), ...load });
@@ -200,7 +202,40 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
   });
   rows.push(...shapes.rows);
   await topic?.caughtUp(); // the sink stores everything before the gateway stops and the rows are counted
-  return { accepted: accepted + shapes.accepted, symbols: [...SYMBOLS, ...shapes.symbols] };
+  return { accepted: accepted + shapes.accepted, symbols: [...SYMBOLS, ...shapes.symbols], figures };
+}
+
+const KAFKA_TARGET_TICKS_PER_S = 250_000;
+
+/**
+ * With BENCH_SERVERS: the embedded path (every engine in-process, the default), loaded the same
+ * way in the same run, as the Kafka path's baseline (issue 15: at least 0.7x of it, and 250,000 ticks/s).
+ */
+async function embeddedBaselineRows(kafka: ReadonlyMap<number, number>): Promise<Row[]> {
+  progress('ingest: the embedded path, the Kafka path\'s baseline in this run');
+  const gateway = await spawnGateway(embeddedEnv({ BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000' }));
+  const rows: Row[] = [];
+  try {
+    await upsertInstruments(gateway, SYMBOLS);
+    for (const batch of BATCHES) {
+      const load = await gatewayIngest(gateway.url, batch);
+      const embedded = load.accepted / load.seconds;
+      const figure = kafka.get(batch)!;
+      rows.push({
+        scenario: `Kafka path against the embedded path, ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`,
+        figure,
+        unit: 'ticks/s',
+        baseline: embedded,
+        baselineName: 'embedded path (in-process stream, chDB), same load',
+        ratio: figure / embedded,
+        target: '>= 250,000 ticks/s and >= 0.7x',
+        pass: figure >= KAFKA_TARGET_TICKS_PER_S && figure / embedded >= 0.7,
+      });
+    }
+  } finally {
+    await gateway.stop();
+  }
+  return rows;
 }
 
 export async function benchIngest(): Promise<Row[]> {
@@ -208,19 +243,15 @@ export async function benchIngest(): Promise<Row[]> {
   const profile = profiling('ingest');
   const servers = Boolean(process.env.BENCH_SERVERS);
   // SLOW_STORE_OP_MS: a benchmark's large inserts are slow by design; their logs would only be noise.
-  // With Kafka, appending a 100,000-tick batch takes seconds (kafkajs encodes each message in
-  // JavaScript), and four of them at once pass the 5 s default store timeout: a run against
-  // servers allows 30 s, and the README says so.
-  const timeout: Record<string, string> = servers ? { STORE_TIMEOUT_MS: '30000' } : {};
   // The data directory is the bench's: the rows the gateway stored are counted once it has stopped.
   const dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-ingest-'));
-  const env = gatewayEnv({ DATA_DIR: dataDir, BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000', ...timeout });
+  const env = gatewayEnv({ DATA_DIR: dataDir, BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000' });
   const rows: Row[] = [];
   const phases: Phase[] = [];
   let topic: GatewayTopic | undefined;
   try {
     const gateway = await spawnGateway(env, 60_000, profile.nodeArgs);
-    let sent: { accepted: number; symbols: string[] };
+    let sent: { accepted: number; symbols: string[]; figures: Map<number, number> };
     try {
       topic = servers ? await watchTopic(process.env.KAFKA_BROKERS!.split(','), env.KAFKA_TOPIC!, env.KAFKA_SINK_GROUP!) : undefined;
       sent = await runGateway(gateway, topic, rows, phases);
@@ -243,6 +274,7 @@ export async function benchIngest(): Promise<Row[]> {
       pass: stored === sent.accepted,
     });
     if (topic) rows.push(...(await anchorRows(process.env.KAFKA_BROKERS!, topic, phases)));
+    if (servers) rows.push(...(await embeddedBaselineRows(sent.figures)));
   } finally {
     await topic?.discard();
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
