@@ -190,7 +190,10 @@ export function createDurableWritePath(
       listeners.set(listener, wants);
       return () => listeners.delete(listener);
     },
-    drain: batches.checked,
+    async drain() {
+      await batches.checked();
+      await Promise.allSettled(inFlight.values());
+    },
     stop() {
       stopped = true;
       unfollow?.();
