@@ -13,7 +13,7 @@ export interface RecordProducerOptions {
  * acknowledgement is not appended twice), each send acknowledged by all in-sync replicas.
  *
  * Why not kafkajs, which the rest of the adapter uses: producing the gateway's records, it took
- * 2.4x to 3.7x the CPU per tick of `@platformatic/kafka` (bench/kafka.ts, README "Kafka path");
+ * 1.6x to 3.9x the CPU per tick of `@platformatic/kafka` (bench/kafka.ts, README "Kafka path");
  * kafkajs computes each record batch's CRC-32C in JavaScript, where `@platformatic/kafka` uses a
  * native or WebAssembly one. The consumers and the admin stay on kafkajs: with records of many
  * ticks, decoding costs about the same in both.
