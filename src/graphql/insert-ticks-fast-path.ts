@@ -39,6 +39,15 @@ export interface PreparedTicks {
   readonly ticks: TickInput[];
 }
 
+/**
+ * A tick list the HTTP layer already read from the body's bytes (src/http/insert-ticks-body.ts),
+ * coerced as coerceTicks would; the body then holds `[]` in its place.
+ */
+export interface ScannedTicks {
+  variable: string;
+  ticks: TickInput[];
+}
+
 export interface PreparedInsert {
   /** The request to hand to Apollo. */
   body: Record<string, unknown>;
@@ -55,8 +64,10 @@ const plans = new Map<string, Plan | null>(); // at most 64 × 4 KiB = 256 Ki ch
 /**
  * The request with its ticks checked, or undefined to leave it to graphql-js. `maxTokens` bounds
  * the parse of a text not planned yet (QUERY_MAX_TOKENS): past it, graphql-js reports the error.
+ * With `scanned`, the list was read from the body's bytes already; undefined then means the
+ * caller must parse the body whole and ask again.
  */
-export function prepareInsertTicks(body: unknown, maxTokens?: number): PreparedInsert | undefined {
+export function prepareInsertTicks(body: unknown, maxTokens?: number, scanned?: ScannedTicks): PreparedInsert | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { query, variables } = body as { query?: unknown; variables?: unknown };
   if (typeof query !== 'string' || typeof variables !== 'object' || variables === null) return undefined;
@@ -64,7 +75,7 @@ export function prepareInsertTicks(body: unknown, maxTokens?: number): PreparedI
   if (!plan) return undefined;
   const values = variables as Record<string, unknown>;
   if (Object.keys(values).length !== 1) return undefined;
-  const ticks = coerceTicks(values[plan.variable]);
+  const ticks = scanned ? (scanned.variable === plan.variable ? scanned.ticks : undefined) : coerceTicks(values[plan.variable]);
   if (!ticks) return undefined;
   return { body: { ...body, query: plan.query, variables: {} }, preparedTicks: { ticks } };
 }

@@ -17,7 +17,8 @@ import { createBodySlots, type BodySlots } from './body-slots.js';
 import { createHostOriginCheck, type HostOriginCheck } from './host-origin.js';
 import { BodyTooLargeError, readBody } from './read-body.js';
 import { sendRefusal } from './refusal.js';
-import { prepareInsertTicks } from '../graphql/insert-ticks-fast-path.js';
+import { prepareInsertTicks, type PreparedInsert, type ScannedTicks } from '../graphql/insert-ticks-fast-path.js';
+import { scanInsertTicksBody } from './insert-ticks-body.js';
 import { serveWebPage } from './web-page.js';
 import { inOperationSpan } from '../telemetry/operation-span.js';
 import type { Tracing } from '../telemetry/tracing.js';
@@ -135,14 +136,13 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
     if (!(error instanceof GraphQLError)) throw error;
     return sendCodedError(res, error);
   }
-  let body: unknown;
+  let raw: Buffer | undefined;
   if (req.method === 'POST') {
     const release = gate.bodies.take();
     if (typeof release !== 'function') {
       res.setHeader('connection', 'close'); // its body is not read
       return sendRefusal(res, release);
     }
-    let raw: Buffer;
     try {
       raw = await readBody(req, deps.config.bodyLimitBytes);
     } catch (error) {
@@ -152,34 +152,28 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
     } finally {
       release();
     }
-    const type = req.headers['content-type'] ?? '';
-    if (type.includes('json')) {
+  }
+  const json = (req.headers['content-type'] ?? '').includes('json');
+  // insertTicks from a bridge: its tick list is read from the body's bytes and checked by code
+  // written for it (insert-ticks-body.ts, insert-ticks-fast-path.ts). A caller without the ingest
+  // role gets its 403 from Apollo before any variable is coerced.
+  const ingest = raw !== undefined && json && hasRole(principal, 'ingest');
+  const scanned = ingest ? scanInsertTicksBody(raw!) : undefined;
+  let request = scanned ? graphqlRequest(scanned.body, url.search, deps, ingest, scanned.scanned) : undefined;
+  if (!request || (!('refusal' in request) && !request.prepared)) {
+    // Not the bridge's shape after all (or not scanned): the body parsed whole, as any request's.
+    let body: unknown;
+    if (raw !== undefined && json) {
       try {
         body = JSON.parse(raw.toString('utf8'));
       } catch {
         return sendGraphQLError(res, 400, 'BAD_REQUEST', 'Request body is not valid JSON.');
       }
-    } else {
-      body = raw.toString('utf8');
-    }
+    } else if (raw !== undefined) body = raw.toString('utf8');
+    request = graphqlRequest(body, url.search, deps, ingest);
   }
-  let search = url.search;
-  if (deps.trustedDocuments) {
-    const trusted = trustHttpRequest(deps.trustedDocuments, { body, search });
-    if (trusted instanceof GraphQLError) return sendGraphQLError(res, 400, String(trusted.extensions.code), trusted.message);
-    ({ body, search } = trusted);
-  }
-
-  // Counted before anything parses it, the fast path included (Apollo's parser would stop at the
-  // limit too, but the fast path parses first).
-  const { maxTokens } = deps.config.queryLimits;
-  const document = queryText(body, search);
-  if (document !== undefined && exceedsTokenLimit(document, maxTokens)) return sendCodedError(res, tooManyTokens(maxTokens), 400);
-
-  // insertTicks from a bridge: its tick list is checked by code written for it (see there). A
-  // caller without the ingest role gets its 403 from Apollo before any variable is coerced.
-  const prepared = req.method === 'POST' && hasRole(principal, 'ingest') ? prepareInsertTicks(body, maxTokens) : undefined;
-  if (prepared) body = prepared.body;
+  if ('refusal' in request) return request.refusal(res);
+  const { body, search, prepared } = request;
 
   const headers = new HeaderMap();
   for (const [key, value] of Object.entries(req.headers)) {
@@ -199,6 +193,27 @@ async function graphql(req: IncomingMessage, res: ServerResponse, url: URL, deps
   }
   for await (const chunk of response.body.asyncIterator) res.write(chunk);
   res.end();
+}
+
+type GraphqlRequest = { body: unknown; search: string; prepared?: PreparedInsert } | { refusal: (res: ServerResponse) => void };
+
+/**
+ * What goes to Apollo: the body and query string after trusted documents and the token limit,
+ * and insertTicks's prepared ticks (with `scanned`, the ones read from the body's bytes).
+ */
+function graphqlRequest(body: unknown, search: string, deps: HttpDeps, ingest: boolean, scanned?: ScannedTicks): GraphqlRequest {
+  if (deps.trustedDocuments) {
+    const trusted = trustHttpRequest(deps.trustedDocuments, { body, search });
+    if (trusted instanceof GraphQLError) return { refusal: (res) => sendGraphQLError(res, 400, String(trusted.extensions.code), trusted.message) };
+    ({ body, search } = trusted);
+  }
+  // Counted before anything parses it, the fast path included (Apollo's parser would stop at the
+  // limit too, but the fast path parses first).
+  const { maxTokens } = deps.config.queryLimits;
+  const document = queryText(body, search);
+  if (document !== undefined && exceedsTokenLimit(document, maxTokens)) return { refusal: (res) => sendCodedError(res, tooManyTokens(maxTokens), 400) };
+  const prepared = ingest ? prepareInsertTicks(body, maxTokens, scanned) : undefined;
+  return { body: prepared ? prepared.body : body, search, prepared };
 }
 
 /** The document a request carries: a POST body's `query`, or GET's `query` parameter. */

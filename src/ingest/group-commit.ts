@@ -21,7 +21,7 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, { tra
   let running: Promise<void> | undefined;
 
   function flush(): void {
-    const items = waiting.length === 1 ? waiting[0]! : waiting.flat();
+    const items = waiting.length === 1 ? waiting[0]! : ([] as T[]).concat(...waiting); // concat copies; flat() visits each item
     const { resolve, reject } = settle!;
     const run = tracer ? traced(tracer, name, callers, waiting.length, items, write) : write(items);
     waiting = [];

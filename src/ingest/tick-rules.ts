@@ -25,8 +25,17 @@ const isPositivePrice = (x: number) => Number.isFinite(x) && x > 0;
  */
 export function checkTickBatch(ticks: readonly TickInput[], maxTicks: number): void {
   if (ticks.length > maxTicks) throw badInput(`at most ${maxTicks} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
-  for (let i = 0; i < ticks.length; i++) checkSymbol(ticks[i]!.symbol, `the symbol at "ticks[${i}].symbol"`, 'ticks');
+  // A batch holds few symbols, each in many ticks: each is matched once (at most CHECKED_SYMBOLS kept).
+  const checked = new Set<string>();
+  for (let i = 0; i < ticks.length; i++) {
+    const symbol = ticks[i]!.symbol;
+    if (checked.has(symbol)) continue;
+    checkSymbol(symbol, `the symbol at "ticks[${i}].symbol"`, 'ticks');
+    if (checked.size < CHECKED_SYMBOLS) checked.add(symbol);
+  }
 }
+
+const CHECKED_SYMBOLS = 256;
 
 /**
  * The rules of one tick: why it cannot be stored, in words a bridge developer understands, or
