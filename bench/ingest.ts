@@ -1,20 +1,16 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { buildSubgraphSchema } from '@apollo/subgraph';
-import { execute, parse } from 'graphql';
-import { typeDefs } from '../src/graphql/schema.js';
-import { DateTime } from '../src/graphql/datetime.js';
-import { createNativeSpool, insertNative, NATIVE_FROM_ROWS } from '../src/stores/ticks/chdb-tick-store.js';
-import { ticksToNative, ticksToTabSeparated } from '../src/stores/ticks/tick-rows.js';
-import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
-import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
+import { NATIVE_FROM_ROWS } from '../src/stores/ticks/chdb-tick-store.js';
+import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
+import type { TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { dataOf, discardChdb, embeddedEnv, gatewayEnv, graphqlClient, median, openTicksEngine, scaled, settle, storedTicks } from './harness.js';
+import { dataOf, embeddedEnv, gatewayEnv, graphqlClient, median, scaled, settle, storedTicks } from './harness.js';
+import { chdbBaseline, graphqlJsBaseline, threadCpuMs, type Baseline } from './ingest-baselines.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
-import { body, CLIENTS, MUTATION, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
+import { body, CLIENTS, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
 import { benchShapes } from './ingest-shapes.js';
 import { profiling } from './profile.js';
 import { printTable, progress, writeResults, type Row } from './report.js';
@@ -57,55 +53,6 @@ async function gatewayIngest(url: string, batch: number): Promise<Load> {
   return sendLoad(url, bodies, CLIENTS * perClient * batch);
 }
 
-/** graphql-js coercing the same variables and calling a resolver that does nothing. */
-function graphqlJsBaseline(batch: number): number {
-  const schema = buildSubgraphSchema({
-    typeDefs,
-    resolvers: { DateTime, Mutation: { insertTicks: () => ({ accepted: 0, duplicates: 0, rejected: [] }) } } as never,
-  });
-  const document = parse(MUTATION);
-  const variables = Array.from({ length: 5 }, () => JSON.parse(body(ticks(batch))).variables);
-  execute({ schema, document, variableValues: variables[0] }); // warm-up
-  const started = performance.now();
-  for (const v of variables) execute({ schema, document, variableValues: v });
-  return (variables.length * batch) / ((performance.now() - started) / 1000);
-}
-
-/**
- * chDB alone inserting the same rows as the gateway gets for this batch size (TICKS_PER_SIZE,
- * in inserts of `batch` rows, one after another), bodies written beforehand: in Native format
- * through a file, the way the embedded tick store does, and in TabSeparated through chDB's insert
- * call (the same table, each format in a fresh engine). Sustained: as many inserts as the
- * gateway's run makes, so the engine's background merges run during it as they do during the
- * gateway's (5 inserts measured a burst before any merge: 3.7 M rows/s at 100,000 rows). One
- * at a time, as the gateway's group commits run (chDB also runs bound queries one at a time per
- * process). `engineUsPerRow`: CPU of every thread but JavaScript's, per row (threadCpuMs).
- */
-async function chdbBaseline(batch: number, format: 'Native' | 'TabSeparated'): Promise<{ rowsPerS: number; engineUsPerRow: number }> {
-  const dir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-chdb-'));
-  const session = await openTicksEngine(dir);
-  const spool = createNativeSpool();
-  try {
-    const encode = format === 'Native' ? ticksToNative : ticksToTabSeparated;
-    const insert =
-      format === 'Native'
-        ? (body: Buffer) => insertNative(session, spool, body)
-        : (body: Buffer) => session.insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: body, format: 'TabSeparated' });
-    const inserts = Math.max(5, Math.round(TICKS_PER_SIZE / batch));
-    const rows = Array.from({ length: inserts + 1 }, () => encode(ticks(batch).map((t, i): StoredTick => ({ ...t, seq: i }))));
-    await insert(rows.pop()!); // warm-up
-    const cpuBefore = threadCpuMs(process.pid);
-    const started = performance.now();
-    for (const r of rows) await insert(r);
-    const seconds = (performance.now() - started) / 1000;
-    const engineMs = threadCpuMs(process.pid).engine - cpuBefore.engine;
-    return { rowsPerS: (inserts * batch) / seconds, engineUsPerRow: (engineMs * 1000) / (inserts * batch) };
-  } finally {
-    spool.remove();
-    await discardChdb(session, dir, TICKS_TABLE);
-  }
-}
-
 const APPEND_TICKS = 100_000;
 const APPENDS = 3;
 
@@ -126,11 +73,6 @@ async function appendLatency(url: string): Promise<{ ms: number[]; accepted: num
   }
   if (accepted !== APPENDS * APPEND_TICKS) throw new Error(`accepted ${accepted} of ${APPENDS * APPEND_TICKS}`);
   return { ms, accepted };
-}
-
-interface Baseline {
-  rowsPerS: number;
-  engineUsPerRow: number;
 }
 
 /** The gateway's CPU per tick during a load, split as threadCpuMs splits it. */
@@ -208,9 +150,9 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
   const figures = new Map<number, number>();
   for (const batch of BATCHES) {
     progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
-    const graphqlJs = graphqlJsBaseline(batch);
-    const chdb = await chdbBaseline(batch, 'Native');
-    const chdbText = await chdbBaseline(batch, 'TabSeparated');
+    const graphqlJs = graphqlJsBaseline(batch, (n) => ticks(n));
+    const chdb = await chdbBaseline(batch, TICKS_PER_SIZE, 'Native', (n) => ticks(n));
+    const chdbText = await chdbBaseline(batch, TICKS_PER_SIZE, 'TabSeparated', (n) => ticks(n));
     progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
     const label = `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`;
     const from = await topic?.marks();
@@ -280,30 +222,6 @@ async function embeddedBaselineRows(kafka: ReadonlyMap<number, number>): Promise
     await gateway.stop();
   }
   return rows;
-}
-
-/**
- * CPU a process's threads have used so far, ms, in two parts: `js`, its JavaScript (the main
- * thread, and V8's helper threads: garbage collection, compilation), and `engine`, every other
- * thread: chDB's own pools and the libuv pool its queries run on (which also writes the Native
- * spool file). Linux /proc, in clock ticks of 10 ms.
- */
-function threadCpuMs(pid: number): { js: number; engine: number } {
-  const cpu = { js: 0, engine: 0 };
-  for (const tid of readdirSync(`/proc/${pid}/task`)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
-    } catch {
-      continue; // the thread ended
-    }
-    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    const ms = (Number(fields[11]) + Number(fields[12])) * 10;
-    if (name === 'MainThread' || name.startsWith('V8')) cpu.js += ms;
-    else cpu.engine += ms;
-  }
-  return cpu;
 }
 
 export async function benchIngest(): Promise<Row[]> {
