@@ -72,10 +72,11 @@ export function createDurableWritePath(
   }
 
   /** The ticks that repeat no tick stored, appended (or being appended) lately, or earlier in the batch; in batch order. */
-  async function withoutRepeatsOf(valid: TickInput[]): Promise<TickInput[]> {
+  async function withoutRepeatsOf(valid: TickInput[]): Promise<{ accepted: TickInput[]; comparedWith: Promise<void>[] }> {
     const suspects = suspectRanges(valid, markOf);
-    if (suspects.size === 0) return valid;
-    return withoutRepeats(valid, suspects, await heldOrStoredNear(suspects));
+    if (suspects.size === 0) return { accepted: valid, comparedWith: [] };
+    const comparedWith = [...inFlight.values()];
+    return { accepted: withoutRepeats(valid, suspects, await heldOrStoredNear(suspects)), comparedWith };
   }
 
   /** The ticks being appended, held or stored that may meet `suspects`' ranges (lists of them). */
@@ -113,12 +114,9 @@ export function createDurableWritePath(
   /**
    * Appends without holding up the next batch's check: the appends in flight share the
    * stream's sends, and their ticks count for the duplicate check (`inFlight`) until they are
-   * held as runs. A batch is answered once its append and every earlier one succeeded: a
-   * later batch may have been checked against an earlier one's ticks, so when an append fails,
-   * the batches after it fail too (their bridges re-send, and what was stored counts as duplicates).
+   * held as runs.
    */
   function append(accepted: TickInput[]): Promise<void> {
-    const earlier = [...inFlight.values()];
     for (const t of accepted) if (t.time > (highWater.get(t.symbol) ?? -Infinity)) highWater.set(t.symbol, t.time);
     const appended = stream.append(accepted).then(async (runs) => {
       for (const run of runs) hold(run);
@@ -127,16 +125,19 @@ export function createDurableWritePath(
     });
     appended.catch(() => inFlight.delete(accepted));
     inFlight.set(accepted, appended);
-    return Promise.all([...earlier, appended]).then(() => undefined);
+    return appended;
   }
 
+  /**
+   * Durable once `stored` resolves; subscribers get the ticks from the stream's live feed. A
+   * batch compared with appends in flight is answered once they succeeded: if one fails, so
+   * does this batch (its bridge re-sends; what was stored then counts as duplicates).
+   */
   const batches = createBatchQueue(stores, metrics, options, async (valid, symbols) => {
     await newestStored.load(symbols);
-    const accepted = await withoutRepeatsOf(valid);
-    // Durable once `stored` resolves; subscribers get the ticks from the stream's live feed.
-    // A batch of duplicates only is answered once the appends it was checked against succeeded.
-    const stored = accepted.length > 0 ? append(accepted) : Promise.all(inFlight.values()).then(() => undefined);
-    return { accepted: accepted.length, stored };
+    const { accepted, comparedWith } = await withoutRepeatsOf(valid);
+    const own = accepted.length > 0 ? append(accepted) : Promise.resolve();
+    return { accepted: accepted.length, stored: Promise.all([...comparedWith, own]).then(() => undefined) };
   });
 
   const wanted = (symbol: string) => {

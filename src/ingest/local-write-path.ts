@@ -4,7 +4,7 @@ import type { LocalTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { createGroupCommit } from './group-commit.js';
-import { storedKeysLike, tickKey } from './tick-identity.js';
+import { suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 /**
@@ -24,43 +24,49 @@ export function createLocalWritePath(
   // writing one tick store rarely collide (seq only orders ticks of one millisecond).
   let lastSeq: number | undefined;
 
+  // Per symbol, the newest time a group of this process stored (the store may hold newer ticks
+  // from other processes only up to what was loaded, `newestStored.loaded`).
+  const storedHigh = new Map<string, number>();
+  // Numbered ticks handed to a group and not stored yet, with the promise of their group.
+  const pending = new Map<StoredTick[], Promise<void>>();
+
   /**
    * While one insert runs, the batches accepted meanwhile wait and go together in the next:
    * the tick store's cost per insert is paid once per group, not once per request.
    */
   const groups = createGroupCommit<StoredTick>(async (numbered) => {
     await stores.ticks.insert(numbered);
+    for (const t of numbered) if (t.time > (storedHigh.get(t.symbol) ?? -Infinity)) storedHigh.set(t.symbol, t.time);
     await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
     await offerToCache(stores, numbered);
     await stream.publish(numbered);
   }, { tracer, name: 'insertTicks group commit' });
 
   /**
-   * The common case: every tick is newer than anything stored or being stored for its symbol,
-   * and than the tick before it in the batch. None of them can be a duplicate, so none needs a
-   * key or a store query.
+   * The ticks that repeat no tick stored, being stored, or earlier in the batch; in batch order.
+   * A tick after its symbol's newest (stored or being stored) and after the batch's earlier
+   * ticks of its symbol is new for certain: the common case needs no comparison at all. The
+   * others are compared with the ticks being stored and with the store's, over their time range.
    */
-  function allNew(valid: readonly TickInput[]): boolean {
-    const newest = new Map<string, number>();
-    for (const t of valid) {
-      const before = newest.get(t.symbol) ?? newestStored.times.get(t.symbol) ?? -Infinity;
-      if (t.time <= before) return false;
-      newest.set(t.symbol, t.time);
+  async function withoutRepeatsOf(valid: TickInput[]): Promise<{ accepted: TickInput[]; comparedWith: Promise<void>[] }> {
+    const suspects = suspectRanges(valid, (symbol) => newestStored.times.get(symbol) ?? -Infinity);
+    if (suspects.size === 0) return { accepted: valid, comparedWith: [] };
+    // Taken before the store is read: a group stored meanwhile is in one or the other.
+    const comparedWith = [...pending.values()];
+    const before: (readonly TickInput[])[] = [...pending.keys()];
+    const symbols: string[] = [];
+    let from = Infinity;
+    let to = -Infinity;
+    for (const [symbol, range] of suspects) {
+      // The store can hold a repeat only up to the newest time stored.
+      const stored = Math.max(newestStored.loaded.get(symbol) ?? -Infinity, storedHigh.get(symbol) ?? -Infinity);
+      if (range.from > stored) continue;
+      symbols.push(symbol);
+      from = Math.min(from, range.from);
+      to = Math.max(to, Math.min(range.to, stored));
     }
-    return true;
-  }
-
-  /** Some tick may repeat one accepted before: the ones that do not, once every earlier batch is stored. */
-  async function withoutRepeats(valid: readonly TickInput[]): Promise<TickInput[]> {
-    // Let every earlier batch be stored (or fail), then compare with the store and the batch itself.
-    await groups.idle();
-    const seen = await storedKeysLike(valid, newestStored.times, stores.ticks); // their symbols' newest are loaded
-    return valid.filter((tick) => {
-      const key = tickKey(tick);
-      if (seen.has(key)) return false; // stored, or earlier in this batch
-      seen.add(key);
-      return true;
-    });
+    if (symbols.length > 0) before.push(await stores.ticks.ticksBetween(symbols, from, to));
+    return { accepted: withoutRepeats(valid, suspects, before), comparedWith };
   }
 
   /**
@@ -74,14 +80,22 @@ export function createLocalWritePath(
     for (const t of numbered) t.seq = seq++;
     lastSeq = seq - 1;
     newestStored.note(numbered); // now: a later batch must not take a copy of these for new ticks
-    return { stored: groups.add(numbered) };
+    const stored = groups.add(numbered);
+    pending.set(numbered, stored);
+    const done = () => void pending.delete(numbered);
+    stored.then(done, done);
+    return { stored };
   }
 
+  /**
+   * A batch checked against ticks still being stored is answered once they are: if their group
+   * fails, so does this batch (its bridge re-sends; what was stored then counts as duplicates).
+   */
   const batches = createBatchQueue(stores, metrics, options, async (valid, symbols) => {
     await newestStored.load(symbols);
-    const accepted = allNew(valid) ? valid : await withoutRepeats(valid);
-    const { stored } = accepted.length > 0 ? await commit(accepted) : { stored: Promise.resolve() };
-    return { accepted: accepted.length, stored };
+    const { accepted, comparedWith } = await withoutRepeatsOf(valid);
+    const own = accepted.length > 0 ? (await commit(accepted)).stored : Promise.resolve();
+    return { accepted: accepted.length, stored: Promise.all([...comparedWith, own]).then(() => undefined) };
   });
 
   return {

@@ -149,14 +149,19 @@ function createKnownSymbols(stores: Pick<Stores, 'relational'>) {
  */
 export function createNewestStored(ticks: Pick<TickStore, 'latest'>) {
   const newest = new Map<string, number>();
+  const loaded = new Map<string, number>();
   return {
     times: newest as ReadonlyMap<string, number>,
+    /** The newest time the store held when each symbol was loaded (no `note` since). */
+    loaded: loaded as ReadonlyMap<string, number>,
     async load(symbols: readonly string[]): Promise<void> {
       const unknown = symbols.filter((s) => !newest.has(s));
       if (unknown.length === 0) return;
       const latest = await ticks.latest(unknown);
       unknown.forEach((s, i) => {
-        if (!newest.has(s)) newest.set(s, latest[i]?.time ?? -Infinity);
+        if (newest.has(s)) return;
+        newest.set(s, latest[i]?.time ?? -Infinity);
+        loaded.set(s, latest[i]?.time ?? -Infinity);
       });
     },
     note(stored: readonly StoredTick[]): void {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tickKey } from '../../src/ingest/tick-identity.js';
+import { tickKey } from '../helpers/tick-key.js';
 import { createClickHouseTickStore } from '../../src/stores/ticks/clickhouse-tick-store.js';
 import type { TickInput, TickStore } from '../../src/stores/ticks/tick-store.js';
 import { ciManagedUrl, services, weaviate } from '../helpers/ci-services.js';

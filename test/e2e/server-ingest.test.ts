@@ -1,7 +1,7 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { tickKey } from '../../src/ingest/tick-identity.js';
+import { tickKey } from '../helpers/tick-key.js';
 import { createClickHouseTickStore } from '../../src/stores/ticks/clickhouse-tick-store.js';
 import type { TickStore } from '../../src/stores/ticks/tick-store.js';
 import { startClickHouseFixture, type ClickHouseFixture } from '../helpers/clickhouse-fixture.js';
