@@ -33,8 +33,8 @@ let clock = Date.now() - 5 * 86_400_000; // every tick a new millisecond: nothin
 
 /**
  * Each client is a bridge with instruments of its own (every CLIENTS-th symbol), sending its
- * ticks in time order, as MetaTrader bridges do. (Clients sending the same symbols with
- * interleaved times take the write path's checked branch: see README, What insertTicks guarantees.)
+ * ticks in time order, as MetaTrader bridges do. (The other shapes bridges send, interleaved times and
+ * backfills among them, are bench/ingest-shapes.ts.)
  */
 function ticks(count: number, symbols: readonly string[] = SYMBOLS): TickInput[] {
   return Array.from({ length: count }, (_, i) => {
