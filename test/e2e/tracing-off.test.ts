@@ -37,6 +37,20 @@ async function insertOneTick(gateway: GatewayProcess): Promise<unknown> {
   return res.json();
 }
 
+/**
+ * A query that reads the relational store within the request (a DataLoader per request): its
+ * slow-operation line (SLOW_STORE_OP_MS 0) is written in the request's context for certain. An
+ * insert's store write may run in a group commit another request started, in that one's context.
+ */
+async function readOneInstrument(gateway: GatewayProcess): Promise<unknown> {
+  const res = await fetch(gateway.url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', traceparent: TRACEPARENT },
+    body: JSON.stringify({ query: '{ instrument(symbol: "EURUSD") { symbol } }' }),
+  });
+  return res.json();
+}
+
 const sdkModules = (gateway: GatewayProcess) => gateway.logs.filter((l) => l.includes('opentelemetry sdk module loaded'));
 const linesWithTraceIds = (gateway: GatewayProcess) => gateway.logs.filter((l) => l.includes('"trace_id"'));
 
@@ -61,6 +75,7 @@ describe('tracing without an OTLP endpoint', () => {
     );
     try {
       expect(await insertOneTick(gateway)).toEqual({ data: { insertTicks: { accepted: 1 } } });
+      expect(await readOneInstrument(gateway)).toEqual({ data: { instrument: { symbol: 'EURUSD' } } });
       expect(gateway.logs.some((l) => l.includes('"slow store operation"'))).toBe(true); // lines were written in the request
       expect(linesWithTraceIds(gateway)).toEqual([]);
       expect(sdkModules(gateway)).toEqual([]);
@@ -77,6 +92,7 @@ describe('tracing without an OTLP endpoint', () => {
     );
     try {
       expect(await insertOneTick(gateway)).toEqual({ data: { insertTicks: { accepted: 1 } } });
+      expect(await readOneInstrument(gateway)).toEqual({ data: { instrument: { symbol: 'EURUSD' } } });
       expect(sdkModules(gateway).some((l) => l.includes('@opentelemetry/sdk-trace'))).toBe(true);
       expect(linesWithTraceIds(gateway).some((l) => l.includes('5'.repeat(32)))).toBe(true);
       const exported = await until(async () => sink.requests, (r) => r.length > 0, 10_000);
