@@ -39,6 +39,27 @@ export function scanInsertTicksBody(raw: Buffer): ScannedBody | undefined {
   }
 }
 
+/**
+ * Tick objects one after another, separated by whitespace (JSONEachRow, as the stream's records
+ * carry them: src/stores/stream/tick-records.ts), read as the body's tick list is; undefined
+ * for anything the scanner does not take (the caller then uses JSON.parse).
+ */
+export function scanTickRows(raw: Buffer): TickInput[] | undefined {
+  try {
+    const s = new Scanner(raw);
+    const ticks: TickInput[] = [];
+    s.ws();
+    while (s.at < raw.length) {
+      ticks.push(s.tick());
+      s.ws();
+    }
+    return ticks;
+  } catch (error) {
+    if (error === GIVE_UP) return undefined;
+    throw error;
+  }
+}
+
 function scan(raw: Buffer): ScannedBody | undefined {
   const s = new Scanner(raw);
   let list: { variable: string; start: number; end: number; ticks: TickInput[] } | undefined;
@@ -192,7 +213,7 @@ class Scanner {
     }
   }
 
-  private tick(): TickInput {
+  tick(): TickInput {
     let symbol: string | undefined;
     let time: number | undefined;
     let bid: number | undefined;

@@ -54,4 +54,17 @@ describe('parseDateTime', () => {
     expect(() => parseDateTime('2026-02-30T10:00:00Z')).toThrow(/exist; got "2026-02-30T10:00:00Z"/);
     expect(() => parseDateTime('x'.repeat(10_000))).toThrow(/got "x{40}"$/);
   });
+
+  it('reads the form bridges send digit by digit exactly as an instant: every day of 1999 to 2101, with and without milliseconds', () => {
+    const start = Date.UTC(1999, 0, 1);
+    for (let ms = start; ms < Date.UTC(2101, 0, 1); ms += 86_400_000 + 3_723_456) {
+      const iso = new Date(ms).toISOString(); // 2026-11-27T10:15:00.123Z
+      expect(parseDateTime(iso), iso).toBe(ms);
+      expect(parseDateTime(iso.replace(/\.\d{3}Z$/, 'Z')), iso).toBe(ms - (ms % 1000));
+    }
+    for (const text of ['2025-02-29T10:00:00Z', '2024-04-31T00:00:00.000Z', '2026-01-01T24:00:00Z', '2026-01-01T00:60:00Z', '2026-01-01T00:00:60.000Z', '2026-1a-01T00:00:00Z', '2026-01-01T00:00:00.0a0Z'])
+      expect(refused(text), text).toBe('BAD_USER_INPUT');
+    expect(parseDateTime('2024-02-29T23:59:59.999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
+    expect(parseDateTime('0099-12-31T00:00:00Z')).toBe(Date.parse('0099-12-31T00:00:00Z')); // left to the general parser
+  });
 });

@@ -38,4 +38,13 @@ describe('tick records', () => {
     expect(run.ticks()).toEqual([{ ...t, seq: 42 }]);
     expect([run.firstSeq, run.count, run.newest().seq]).toEqual([42, 1, 42]);
   });
+
+  it('reads rows the byte scanner does not take (flags above 2^31, an escape, another key) through JSON.parse, with the same values', () => {
+    const rows = [
+      { symbol: 'EURUSD', time: 1, bid: 1.1, ask: 1.2, last: null, volume: null, flags: 4_294_967_295 },
+      { symbol: 'EURUSD', time: 2, bid: 1.1, ask: 1.2, last: null, volume: null, flags: null, note: 'another program\'s key' },
+    ];
+    const run = runOf({ key: Buffer.from('EURUSD'), value: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), offset: 3, partition: 0, headers: { 'marketgraph-format': Buffer.from('2'), 'marketgraph-ticks': Buffer.from('2'), 'marketgraph-times': Buffer.from('1-2') } });
+    expect(run.ticks().map((t) => [t.time, t.flags, t.seq])).toEqual([[1, 4_294_967_295, 3 * SEQ_STRIDE], [2, null, 3 * SEQ_STRIDE + 1]]);
+  });
 });
