@@ -1,6 +1,7 @@
 import { badInput } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { AcceptedListener } from '../ingest/tick-ingest.js';
+import { sinkReached } from '../ingest/tick-sink.js';
 import type { TickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickStore } from '../stores/ticks/tick-store.js';
 import { decodeLiveCursor, liveCursor, type StreamPositions } from './cursor.js';
@@ -83,7 +84,7 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
     for (const p of byPartition.keys()) {
       if (!after.has(p)) throw badInput('`after` is not a cursor of this gateway’s tick stream', 'after');
     }
-    if (stream.kind === 'durable' && sinkGroup) await sinkReached(upto, [...byPartition.keys()]);
+    if (stream.kind === 'durable' && sinkGroup) await sinkCaughtUp(upto, [...byPartition.keys()]);
     const position = new Map(after);
     let budget = replayMax;
     for (const [p, partitionSymbols] of byPartition) {
@@ -102,15 +103,11 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
   }
 
   /** Waits until the sink group has stored every partition up to `upto`. */
-  async function sinkReached(upto: StreamPositions, partitions: number[]) {
+  async function sinkCaughtUp(upto: StreamPositions, partitions: number[]) {
     if (stream.kind !== 'durable') return;
-    const deadline = Date.now() + SINK_WAIT_MS;
-    for (;;) {
-      const stored = await stream.positions(sinkGroup);
-      if (partitions.every((p) => (stored.get(p) ?? -1) >= (upto.get(p) ?? -1))) return;
-      if (Date.now() > deadline) throw new Error('the tick store is behind the stream: missed ticks cannot be replayed yet');
-      await new Promise((r) => setTimeout(r, SINK_POLL_MS));
-    }
+    const wanted = new Map(partitions.map((p) => [p, upto.get(p) ?? -1]));
+    if (!(await sinkReached(stream, sinkGroup!, wanted, { timeoutMs: SINK_WAIT_MS, pollMs: SINK_POLL_MS })))
+      throw new Error('the tick store is behind the stream: missed ticks cannot be replayed yet');
   }
 
   return {

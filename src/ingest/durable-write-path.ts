@@ -5,7 +5,8 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { createRecentRuns } from './recent-runs.js';
-import { suspectRanges, withoutRepeats, type TimeRange } from './tick-identity.js';
+import { storedNear, suspectRanges, withoutRepeats, type TimeRange } from './tick-identity.js';
+import { sinkReached } from './tick-sink.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 export interface DurableWritePathOptions extends TickIngestOptions {
@@ -82,33 +83,21 @@ export function createDurableWritePath(
   /** The ticks being appended, held or stored that may meet `suspects`' ranges (lists of them). */
   async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<(readonly TickInput[])[]> {
     const lists: (readonly TickInput[])[] = [...inFlight.keys()];
-    const fromStore: string[] = [];
-    let from = Infinity;
-    let to = -Infinity;
     for (const [symbol, range] of suspects) {
       const evicted = recent.unstoredBefore(symbol, range.from);
-      if (evicted) await sinkReached(evicted.partition, evicted.lastSeq);
+      if (evicted) await evictedStored(evicted.partition, evicted.lastSeq);
       for (const run of recent.overlapping(symbol, range.from, range.to)) lists.push(run.ticks());
-      // The store can hold a repeat only up to the newest time stored.
-      const stored = Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol));
-      if (range.from > stored) continue;
-      fromStore.push(symbol);
-      from = Math.min(from, range.from);
-      to = Math.max(to, Math.min(range.to, stored));
     }
-    if (fromStore.length > 0) lists.push(await stores.ticks.ticksBetween(fromStore, from, to));
+    // The store can hold a repeat only up to the newest time stored.
+    lists.push(await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol))));
     return lists;
   }
 
   /** Waits until the sink has stored a partition up to `seq` (the runs it had to evict). */
-  async function sinkReached(partition: number, seq: number): Promise<void> {
-    const deadline = Date.now() + SINK_WAIT_MS;
-    for (;;) {
-      const stored = await stream.positions(options.sinkGroup);
-      if ((stored.get(partition) ?? -1) >= seq) return void recent.forget(stored);
-      if (Date.now() > deadline) throw sinkBehind();
-      await new Promise((r) => setTimeout(r, SINK_POLL_MS / 5));
-    }
+  async function evictedStored(partition: number, seq: number): Promise<void> {
+    const stored = await sinkReached(stream, options.sinkGroup, new Map([[partition, seq]]), { timeoutMs: SINK_WAIT_MS, pollMs: SINK_POLL_MS / 5 });
+    if (!stored) throw sinkBehind();
+    recent.forget(stored);
   }
 
   /**

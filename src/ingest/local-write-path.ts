@@ -4,7 +4,7 @@ import type { LocalTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { createGroupCommit } from './group-commit.js';
-import { suspectRanges, withoutRepeats } from './tick-identity.js';
+import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 /**
@@ -54,18 +54,8 @@ export function createLocalWritePath(
     // Taken before the store is read: a group stored meanwhile is in one or the other.
     const comparedWith = [...pending.values()];
     const before: (readonly TickInput[])[] = [...pending.keys()];
-    const symbols: string[] = [];
-    let from = Infinity;
-    let to = -Infinity;
-    for (const [symbol, range] of suspects) {
-      // The store can hold a repeat only up to the newest time stored.
-      const stored = Math.max(newestStored.loaded.get(symbol) ?? -Infinity, storedHigh.get(symbol) ?? -Infinity);
-      if (range.from > stored) continue;
-      symbols.push(symbol);
-      from = Math.min(from, range.from);
-      to = Math.max(to, Math.min(range.to, stored));
-    }
-    if (symbols.length > 0) before.push(await stores.ticks.ticksBetween(symbols, from, to));
+    // The store can hold a repeat only up to the newest time stored.
+    before.push(await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, storedHigh.get(symbol) ?? -Infinity)));
     return { accepted: withoutRepeats(valid, suspects, before), comparedWith };
   }
 

@@ -1,4 +1,4 @@
-import type { TickInput } from '../stores/ticks/tick-store.js';
+import type { TickInput, TickStore } from '../stores/ticks/tick-store.js';
 
 export interface TimeRange {
   from: number;
@@ -24,6 +24,29 @@ export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: stri
     else (range.from = Math.min(range.from, t.time)), (range.to = Math.max(range.to, t.time));
   }
   return suspects;
+}
+
+/**
+ * The stored ticks a suspect may repeat, read back with one query: for each symbol, its suspect
+ * range cut at `storedThrough(symbol)` (the newest time the store can hold for it; a range
+ * after that needs no read at all).
+ */
+export async function storedNear(
+  store: Pick<TickStore, 'ticksBetween'>,
+  suspects: ReadonlyMap<string, TimeRange>,
+  storedThrough: (symbol: string) => number,
+): Promise<readonly TickInput[]> {
+  const symbols: string[] = [];
+  let from = Infinity;
+  let to = -Infinity;
+  for (const [symbol, range] of suspects) {
+    const stored = storedThrough(symbol);
+    if (range.from > stored) continue;
+    symbols.push(symbol);
+    from = Math.min(from, range.from);
+    to = Math.max(to, Math.min(range.to, stored));
+  }
+  return symbols.length > 0 ? store.ticksBetween(symbols, from, to) : [];
 }
 
 /** Two ticks of one symbol and time are the same tick when every other field the bridge sends is equal. */

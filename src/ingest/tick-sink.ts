@@ -5,7 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { suspectRanges, withoutRepeats } from './tick-identity.js';
+import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
@@ -28,6 +28,26 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
   await stream.consume(group, tracer ? (runs) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store);
 }
 
+/**
+ * Waits until `group` has committed each partition of `upto` up to its position (the last seq
+ * to be stored there), asking every `pollMs`. Resolves with the committed positions, or
+ * undefined when `timeoutMs` passes first.
+ */
+export async function sinkReached(
+  stream: Pick<DurableTickStream, 'positions'>,
+  group: string,
+  upto: ReadonlyMap<number, number>,
+  { timeoutMs, pollMs }: { timeoutMs: number; pollMs: number },
+): Promise<Map<number, number> | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const stored = await stream.positions(group);
+    if ([...upto].every(([p, seq]) => (stored.get(p) ?? -1) >= seq)) return stored;
+    if (Date.now() > deadline) return undefined;
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
 // Each batch starts a trace of its own: the appends it carries belong to other requests' traces.
 function sinkSpan(group: string, count: number) {
   return {
@@ -48,18 +68,8 @@ async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTi
   let from = Infinity;
   for (const t of ticks) from = Math.min(from, t.time);
   const newest = await stores.ticks.newestSince([...new Set(ticks.map((t) => t.symbol))], from);
-  const suspects = suspectRanges(ticks, (symbol) => newest.get(symbol) ?? -Infinity);
+  const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
+  const suspects = suspectRanges(ticks, newestOf);
   if (suspects.size === 0) return ticks;
-  const symbols: string[] = [];
-  let lo = Infinity;
-  let hi = -Infinity;
-  for (const [symbol, range] of suspects) {
-    const stored = newest.get(symbol) ?? -Infinity;
-    if (range.from > stored) continue;
-    symbols.push(symbol);
-    lo = Math.min(lo, range.from);
-    hi = Math.max(hi, Math.min(range.to, stored));
-  }
-  const stored = symbols.length > 0 ? await stores.ticks.ticksBetween(symbols, lo, hi) : [];
-  return withoutRepeats(ticks, suspects, [stored]);
+  return withoutRepeats(ticks, suspects, [await storedNear(stores.ticks, suspects, newestOf)]);
 }
