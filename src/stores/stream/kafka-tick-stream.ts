@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Kafka, Partitioners, logLevel, type Batch, type Consumer, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
+import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
@@ -50,8 +50,6 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
   const sends = createSendQueue(producer.send);
   // This process's appends, for its own sink and live feed to read back without decoding.
   const sent = createSentRuns(SENT_RUNS_MAX_TICKS);
-  /** A fetched batch's records as runs: this process's own appends as it holds them, others to decode when read. */
-  const runsOf = (batch: Batch) => batch.messages.map((m) => sent.take(runOf(asRecord(m, batch.partition))));
 
   async function ensureTopic(): Promise<void> {
     const admin = kafka.admin();
@@ -78,7 +76,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     await consumer.run({
       autoCommit: false, // nothing to resume: a restarted process serves live ticks from then on
       eachBatch: async ({ batch }) => {
-        const runs = runsOf(batch);
+        const runs = batch.messages.map((m) => sent.take(runOf(asRecord(m, batch.partition))));
         for (const listener of listeners) listener(runs);
       },
     });
@@ -110,9 +108,9 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     },
     async append(ticks) {
       if (ticks.length === 0) return [];
-      const addressed = toRecords(ticks).map((record) => ({ record, partition: partitionOf(record.symbol) }));
-      const offsets = await sends.append(addressed);
-      const runs = addressed.map(({ record, partition }, i) => sentRun(record, ticks, partition, firstSeqOf(offsets[i]!, true)));
+      const records = toRecords(ticks);
+      const offsets = await sends.append(records.map((record) => ({ record, partition: partitionOf(record.symbol) })));
+      const runs = records.map((record, i) => sentRun(record, ticks, partitionOf(record.symbol), firstSeqOf(offsets[i]!, true)));
       sent.add(runs);
       return runs;
     },
@@ -156,7 +154,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
           if (batch.messages.length === 0) return;
-          const runs = runsOf(batch);
+          const runs = batch.messages.map((m) => sent.take(runOf(asRecord(m, batch.partition))));
           await handler(runs);
           for (const run of runs) sent.release(run);
           const last = batch.messages.at(-1)!.offset;
