@@ -1,6 +1,6 @@
 import type { ScannedTicks } from '../graphql/insert-ticks-fast-path.js';
 import type { TickInput } from '../stores/ticks/tick-store.js';
-import { parseDateTime } from '../graphql/datetime.js';
+import { parseDateTime, parseDateTimeText } from '../graphql/datetime.js';
 
 /**
  * An insertTicks body read from its bytes: the tick list is parsed and coerced in one pass over
@@ -311,13 +311,10 @@ class Scanner {
 
   /** Epoch milliseconds or ISO-8601 text, through the DateTime scalar's parser. */
   private time(): number {
-    let value: number | string;
-    if (this.bytes[this.at] === Byte.Quote) {
-      const start = ++this.at;
-      value = this.bytes.toString('latin1', start, this.plainString());
-    } else value = this.number();
     try {
-      return parseDateTime(value);
+      if (this.bytes[this.at] !== Byte.Quote) return parseDateTime(this.number());
+      const start = ++this.at;
+      return parseDateTimeText(this.bytes, start, this.plainString());
     } catch {
       throw GIVE_UP;
     }

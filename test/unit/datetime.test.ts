@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseDateTime } from '../../src/graphql/datetime.js';
+import { parseDateTime, parseDateTimeText } from '../../src/graphql/datetime.js';
 
 const refused = (value: unknown) => {
   try {
@@ -66,5 +66,32 @@ describe('parseDateTime', () => {
       expect(refused(text), text).toBe('BAD_USER_INPUT');
     expect(parseDateTime('2024-02-29T23:59:59.999Z')).toBe(Date.UTC(2024, 1, 29, 23, 59, 59, 999));
     expect(parseDateTime('0099-12-31T00:00:00Z')).toBe(Date.parse('0099-12-31T00:00:00Z')); // left to the general parser
+  });
+
+  it('reads the form the same from a request body\'s bytes, across years 100 to 9999, without Date', () => {
+    // Each day's instant about every 97 days over the whole range, and around the leap centuries.
+    const days: number[] = [];
+    for (let ms = Date.parse('0100-01-01T00:00:00Z'); ms < Date.parse('9999-12-31T00:00:00Z'); ms += 97 * 86_400_000 + 45_296_789) days.push(ms);
+    for (const year of [1600, 1700, 1900, 2000, 2100, 2400]) for (const [m, d] of [[2, 28], [2, 29], [3, 1], [12, 31]]) {
+      const ms = Date.UTC(2000, m! - 1, d!, 23, 59, 59, 999);
+      const date = new Date(ms);
+      date.setUTCFullYear(year);
+      if (date.getUTCDate() === d) days.push(date.getTime());
+    }
+    for (const ms of days) {
+      const iso = new Date(ms).toISOString();
+      const body = Buffer.from(`{"time":"${iso}"}`, 'latin1');
+      expect(parseDateTimeText(body, 9, 9 + iso.length), iso).toBe(ms);
+      expect(parseDateTime(iso), iso).toBe(ms);
+    }
+    // Not the canonical form: the general parser decides, as for a string.
+    for (const text of ['2024-03-01T12:00:00.5+02:00', '2026-11-27T10:15Z', '0050-01-01T00:00:00Z']) {
+      const body = Buffer.from(`"${text}"`, 'latin1');
+      expect(parseDateTimeText(body, 1, 1 + text.length), text).toBe(parseDateTime(text));
+    }
+    const bad = Buffer.from('"2026-02-29T10:00:00Z"', 'latin1');
+    expect(() => parseDateTimeText(bad, 1, bad.length - 1)).toThrow(/exist/);
+    // A character above 0x7f never reads as the digit its low byte would be.
+    expect(refused('202\u01326-01-01T00:00:00Z')).toBe('BAD_USER_INPUT');
   });
 });
