@@ -4,6 +4,7 @@ import type { LocalTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { createGroupCommit } from './group-commit.js';
+import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
 import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
@@ -29,6 +30,8 @@ export function createLocalWritePath(
   const storedHigh = new Map<string, number>();
   // Numbered ticks handed to a group and not stored yet, with the promise of their group.
   const pending = new Map<StoredTick[], Promise<void>>();
+  // Below each symbol's newest, where a history import adds ticks without a store read per batch.
+  const gaps = createStoredGaps(stores.ticks, now);
 
   /**
    * While one insert runs, the batches accepted meanwhile wait and go together in the next:
@@ -47,15 +50,21 @@ export function createLocalWritePath(
    * A tick after its symbol's newest (stored or being stored) and after the batch's earlier
    * ticks of its symbol is new for certain: the common case needs no comparison at all. The
    * others are compared with the ticks being stored and with the store's, over their time range.
+   * So is a tick inside its symbol's gap, below its newest (stored-gaps.ts): a history import
+   * reads the store once per gap, not once per batch.
    */
   async function withoutRepeatsOf(valid: TickInput[]): Promise<{ accepted: TickInput[]; comparedWith: Promise<void>[] }> {
-    const suspects = suspectRanges(valid, (symbol) => newestStored.times.get(symbol) ?? -Infinity);
+    const markOf = (symbol: string) => newestStored.times.get(symbol) ?? -Infinity;
+    gaps.expire();
+    const suspects = suspectRanges(valid, markOf, gaps.gapOf);
     if (suspects.size === 0) return { accepted: valid, comparedWith: [] };
     // Taken before the store is read: a group stored meanwhile is in one or the other.
     const comparedWith = [...pending.values()];
     const before: (readonly TickInput[])[] = [...pending.keys()];
     // The store can hold a repeat only up to the newest time stored.
-    before.push(await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, storedHigh.get(symbol) ?? -Infinity)));
+    const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, storedHigh.get(symbol) ?? -Infinity));
+    await gaps.learn(suspects, stored, markOf, (symbol, time) => oldestAfterIn(before, symbol, time));
+    before.push(stored);
     return { accepted: withoutRepeats(valid, suspects, before), comparedWith };
   }
 
@@ -70,6 +79,7 @@ export function createLocalWritePath(
     for (const t of numbered) t.seq = seq++;
     lastSeq = seq - 1;
     newestStored.note(numbered); // now: a later batch must not take a copy of these for new ticks
+    gaps.narrowBy(numbered);
     const stored = groups.add(numbered);
     pending.set(numbered, stored);
     const done = () => void pending.delete(numbered);

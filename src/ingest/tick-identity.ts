@@ -1,4 +1,5 @@
 import type { TickInput, TickStore } from '../stores/ticks/tick-store.js';
+import type { Gap } from './stored-gaps.js';
 
 export interface TimeRange {
   from: number;
@@ -9,15 +10,26 @@ export interface TimeRange {
  * Per symbol, the time range of the ticks that may repeat an earlier one: those at or before
  * their symbol's mark (`markOf`: the newest time of any tick before the list) or before an
  * earlier tick of the list. A tick after both is new for certain and needs no key: ticks in
- * time order (the common case) give no range at all.
+ * time order (the common case) give no range at all. So is a tick inside its symbol's known
+ * gap (`gapOf`, stored-gaps.ts: no tick before the list there) when the list's earlier ticks of
+ * its symbol were all in the gap too and before it: a history import in time order.
  */
-export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: string) => number): Map<string, TimeRange> {
+export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: string) => number, gapOf?: (symbol: string) => Gap | undefined): Map<string, TimeRange> {
   const suspects = new Map<string, TimeRange>();
-  const running = new Map<string, number>();
+  const running = new Map<string, number>(); // the list's newest tick so far, after the mark
+  const inGap = new Map<string, number>(); // the list's newest tick so far, in the gap (none after the mark yet)
   for (const t of ticks) {
-    if (t.time > (running.get(t.symbol) ?? markOf(t.symbol))) {
+    const last = running.get(t.symbol);
+    if (t.time > (last ?? markOf(t.symbol))) {
       running.set(t.symbol, t.time);
       continue;
+    }
+    if (gapOf && last === undefined) {
+      const gap = gapOf(t.symbol);
+      if (gap && t.time > (inGap.get(t.symbol) ?? gap.after) && t.time < gap.before) {
+        inGap.set(t.symbol, t.time);
+        continue;
+      }
     }
     const range = suspects.get(t.symbol);
     if (!range) suspects.set(t.symbol, { from: t.time, to: t.time });

@@ -74,6 +74,31 @@ export function tickIngestContract(name: string, open: (maxPendingTicks: number)
       expect(await path.ingest.insertTicks(again)).toMatchObject({ accepted: 1, duplicates: 29 });
     });
 
+    it('imports history older than the stored ticks batch by batch, and still tells every copy from new ticks', async () => {
+      const [, b] = path.symbols;
+      const newest = tick(b!);
+      expect(await path.ingest.insertTicks([newest])).toMatchObject({ accepted: 1 });
+      // Three batches in time order, all older than the newest stored: an import.
+      const from = newest.time - 100_000;
+      const batches = [0, 1, 2].map((k) => Array.from({ length: 30 }, (_, i) => tick(b!, { time: from + k * 30 + i })));
+      expect(await path.ingest.insertTicks(copy(batches[0]!))).toMatchObject({ accepted: 30, duplicates: 0 });
+      expect(await path.ingest.insertTicks(copy(batches[1]!))).toMatchObject({ accepted: 30, duplicates: 0 });
+      // Each import batch re-sent (the last one first), one tick of the first changed.
+      expect(await path.ingest.insertTicks(copy(batches[1]!))).toMatchObject({ accepted: 0, duplicates: 30 });
+      const changed = copy(batches[0]!);
+      changed[3]!.bid = changed[3]!.bid / 2;
+      expect(await path.ingest.insertTicks(changed)).toMatchObject({ accepted: 1, duplicates: 29 });
+      // The next batch starts with a copy of the last tick imported, then goes on.
+      expect(await path.ingest.insertTicks([{ ...batches[1]![29]! }, ...copy(batches[2]!)])).toMatchObject({ accepted: 30, duplicates: 1 });
+      // Ticks at the same millisecond as the last imported, different and equal.
+      const last = batches[2]![29]!;
+      expect(await path.ingest.insertTicks([{ ...last, bid: last.bid + 0.1, ask: last.ask + 0.1 }, { ...last }])).toMatchObject({ accepted: 1, duplicates: 1 });
+      // An import that reaches the stored ticks: the newest is a copy.
+      const reaching = Array.from({ length: 20 }, (_, i) => tick(b!, { time: newest.time - 19 + i }));
+      reaching[19] = { ...newest };
+      expect(await path.ingest.insertTicks(reaching)).toMatchObject({ accepted: 19, duplicates: 1 });
+    });
+
     it('accepts one of two copies of a batch sent at the same time', async () => {
       const [a] = path.symbols;
       const batch = Array.from({ length: 50 }, () => tick(a!));

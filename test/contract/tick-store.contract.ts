@@ -46,6 +46,13 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
       expect(await store.newestSince([A], t0 + 60_001)).toEqual(new Map());
     });
 
+    it('gives each symbol\'s oldest stored time after a time, and leaves out symbols with none', async () => {
+      expect(await store.oldestAfter([A, B, 'NOSUCH'], t0 - 1)).toEqual(new Map([[A, t0], [B, t0 + 1]]));
+      expect(await store.oldestAfter([A, B], t0)).toEqual(new Map([[A, t0 + 30_000], [B, t0 + 1]]));
+      expect(await store.oldestAfter([A, B], t0 + 59_999)).toEqual(new Map([[A, t0 + 60_000]]));
+      expect(await store.oldestAfter([A], t0 + 60_000)).toEqual(new Map());
+    });
+
     it('returns the latest tick per symbol by (time, seq), null for unknown symbols', async () => {
       const latest = await store.latest([B, 'NOSUCH', A]);
       expect(latest.map((t) => t?.seq ?? null)).toEqual([6, null, 5]);

@@ -12,6 +12,21 @@ describe('tick identity', () => {
     expect(suspectRanges([tick('A', 10), tick('A', 20)], () => 9)).toEqual(new Map());
   });
 
+  it('takes ticks inside a known gap, in order and before any tick after the mark, as new', () => {
+    const gap = { after: 100, before: 200 };
+    const gapOf = (s: string) => (s === 'A' ? gap : undefined);
+    const mark = () => 500;
+    // In the gap and in order: new. Repeating the time, going back, or reaching its end: suspect.
+    expect(suspectRanges([tick('A', 101), tick('A', 150), tick('A', 199)], mark, gapOf)).toEqual(new Map());
+    expect(suspectRanges([tick('A', 120), tick('A', 120)], mark, gapOf)).toEqual(new Map([['A', { from: 120, to: 120 }]]));
+    expect(suspectRanges([tick('A', 150), tick('A', 140)], mark, gapOf)).toEqual(new Map([['A', { from: 140, to: 140 }]]));
+    expect(suspectRanges([tick('A', 100), tick('A', 200)], mark, gapOf)).toEqual(new Map([['A', { from: 100, to: 200 }]]));
+    // After a tick past the mark, a tick in the gap is out of order in the list: suspect.
+    expect(suspectRanges([tick('A', 150), tick('A', 600), tick('A', 160)], mark, gapOf)).toEqual(new Map([['A', { from: 160, to: 160 }]]));
+    // Another symbol has no gap.
+    expect(suspectRanges([tick('B', 150)], mark, gapOf)).toEqual(new Map([['B', { from: 150, to: 150 }]]));
+  });
+
   it('drops a suspect only when every field repeats a tick seen or earlier in the list', () => {
     const before = [tick('A', 5, { volume: 2 })];
     const list = [tick('A', 5, { volume: 2 }), tick('A', 5, { volume: 3 }), tick('A', 5, { volume: 3 }), tick('A', 6), tick('A', 5, { volume: 2, last: 1 })];

@@ -7,6 +7,7 @@ import {
   latestSql,
   maxSeqSql,
   newestSinceSql,
+  oldestAfterSql,
   pageSql,
   recentClosesSql,
   ticksBetweenSql,
@@ -19,7 +20,7 @@ export type RunRows = <T>(sql: Sql) => Promise<T[]>;
 
 type TickReads = Pick<
   TickStore,
-  'ticksBetween' | 'newestSince' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
+  'ticksBetween' | 'newestSince' | 'oldestAfter' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
 >;
 
 /**
@@ -33,6 +34,10 @@ export function tickReads(rows: RunRows): TickReads {
     },
     async newestSince(symbols, from) {
       const found = await rows<{ symbol: string; time_ms: number | string }>(newestSinceSql(symbols, from));
+      return new Map(found.map((r) => [r.symbol, Number(r.time_ms)]));
+    },
+    async oldestAfter(symbols, after) {
+      const found = await rows<{ symbol: string; time_ms: number | string }>(oldestAfterSql(symbols, after));
       return new Map(found.map((r) => [r.symbol, Number(r.time_ms)]));
     },
     async acceptedAfter(symbols, afterSeq, uptoSeq, limit) {

@@ -88,6 +88,11 @@ export interface TickStore {
    */
   newestSince(symbols: readonly string[], from: number): Promise<Map<string, number>>;
   /**
+   * Per symbol, the time of its oldest stored tick after `after`; symbols with none are absent.
+   * Tells where the stored ticks resume above a time: below that, a history import adds to a gap.
+   */
+  oldestAfter(symbols: readonly string[], after: number): Promise<Map<string, number>>;
+  /**
    * Ticks of these symbols with afterSeq < seq <= uptoSeq, in seq order (the order they were
    * accepted, within a stream partition): what a resumed subscription missed.
    */

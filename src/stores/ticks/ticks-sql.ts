@@ -36,6 +36,14 @@ export function newestSinceSql(symbols: readonly string[], from: number): Sql {
   };
 }
 
+export function oldestAfterSql(symbols: readonly string[], after: number): Sql {
+  return {
+    query: `SELECT symbol, toUnixTimestamp64Milli(min(time)) AS time_ms FROM ${TICKS_TABLE}
+      WHERE symbol IN {symbols:Array(String)} AND time > ${ms('after')} GROUP BY symbol`,
+    params: { symbols, after },
+  };
+}
+
 export function acceptedAfterSql(symbols: readonly string[], afterSeq: number, uptoSeq: number, limit: number): Sql {
   return {
     query: `SELECT ${selectTick} FROM ${TICKS_TABLE}
