@@ -5,6 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { createRecentRuns } from './recent-runs.js';
+import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
 import { storedNear, suspectRanges, withoutRepeats, type TimeRange } from './tick-identity.js';
 import { sinkReached } from './tick-sink.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
@@ -47,6 +48,8 @@ export function createDurableWritePath(
   const deliveredHigh = new Map<string, number>(); // newest time the live feed has passed on
   const listeners = new Map<AcceptedListener, ((symbol: string) => boolean) | undefined>();
   const inFlight = new Map<TickInput[], Promise<void>>(); // batches' accepted ticks being appended
+  // Below each symbol's mark, where a history import appends without a store read per batch.
+  const gaps = createStoredGaps(stores.ticks, options.now);
   let unfollow: (() => void) | undefined;
   let forgetTimer: NodeJS.Timeout | undefined;
   let stopped = false;
@@ -60,6 +63,7 @@ export function createDurableWritePath(
   function hold(run: TickRun): void {
     recent.add(run);
     raise(highWater, run);
+    gaps.narrow(run.symbol, run.minTime, run.maxTime);
     forgetTimer ??= setTimeout(forgetStored, SINK_POLL_MS).unref();
   }
 
@@ -74,7 +78,8 @@ export function createDurableWritePath(
 
   /** The ticks that repeat no tick stored, appended (or being appended) lately, or earlier in the batch; in batch order. */
   async function withoutRepeatsOf(valid: TickInput[]): Promise<{ accepted: TickInput[]; comparedWith: Promise<void>[] }> {
-    const suspects = suspectRanges(valid, markOf);
+    gaps.expire();
+    const suspects = suspectRanges(valid, markOf, gaps.gapOf);
     if (suspects.size === 0) return { accepted: valid, comparedWith: [] };
     const comparedWith = [...inFlight.values()];
     return { accepted: withoutRepeats(valid, suspects, await heldOrStoredNear(suspects)), comparedWith };
@@ -89,8 +94,19 @@ export function createDurableWritePath(
       for (const run of recent.overlapping(symbol, range.from, range.to)) lists.push(run.ticks());
     }
     // The store can hold a repeat only up to the newest time stored.
-    lists.push(await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol))));
+    const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol)));
+    // Runs evicted unstored are stored by now wherever a range reaches them (waited for above).
+    const inFlightTicks = [...inFlight.keys()];
+    await gaps.learn(suspects, stored, markOf, (symbol, time) => Math.min(oldestAfterIn(inFlightTicks, symbol, time), heldAfter(symbol, time)));
+    lists.push(stored);
     return lists;
+  }
+
+  /** The oldest time a held run of `symbol` may have a tick at, after `time` (Infinity: none). */
+  function heldAfter(symbol: string, time: number): number {
+    let oldest = Infinity;
+    for (const run of recent.overlapping(symbol, time + 1, Infinity)) oldest = Math.min(oldest, run.minTime);
+    return oldest;
   }
 
   /** Waits until the sink has stored a partition up to `seq` (the runs it had to evict). */
@@ -107,6 +123,7 @@ export function createDurableWritePath(
    */
   function append(accepted: TickInput[]): Promise<void> {
     for (const t of accepted) if (t.time > (highWater.get(t.symbol) ?? -Infinity)) highWater.set(t.symbol, t.time);
+    gaps.narrowBy(accepted);
     const appended = stream.append(accepted).then(async (runs) => {
       for (const run of runs) hold(run);
       inFlight.delete(accepted);

@@ -62,12 +62,15 @@ function sinkSpan(group: string, count: number) {
 }
 
 async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
-  // Each symbol's newest stored time since the batch's oldest tick is one small aggregate. A
-  // tick after it (and after the batch's earlier ticks of its symbol) is new: only the others
-  // are compared with the stored ticks of their time range, read back with one query.
+  // Each symbol's newest stored time between the batch's oldest and newest tick is one small
+  // aggregate. A tick after it (and after the batch's earlier ticks of its symbol) is new: only
+  // the others are compared with the stored ticks of their time range, read back with one
+  // query. A history import (ticks older than the stored ones, in a range nothing is stored
+  // in) has no such time, so its ticks are new too.
   let from = Infinity;
-  for (const t of ticks) from = Math.min(from, t.time);
-  const newest = await stores.ticks.newestSince([...new Set(ticks.map((t) => t.symbol))], from);
+  let to = -Infinity;
+  for (const t of ticks) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
+  const newest = await stores.ticks.newestBetween([...new Set(ticks.map((t) => t.symbol))], from, to);
   const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
   const suspects = suspectRanges(ticks, newestOf);
   if (suspects.size === 0) return ticks;

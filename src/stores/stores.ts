@@ -122,7 +122,7 @@ export function redactUrl(url: string): string {
 // The operations without side effects, per store: only these are retried.
 const READS: Record<StoreName, ReadonlySet<string>> = {
   relational: new Set(['ping', 'instrumentsBySymbols', 'listInstruments', 'accountsByIds', 'listAccounts', 'positionsByAccountIds']),
-  ticks: new Set(['ping', 'ticksBetween', 'newestSince', 'oldestAfter', 'acceptedAfter', 'latest', 'page', 'candles', 'recentCloses', 'correlations', 'maxSeq', 'count']),
+  ticks: new Set(['ping', 'ticksBetween', 'newestBetween', 'oldestAfter', 'acceptedAfter', 'latest', 'page', 'candles', 'recentCloses', 'correlations', 'maxSeq', 'count']),
   cache: new Set(['ping', 'getLatest', 'get', 'getMany']),
   stream: new Set(['ping', 'positions']),
   graph: new Set(['ping', 'related', 'conversionPaths']),

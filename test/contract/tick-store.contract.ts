@@ -40,10 +40,12 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
       ]);
     });
 
-    it('gives each symbol\'s newest stored time at or after a time, and leaves out symbols with none', async () => {
-      expect(await store.newestSince([A, B, 'NOSUCH'], t0)).toEqual(new Map([[A, t0 + 60_000], [B, t0 + 1]]));
-      expect(await store.newestSince([A, B], t0 + 2)).toEqual(new Map([[A, t0 + 60_000]]));
-      expect(await store.newestSince([A], t0 + 60_001)).toEqual(new Map());
+    it('gives each symbol\'s newest stored time in a range, and leaves out symbols with none', async () => {
+      expect(await store.newestBetween([A, B, 'NOSUCH'], t0, t0 + 60_000)).toEqual(new Map([[A, t0 + 60_000], [B, t0 + 1]]));
+      expect(await store.newestBetween([A, B], t0 + 2, t0 + 60_000)).toEqual(new Map([[A, t0 + 60_000]]));
+      expect(await store.newestBetween([A, B], t0, t0 + 59_999)).toEqual(new Map([[A, t0 + 59_999], [B, t0 + 1]]));
+      expect(await store.newestBetween([A], t0 + 2, t0 + 29_999)).toEqual(new Map());
+      expect(await store.newestBetween([A], t0 + 60_001, t0 + 90_000)).toEqual(new Map());
     });
 
     it('gives each symbol\'s oldest stored time after a time, and leaves out symbols with none', async () => {

@@ -6,7 +6,7 @@ import {
   countSql,
   latestSql,
   maxSeqSql,
-  newestSinceSql,
+  newestBetweenSql,
   oldestAfterSql,
   pageSql,
   recentClosesSql,
@@ -20,7 +20,7 @@ export type RunRows = <T>(sql: Sql) => Promise<T[]>;
 
 type TickReads = Pick<
   TickStore,
-  'ticksBetween' | 'newestSince' | 'oldestAfter' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
+  'ticksBetween' | 'newestBetween' | 'oldestAfter' | 'acceptedAfter' | 'latest' | 'page' | 'candles' | 'recentCloses' | 'correlations' | 'maxSeq' | 'count'
 >;
 
 /**
@@ -32,8 +32,8 @@ export function tickReads(rows: RunRows): TickReads {
     async ticksBetween(symbols, from, to) {
       return (await rows<TickRow>(ticksBetweenSql(symbols, from, to))).map(rowToTick);
     },
-    async newestSince(symbols, from) {
-      const found = await rows<{ symbol: string; time_ms: number | string }>(newestSinceSql(symbols, from));
+    async newestBetween(symbols, from, to) {
+      const found = await rows<{ symbol: string; time_ms: number | string }>(newestBetweenSql(symbols, from, to));
       return new Map(found.map((r) => [r.symbol, Number(r.time_ms)]));
     },
     async oldestAfter(symbols, after) {

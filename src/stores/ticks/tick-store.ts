@@ -83,10 +83,10 @@ export interface TickStore {
   /** Stored ticks of these symbols with time in [from, to], for duplicate checks. */
   ticksBetween(symbols: readonly string[], from: number, to: number): Promise<StoredTick[]>;
   /**
-   * Per symbol, the time of its newest stored tick at or after `from`; symbols with none are
-   * absent. Tells, cheaply, which ticks of a batch could repeat stored ones.
+   * Per symbol, the time of its newest stored tick in [from, to]; symbols with none are absent.
+   * Tells, cheaply, which ticks of a batch (from its oldest to its newest) could repeat stored ones.
    */
-  newestSince(symbols: readonly string[], from: number): Promise<Map<string, number>>;
+  newestBetween(symbols: readonly string[], from: number, to: number): Promise<Map<string, number>>;
   /**
    * Per symbol, the time of its oldest stored tick after `after`; symbols with none are absent.
    * Tells where the stored ticks resume above a time: below that, a history import adds to a gap.

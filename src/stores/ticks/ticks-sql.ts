@@ -28,11 +28,11 @@ export function ticksBetweenSql(symbols: readonly string[], from: number, to: nu
   };
 }
 
-export function newestSinceSql(symbols: readonly string[], from: number): Sql {
+export function newestBetweenSql(symbols: readonly string[], from: number, to: number): Sql {
   return {
     query: `SELECT symbol, toUnixTimestamp64Milli(max(time)) AS time_ms FROM ${TICKS_TABLE}
-      WHERE symbol IN {symbols:Array(String)} AND time >= ${ms('from')} GROUP BY symbol`,
-    params: { symbols, from },
+      WHERE symbol IN {symbols:Array(String)} AND time >= ${ms('from')} AND time <= ${ms('to')} GROUP BY symbol`,
+    params: { symbols, from, to },
   };
 }
 
