@@ -48,14 +48,15 @@ interface Shape {
   prepare?(url: string): Promise<number>;
 }
 
-function shapes(now: number): Shape[] {
+/** The shapes of one pass; `pass` names its symbols, so that no pass repeats another's ticks. */
+function shapes(now: number, pass: string): Shape[] {
   const start = now - 4 * DAY_MS;
-  const epoch = symbolsOf('SHE', 50);
-  const iso = symbolsOf('SHI', 50);
-  const one = symbolsOf('SHO', CLIENTS);
-  const fifty = symbolsOf('SHF', 50 * CLIENTS);
-  const shared = symbolsOf('SHX', 1);
-  const backfill = symbolsOf('SHB', 50);
+  const epoch = symbolsOf(`SH${pass}E`, 50);
+  const iso = symbolsOf(`SH${pass}I`, 50);
+  const one = symbolsOf(`SH${pass}O`, CLIENTS);
+  const fifty = symbolsOf(`SH${pass}F`, 50 * CLIENTS);
+  const shared = symbolsOf(`SH${pass}X`, 1);
+  const backfill = symbolsOf(`SH${pass}B`, 50);
   // Backfill: the newest tick of every symbol is stored first, an hour ago; the load then sends
   // ticks from four days ago in time order, as a history import does.
   const recent = now - 3_600_000;
@@ -86,36 +87,45 @@ export interface ShapesRun {
 }
 
 /**
- * The shapes, one after another. `settled` runs before each clock starts: it waits until the
- * work of what was sent before is done (with Kafka, the sink has stored everything appended so
- * far, the backfill's newest ticks among it), so that no shape pays for the one before.
+ * The shapes, one after another, in two passes: the second in reverse order, so that no shape
+ * is measured only first (after the main rows, while the engine still merges their parts) or
+ * only last; each shape's figure is the mean of its two rates. `settled` runs before each
+ * clock starts: it waits until the work of what was sent before is done (with Kafka, the sink
+ * has stored everything appended so far, the backfill's newest ticks among it), so that no
+ * shape pays for the one before.
  */
 export async function benchShapes(gateway: GatewayProcess, settled: () => Promise<unknown>): Promise<ShapesRun> {
-  const list = shapes(Date.now());
-  const symbols = list.flatMap((s) => s.symbols);
+  const now = Date.now();
+  const passes = [shapes(now, 'A'), shapes(now, 'B').reverse()];
+  const symbols = passes.flat().flatMap((s) => s.symbols);
   await upsertInstruments(gateway, symbols);
-  const measured: { shape: Shape; load: Load }[] = [];
+  const rates = new Map<string, number[]>(); // shape name → its rate in each pass
   let accepted = 0;
-  for (const shape of list) {
-    progress(`ingest shapes: ${shape.name}`);
-    accepted += (await shape.prepare?.(gateway.url)) ?? 0;
-    const bodies = shape.bodies();
-    await settled();
-    const load = await sendLoad(gateway.url, bodies, CLIENTS * PER_CLIENT * BATCH);
-    accepted += load.accepted;
-    measured.push({ shape, load });
+  for (const [p, list] of passes.entries()) {
+    for (const shape of list) {
+      progress(`ingest shapes, pass ${p + 1}: ${shape.name}`);
+      accepted += (await shape.prepare?.(gateway.url)) ?? 0;
+      const bodies = shape.bodies();
+      await settled();
+      const load = await sendLoad(gateway.url, bodies, CLIENTS * PER_CLIENT * BATCH);
+      accepted += load.accepted;
+      rates.set(shape.name, [...(rates.get(shape.name) ?? []), rate(load)]);
+    }
   }
-  const rate = (l: Load) => l.accepted / l.seconds;
-  const best = measured.reduce((a, b) => (rate(b.load) > rate(a.load) ? b : a));
-  const rows = measured.map(({ shape, load }): Row => ({
-    scenario: `ingest shape: ${shape.name}, ${BATCH.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`,
-    figure: rate(load),
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const measured = passes[0]!.map((shape) => ({ shape, rates: rates.get(shape.name)!, rate: mean(rates.get(shape.name)!) }));
+  const best = measured.reduce((a, b) => (b.rate > a.rate ? b : a));
+  const rows = measured.map(({ shape, rates, rate }): Row => ({
+    scenario: `ingest shape: ${shape.name}, ${BATCH.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients (mean of two passes: ${rates.map((r) => Math.round(r).toLocaleString('en-US')).join(' and ')})`,
+    figure: rate,
     unit: 'ticks/s',
-    baseline: rate(best.load),
+    baseline: best.rate,
     baselineName: `best shape of the run (${best.shape.name.replace(/ \(.*\)$/, '')})`,
-    ratio: rate(load) / rate(best.load),
+    ratio: rate / best.rate,
     target: '>= 0.8x the best shape',
-    pass: rate(load) / rate(best.load) >= 0.8,
+    pass: rate / best.rate >= 0.8,
   }));
   return { rows, accepted, symbols };
 }
+
+const rate = (l: Load) => l.accepted / l.seconds;

@@ -4,20 +4,29 @@ import type { LocalTickStream } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { createGroupCommit } from './group-commit.js';
+import { createRecentGroups } from './recent-groups.js';
 import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
 import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
+
+// About 2 s of ingest at 250,000 ticks/s: the ticks are the batches' own objects, held a little longer.
+const MAX_RECENT_TICKS = 500_000;
 
 /**
  * The local write path (in-process stream): the gateway numbers the accepted ticks itself and
  * stores them in group commits; once a group is stored, it is published to this process's
  * subscribers. A batch's answer waits until its group is stored.
  */
+export interface LocalWritePathOptions extends TickIngestOptions {
+  /** Ticks of groups stored lately held in memory for the duplicate check, at most. */
+  maxRecentTicks?: number;
+}
+
 export function createLocalWritePath(
   stores: Stores,
   stream: LocalTickStream,
   metrics: Metrics,
-  options: TickIngestOptions,
+  options: LocalWritePathOptions,
 ): TickIngest {
   const { now = Date.now, tracer } = options;
   const newestStored = createNewestStored(stores.ticks);
@@ -25,9 +34,8 @@ export function createLocalWritePath(
   // writing one tick store rarely collide (seq only orders ticks of one millisecond).
   let lastSeq: number | undefined;
 
-  // Per symbol, the newest time a group of this process stored (the store may hold newer ticks
-  // from other processes only up to what was loaded, `newestStored.loaded`).
-  const storedHigh = new Map<string, number>();
+  // The groups stored lately, compared in memory; the store answers for older times.
+  const recent = createRecentGroups(options.maxRecentTicks ?? MAX_RECENT_TICKS);
   // Numbered ticks handed to a group and not stored yet, with the promise of their group.
   const pending = new Map<StoredTick[], Promise<void>>();
   // Below each symbol's newest, where a history import adds ticks without a store read per batch.
@@ -39,7 +47,7 @@ export function createLocalWritePath(
    */
   const groups = createGroupCommit<StoredTick>(async (numbered) => {
     await stores.ticks.insert(numbered);
-    for (const t of numbered) if (t.time > (storedHigh.get(t.symbol) ?? -Infinity)) storedHigh.set(t.symbol, t.time);
+    recent.add(numbered);
     await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
     await offerToCache(stores, numbered);
     await stream.publish(numbered);
@@ -61,8 +69,13 @@ export function createLocalWritePath(
     // Taken before the store is read: a group stored meanwhile is in one or the other.
     const comparedWith = [...pending.values()];
     const before: (readonly TickInput[])[] = [...pending.keys()];
-    // The store can hold a repeat only up to the newest time stored.
-    const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, storedHigh.get(symbol) ?? -Infinity));
+    let from = Infinity;
+    let to = -Infinity;
+    for (const range of suspects.values()) (from = Math.min(from, range.from)), (to = Math.max(to, range.to));
+    before.push(...recent.overlapping(from, to));
+    // The store can hold a repeat not held here only up to the newest time it held when the
+    // symbol was loaded, or of a group no longer held.
+    const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, recent.evictedHigh));
     await gaps.learn(suspects, stored, markOf, (symbol, time) => oldestAfterIn(before, symbol, time));
     before.push(stored);
     return { accepted: withoutRepeats(valid, suspects, before), comparedWith };

@@ -66,23 +66,29 @@ export function createStoredGaps(store: Pick<TickStore, 'oldestAfter'>, now: () 
       markOf: (symbol: string) => number,
       unstoredAfter: (symbol: string, time: number) => number,
     ): Promise<void> {
-      // A range with stored ticks in it is a re-send, not an import: nothing to learn there.
+      // A range with stored ticks in it is a re-send, not an import: nothing to learn there. Nor
+      // where ticks accepted lately follow the range at once (bridges interleaving one symbol).
       const holding = new Set(stored.map((t) => t.symbol));
-      const wanted = [...suspects].filter(([symbol, range]) => !holding.has(symbol) && range.to < markOf(symbol) - 1);
+      const wanted: { symbol: string; range: TimeRange; before: number }[] = [];
+      for (const [symbol, range] of suspects) {
+        if (holding.has(symbol)) continue;
+        const before = Math.min(markOf(symbol), unstoredAfter(symbol, range.to));
+        if (before > range.to + 1) wanted.push({ symbol, range, before });
+      }
       if (wanted.length === 0) return;
-      const after = Math.min(...wanted.map(([, range]) => range.to));
+      const after = Math.min(...wanted.map(({ range }) => range.to));
       const oldest = await store.oldestAfter(
-        wanted.map(([symbol]) => symbol),
+        wanted.map(({ symbol }) => symbol),
         after,
       );
       const until = now() + GAP_TTL_MS;
-      for (const [symbol, range] of wanted) {
+      for (const { symbol, range, before } of wanted) {
         // Read from the lowest range's end: a stored tick found at or before this range's end
         // leaves its gap unknown.
         const next = oldest.get(symbol) ?? Infinity;
         if (next <= range.to) continue;
-        const before = Math.min(next, unstoredAfter(symbol, range.to), markOf(symbol));
-        if (before > range.to + 1) gaps.set(symbol, { after: range.to, before, until });
+        const end = Math.min(next, before);
+        if (end > range.to + 1) gaps.set(symbol, { after: range.to, before: end, until });
       }
     },
   };

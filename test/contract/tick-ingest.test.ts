@@ -38,12 +38,19 @@ async function storesFor(symbols: readonly string[], stream: TickStream): Promis
 
 const run = Math.random().toString(36).slice(2, 6).toUpperCase();
 
-tickIngestContract('local write path (in-process stream, chDB)', async (maxPendingTicks) => {
-  const symbols = [`LA${run}`, `LB${run}`];
-  const stream = createMemoryTickStream();
-  const stores = await storesFor(symbols, stream);
-  return { ingest: createLocalWritePath(stores, stream, createMetrics(), { maxPendingTicks }), symbols, close: async () => {} };
-});
+/** A local write path with symbols of its own; `maxRecentTicks` bounds the stored groups it holds. */
+function openLocal(prefix: string, maxRecentTicks?: number) {
+  return async (maxPendingTicks: number) => {
+    const symbols = [`${prefix}A${run}`, `${prefix}B${run}`];
+    const stream = createMemoryTickStream();
+    const stores = await storesFor(symbols, stream);
+    return { ingest: createLocalWritePath(stores, stream, createMetrics(), { maxPendingTicks, maxRecentTicks }), symbols, close: async () => {} };
+  };
+}
+
+tickIngestContract('local write path (in-process stream, chDB)', openLocal('L'));
+// Every stored group evicted at once: the store answers every check.
+tickIngestContract('local write path holding no stored groups (the store answers every check)', openLocal('M', 1));
 
 const brokers = process.env.KAFKA_BROKERS;
 /** A durable write path on a topic and sink group of its own; `maxRecentTicks` bounds the runs it holds. */

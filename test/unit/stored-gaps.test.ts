@@ -42,6 +42,14 @@ describe('stored gaps', () => {
     expect(gaps.gapOf('B')).toBeUndefined();
   });
 
+  it('does not read the store where ticks accepted lately follow the range at once (bridges interleaving)', async () => {
+    const store = storeOf({ A: [1000] });
+    const gaps = createStoredGaps(store);
+    await gaps.learn(new Map([['A', { from: 0, to: 100 }]]), [], () => 1000, () => 101);
+    expect(store.reads).toBe(0);
+    expect(gaps.gapOf('A')).toBeUndefined();
+  });
+
   it('narrows a gap by the ticks accepted into it, keeping the part above them, and forgets it when full', async () => {
     const gaps = createStoredGaps(storeOf({ A: [1000] }));
     await gaps.learn(new Map([['A', { from: 0, to: 100 }]]), [], () => 1000, () => Infinity);
