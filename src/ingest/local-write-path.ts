@@ -72,10 +72,10 @@ export function createLocalWritePath(
     let from = Infinity;
     let to = -Infinity;
     for (const range of suspects.values()) (from = Math.min(from, range.from)), (to = Math.max(to, range.to));
-    before.push(...recent.overlapping(from, to));
+    before.push(...recent.overlapping(suspects.keys(), from, to));
     // The store can hold a repeat not held here only up to the newest time it held when the
     // symbol was loaded, or of a group no longer held.
-    const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, recent.evictedHigh));
+    const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.loaded.get(symbol) ?? -Infinity, recent.evictedHigh(symbol)));
     await gaps.learn(suspects, stored, markOf, (symbol, time) => oldestAfterIn(before, symbol, time));
     before.push(stored);
     return { accepted: withoutRepeats(valid, suspects, before), comparedWith };

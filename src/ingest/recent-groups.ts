@@ -4,20 +4,23 @@ interface Group {
   ticks: readonly TickInput[];
   minTime: number;
   maxTime: number;
+  /** The group's ticks per symbol, made the first time a suspect's range meets the group. */
+  bySymbol?: Map<string, TickInput[]>;
 }
 
 /**
  * The groups the local write path stored lately, oldest first, at most `maxTicks` ticks. A
  * suspect tick is compared with the ones whose time range meets its batch's in memory, and the
- * store is read only up to `evictedHigh`, the newest time of a group no longer held: two bridges
+ * store is read only up to `evictedHigh`, the symbol's newest time in a group no longer held: two bridges
  * interleaving one symbol (every tick a suspect) otherwise read back, per batch, the other
  * bridge's ticks just stored. The in-process stream serves one gateway process, which is the
- * only writer of its tick store since it loaded each symbol's newest time.
+ * only writer of its tick store since it loaded each symbol's newest time. A group's ticks are
+ * split by symbol only when a suspect first meets it: ticks in time order cost nothing here.
  */
 export function createRecentGroups(maxTicks: number) {
   const groups: Group[] = [];
   let held = 0;
-  let evictedHigh = -Infinity;
+  const evictedHigh = new Map<string, number>(); // per symbol, the newest time of a group no longer held
 
   return {
     /** A group just stored. */
@@ -33,16 +36,35 @@ export function createRecentGroups(maxTicks: number) {
       while (held > maxTicks && groups.length > 0) {
         const oldest = groups.shift()!;
         held -= oldest.ticks.length;
-        evictedHigh = Math.max(evictedHigh, oldest.maxTime);
+        for (const t of oldest.ticks) if (t.time > (evictedHigh.get(t.symbol) ?? -Infinity)) evictedHigh.set(t.symbol, t.time);
       }
     },
-    /** The ticks of the groups held whose time range meets [from, to]. */
-    overlapping(from: number, to: number): (readonly TickInput[])[] {
-      return groups.filter((g) => g.maxTime >= from && g.minTime <= to).map((g) => g.ticks);
+    /** The ticks of `symbols` in the groups held whose time range meets [from, to] (lists of them). */
+    overlapping(symbols: Iterable<string>, from: number, to: number): (readonly TickInput[])[] {
+      const lists: TickInput[][] = [];
+      for (const g of groups) {
+        if (g.maxTime < from || g.minTime > to) continue;
+        g.bySymbol ??= bySymbolOf(g.ticks);
+        for (const symbol of symbols) {
+          const ticks = g.bySymbol.get(symbol);
+          if (ticks) lists.push(ticks);
+        }
+      }
+      return lists;
     },
-    /** The newest time of a group no longer held (-Infinity: none); the store answers for what is older. */
-    get evictedHigh(): number {
-      return evictedHigh;
+    /** The newest time of `symbol` in a group no longer held (-Infinity: none); the store answers up to it. */
+    evictedHigh(symbol: string): number {
+      return evictedHigh.get(symbol) ?? -Infinity;
     },
   };
+}
+
+function bySymbolOf(ticks: readonly TickInput[]): Map<string, TickInput[]> {
+  const bySymbol = new Map<string, TickInput[]>();
+  for (const t of ticks) {
+    const list = bySymbol.get(t.symbol);
+    if (list) list.push(t);
+    else bySymbol.set(t.symbol, [t]);
+  }
+  return bySymbol;
 }

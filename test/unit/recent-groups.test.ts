@@ -9,11 +9,20 @@ describe('recent groups', () => {
     const recent = createRecentGroups(100);
     const [a, b, c] = [ticks(10, 5, 20), ticks(30, 40), ticks(50)];
     for (const g of [a, b, c]) recent.add(g);
-    expect(recent.overlapping(21, 29)).toEqual([]);
-    expect(recent.overlapping(4, 5)).toEqual([a]);
-    expect(recent.overlapping(20, 30)).toEqual([a, b]);
-    expect(recent.overlapping(0, 100)).toEqual([a, b, c]);
-    expect(recent.evictedHigh).toBe(-Infinity);
+    expect(recent.overlapping(['A'], 21, 29)).toEqual([]);
+    expect(recent.overlapping(['A'], 4, 5)).toEqual([a]);
+    expect(recent.overlapping(['A'], 20, 30)).toEqual([a, b]);
+    expect(recent.overlapping(['A'], 0, 100)).toEqual([a, b, c]);
+    expect(recent.evictedHigh('A')).toBe(-Infinity);
+  });
+
+  it('gives only the ticks of the symbols asked for', () => {
+    const recent = createRecentGroups(100);
+    const mixed = [...ticks(10, 12), { ...ticks(11)[0]!, symbol: 'B' }];
+    recent.add(mixed);
+    expect(recent.overlapping(['B'], 0, 100)).toEqual([[mixed[2]]]);
+    expect(recent.overlapping(['A', 'B'], 0, 100)).toEqual([[mixed[0], mixed[1]], [mixed[2]]]);
+    expect(recent.overlapping(['C'], 0, 100)).toEqual([]);
   });
 
   it('evicts the oldest groups past its bound, and says up to when the store must answer', () => {
@@ -22,10 +31,18 @@ describe('recent groups', () => {
     recent.add(a);
     recent.add(b);
     recent.add(c); // 6 ticks: a goes, 4 are held
-    expect(recent.overlapping(0, 100)).toEqual([b, c]);
-    expect(recent.evictedHigh).toBe(30);
+    expect(recent.overlapping(['A'], 0, 100)).toEqual([b, c]);
+    expect(recent.evictedHigh('A')).toBe(30);
     recent.add(ticks(50)); // 5: b goes
-    expect(recent.overlapping(0, 100)).toEqual([c, expect.any(Array)]);
-    expect(recent.evictedHigh).toBe(30);
+    expect(recent.overlapping(['A'], 0, 100)).toEqual([c, expect.any(Array)]);
+    expect(recent.evictedHigh('A')).toBe(30);
+  });
+
+  it('keeps the newest evicted time per symbol', () => {
+    const recent = createRecentGroups(1);
+    recent.add([...ticks(10, 50), { ...ticks(20)[0]!, symbol: 'B' }]);
+    expect(recent.evictedHigh('A')).toBe(50);
+    expect(recent.evictedHigh('B')).toBe(20);
+    expect(recent.evictedHigh('C')).toBe(-Infinity);
   });
 });
