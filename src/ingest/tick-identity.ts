@@ -89,8 +89,13 @@ export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspect
     else if (Array.isArray(there) ? there.some((o) => sameTick(o, t)) : sameTick(there, t)) repeated.add(t);
     else byTime.set(t.time, Array.isArray(there) ? (there.push(t), there) : [there, t]);
   }
+  // Most earlier ticks are outside every range: one comparison passes them.
+  let from = Infinity;
+  let to = -Infinity;
+  for (const range of suspects.values()) (from = Math.min(from, range.from)), (to = Math.max(to, range.to));
   for (const list of before) {
     for (const b of list) {
+      if (b.time < from || b.time > to) continue;
       const there = index.get(b.symbol)?.get(b.time);
       if (there === undefined) continue;
       for (const t of Array.isArray(there) ? there : [there]) if (sameTick(t, b)) repeated.add(t);
