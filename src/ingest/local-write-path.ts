@@ -9,8 +9,10 @@ import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
 import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
-// About 2 s of ingest at 250,000 ticks/s: the ticks are the batches' own objects, held a little longer.
-const MAX_RECENT_TICKS = 500_000;
+// The last few batches of bridges interleaving one symbol (4 of 10,000 ticks each need 40,000),
+// about 15 MB: the ticks are the batches' own objects, held a little longer. (500,000 grew a
+// gateway's RSS by about 80 MiB more while a demo feed ran.)
+const MAX_RECENT_TICKS = 100_000;
 
 /**
  * The local write path (in-process stream): the gateway numbers the accepted ticks itself and

@@ -41,11 +41,12 @@ export function createRecentGroups(maxTicks: number) {
     },
     /** The ticks of `symbols` in the groups held whose time range meets [from, to] (lists of them). */
     overlapping(symbols: Iterable<string>, from: number, to: number): (readonly TickInput[])[] {
+      const wanted = [...symbols]; // an iterator would be used up by the first group
       const lists: TickInput[][] = [];
       for (const g of groups) {
         if (g.maxTime < from || g.minTime > to) continue;
         g.bySymbol ??= bySymbolOf(g.ticks);
-        for (const symbol of symbols) {
+        for (const symbol of wanted) {
           const ticks = g.bySymbol.get(symbol);
           if (ticks) lists.push(ticks);
         }

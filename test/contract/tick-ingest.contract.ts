@@ -66,6 +66,7 @@ export function tickIngestContract(name: string, open: (maxPendingTicks: number)
       expect(await path.ingest.insertTicks(copy(first))).toMatchObject({ accepted: 50, duplicates: 0 });
       expect(await path.ingest.insertTicks(copy(second))).toMatchObject({ accepted: 50, duplicates: 0 });
       expect(await path.ingest.insertTicks(copy(first))).toMatchObject({ accepted: 0, duplicates: 50 });
+      expect(await path.ingest.insertTicks(copy(second))).toMatchObject({ accepted: 0, duplicates: 50 });
       // A history import: every tick older than the newest stored, re-sent with one changed tick.
       const backfill = Array.from({ length: 30 }, (_, i) => tick(a!, { time: start - 10_000 + i }));
       expect(await path.ingest.insertTicks(copy(backfill))).toMatchObject({ accepted: 30, duplicates: 0 });

@@ -37,9 +37,13 @@ const directiveDoc = (n: number) => `{ instrument(symbol: "EURUSD") { ${'symbol 
  * `__typename`. (Not one field repeated: graphql-js compares repeated fields pairwise and gives up
  * at ~1,000 copies.)
  */
+let tokenDocs = 0;
 function tokenDoc(n: number): string {
   const count = Math.floor((n - 19) / 14);
-  const ticks = Array.from({ length: count }, (_, i) => `{ symbol: "EURUSD", time: ${Date.now() - 60_000 + i}, bid: 1.1, ask: 1.2 }`);
+  // Ticks of their own per document: one sent again would be answered as duplicates from memory,
+  // without a store call to show that its resolver ran.
+  const first = Date.now() - 60_000 + tokenDocs++ * count;
+  const ticks = Array.from({ length: count }, (_, i) => `{ symbol: "EURUSD", time: ${first + i}, bid: 1.1, ask: 1.2 }`);
   return `mutation { insertTicks(ticks: [${ticks.join(' ')}]) { accepted duplicates rejected { index reason } ${'__typename '.repeat(n - 19 - 14 * count)}} }`;
 }
 // Each candle page costs its `limit`, one object per candle.
@@ -61,7 +65,12 @@ const CASES = [
   { limit: 'depth', at: depthDoc(LIMITS.depth), past: depthDoc(LIMITS.depth + 1), code: 'GRAPHQL_VALIDATION_FAILED', message: `Query depth ${LIMITS.depth + 1} exceeds the limit of ${LIMITS.depth}.` },
   { limit: 'aliases', at: aliasDoc(LIMITS.aliases), past: aliasDoc(LIMITS.aliases + 1), code: 'GRAPHQL_VALIDATION_FAILED', message: `Number of aliases ${LIMITS.aliases + 1} exceeds the limit of ${LIMITS.aliases}.` },
   { limit: 'directives', at: directiveDoc(LIMITS.directives), past: directiveDoc(LIMITS.directives + 1), code: 'GRAPHQL_VALIDATION_FAILED', message: `Number of directives ${LIMITS.directives + 1} exceeds the limit of ${LIMITS.directives}.` },
-  { limit: 'tokens', at: tokenDoc(LIMITS.tokens), past: tokenDoc(LIMITS.tokens + 1), code: 'GRAPHQL_PARSE_FAILED', message: `Syntax Error: Document contains more that ${LIMITS.tokens} tokens. Parsing aborted.` },
+  {
+    limit: 'tokens',
+    get at() {
+      return tokenDoc(LIMITS.tokens); // read once per transport
+    },
+    past: tokenDoc(LIMITS.tokens + 1), code: 'GRAPHQL_PARSE_FAILED', message: `Syntax Error: Document contains more that ${LIMITS.tokens} tokens. Parsing aborted.` },
   { limit: 'cost', at: costDoc(false), past: costDoc(true), code: 'GRAPHQL_VALIDATION_FAILED', message: `Query cost ${LIMITS.cost + 1} exceeds the limit of ${LIMITS.cost}.` },
 ];
 

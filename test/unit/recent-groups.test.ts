@@ -16,6 +16,14 @@ describe('recent groups', () => {
     expect(recent.evictedHigh('A')).toBe(-Infinity);
   });
 
+  it('gives every group\'s ticks when the symbols come as an iterator (a Map\'s keys)', () => {
+    const recent = createRecentGroups(100);
+    const [a, b] = [ticks(10), ticks(11)];
+    recent.add(a);
+    recent.add(b);
+    expect(recent.overlapping(new Map([['A', 0]]).keys(), 0, 100)).toEqual([a, b]);
+  });
+
   it('gives only the ticks of the symbols asked for', () => {
     const recent = createRecentGroups(100);
     const mixed = [...ticks(10, 12), { ...ticks(11)[0]!, symbol: 'B' }];
