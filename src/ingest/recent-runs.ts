@@ -38,6 +38,16 @@ export function createRecentRuns(maxTicks: number) {
         lastSeq: Math.max(e?.lastSeq ?? -1, lastSeq),
       });
     }
+    compactArrival();
+  }
+
+  /**
+   * Passes the runs no longer held at the front of `arrival` and drops them now and then: the
+   * runs the sink stored are forgotten there too, or the list would keep every run (and the
+   * fetch buffers and batches their ticks point into) for as long as the sink keeps up.
+   */
+  function compactArrival(): void {
+    while (arrivalHead < arrival.length && !isHeld(arrival[arrivalHead]!)) arrivalHead++;
     if (arrivalHead > 4096 && arrivalHead * 2 > arrival.length) arrival.splice(0, arrivalHead), (arrivalHead = 0);
   }
 
@@ -98,6 +108,11 @@ export function createRecentRuns(maxTicks: number) {
         evicted.delete(symbol);
         if (e.maxTime > (storedTimes.get(symbol) ?? -Infinity)) storedTimes.set(symbol, e.maxTime);
       }
+      compactArrival();
+    },
+    /** Runs this still refers to, held or not yet passed over (for tests: it must stay bounded). */
+    get runsReferenced() {
+      return arrival.length - arrivalHead;
     },
     /** Ticks held in memory. */
     get ticks() {

@@ -50,4 +50,14 @@ describe('recent runs', () => {
     expect(recent.unstoredBefore('A', 150)).toBeUndefined();
     expect(recent.storedThrough('A')).toBe(200);
   });
+
+  it('refers to no run the sink stored, however many pass through while it keeps up', () => {
+    const recent = createRecentRuns(1_000);
+    for (let k = 0; k < 20_000; k++) {
+      recent.add(run('A', 0, k * 1024, 10, k * 10, k * 10 + 9));
+      recent.forget(new Map([[0, k * 1024 + 9]]));
+    }
+    expect(recent.ticks).toBe(0);
+    expect(recent.runsReferenced).toBeLessThan(10); // it kept all 20,000 before
+  });
 });
