@@ -41,7 +41,7 @@ const MS_PER_DAY = 86_400_000;
  * its parse in isoInstant's regular expression, then in making a string per time and Date.UTC).
  * Undefined for any other form, or a field out of range: isoInstant then decides, with the same rules.
  */
-export function canonicalInstant(bytes: Uint8Array, start: number, end: number): number | undefined {
+function canonicalInstant(bytes: Uint8Array, start: number, end: number): number | undefined {
   const n = end - start;
   if ((n !== 20 && n !== 24) || bytes[end - 1] !== 0x5a) return undefined; // Z
   const at = start;

@@ -87,7 +87,8 @@ export function createDurableWritePath(
 
   /** The ticks being appended, held or stored that may meet `suspects`' ranges (lists of them). */
   async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<(readonly TickInput[])[]> {
-    const lists: (readonly TickInput[])[] = [...inFlight.keys()];
+    const inFlightTicks = [...inFlight.keys()];
+    const lists: (readonly TickInput[])[] = [...inFlightTicks];
     for (const [symbol, range] of suspects) {
       const evicted = recent.unstoredBefore(symbol, range.from);
       if (evicted) await evictedStored(evicted.partition, evicted.lastSeq);
@@ -96,7 +97,6 @@ export function createDurableWritePath(
     // The store can hold a repeat only up to the newest time stored.
     const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol)));
     // Runs evicted unstored are stored by now wherever a range reaches them (waited for above).
-    const inFlightTicks = [...inFlight.keys()];
     await gaps.learn(suspects, stored, markOf, (symbol, time) => Math.min(oldestAfterIn(inFlightTicks, symbol, time), heldAfter(symbol, time)));
     lists.push(stored);
     return lists;

@@ -6,7 +6,7 @@ import { retireLateCandles } from '../candles/candle-cache.js';
 import { createGroupCommit } from './group-commit.js';
 import { createRecentGroups } from './recent-groups.js';
 import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
-import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
+import { spanOf, storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 // The last few batches of bridges interleaving one symbol (4 of 10,000 ticks each need 40,000),
@@ -14,16 +14,16 @@ import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, ty
 // gateway's RSS by about 80 MiB more while a demo feed ran.)
 const MAX_RECENT_TICKS = 100_000;
 
-/**
- * The local write path (in-process stream): the gateway numbers the accepted ticks itself and
- * stores them in group commits; once a group is stored, it is published to this process's
- * subscribers. A batch's answer waits until its group is stored.
- */
 export interface LocalWritePathOptions extends TickIngestOptions {
   /** Ticks of groups stored lately held in memory for the duplicate check, at most. */
   maxRecentTicks?: number;
 }
 
+/**
+ * The local write path (in-process stream): the gateway numbers the accepted ticks itself and
+ * stores them in group commits; once a group is stored, it is published to this process's
+ * subscribers. A batch's answer waits until its group is stored.
+ */
 export function createLocalWritePath(
   stores: Stores,
   stream: LocalTickStream,
@@ -71,9 +71,7 @@ export function createLocalWritePath(
     // Taken before the store is read: a group stored meanwhile is in one or the other.
     const comparedWith = [...pending.values()];
     const before: (readonly TickInput[])[] = [...pending.keys()];
-    let from = Infinity;
-    let to = -Infinity;
-    for (const range of suspects.values()) (from = Math.min(from, range.from)), (to = Math.max(to, range.to));
+    const { from, to } = spanOf(suspects);
     before.push(...recent.overlapping(suspects.keys(), from, to));
     // The store can hold a repeat not held here only up to the newest time it held when the
     // symbol was loaded, or of a group no longer held.

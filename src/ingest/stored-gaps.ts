@@ -24,6 +24,18 @@ const GAP_TTL_MS = 30_000;
 export function createStoredGaps(store: Pick<TickStore, 'oldestAfter'>, now: () => number = Date.now) {
   const gaps = new Map<string, Gap & { until: number }>();
 
+  /**
+   * Ticks of `symbol` accepted (or appended by another process) in [from, to]: the gap keeps
+   * its part above them if there is one (imports move forward in time), else its part below.
+   */
+  function narrow(symbol: string, from: number, to: number): void {
+    const gap = gaps.get(symbol);
+    if (!gap || to <= gap.after || from >= gap.before) return;
+    if (to < gap.before - 1) gap.after = to;
+    else if (from > gap.after + 1) gap.before = from;
+    else gaps.delete(symbol);
+  }
+
   return {
     /** The symbol's gap, if one is known. */
     gapOf: (symbol: string): Gap | undefined => gaps.get(symbol),
@@ -35,22 +47,12 @@ export function createStoredGaps(store: Pick<TickStore, 'oldestAfter'>, now: () 
       for (const [symbol, gap] of gaps) if (gap.until < at) gaps.delete(symbol);
     },
 
-    /**
-     * Ticks of `symbol` accepted (or appended by another process) in [from, to]: the gap keeps
-     * its part above them if there is one (imports move forward in time), else its part below.
-     */
-    narrow(symbol: string, from: number, to: number): void {
-      const gap = gaps.get(symbol);
-      if (!gap || to <= gap.after || from >= gap.before) return;
-      if (to < gap.before - 1) gap.after = to;
-      else if (from > gap.after + 1) gap.before = from;
-      else gaps.delete(symbol);
-    },
+    narrow,
 
     /** `narrow` for each tick of a list. */
     narrowBy(ticks: readonly TickInput[]): void {
       if (gaps.size === 0) return;
-      for (const t of ticks) this.narrow(t.symbol, t.time, t.time);
+      for (const t of ticks) narrow(t.symbol, t.time, t.time);
     },
 
     /**
@@ -76,7 +78,8 @@ export function createStoredGaps(store: Pick<TickStore, 'oldestAfter'>, now: () 
         if (before > range.to + 1) wanted.push({ symbol, range, before });
       }
       if (wanted.length === 0) return;
-      const after = Math.min(...wanted.map(({ range }) => range.to));
+      let after = Infinity; // one read for all, from the lowest range's end (no spread: symbols are many)
+      for (const { range } of wanted) after = Math.min(after, range.to);
       const oldest = await store.oldestAfter(
         wanted.map(({ symbol }) => symbol),
         after,
@@ -93,8 +96,6 @@ export function createStoredGaps(store: Pick<TickStore, 'oldestAfter'>, now: () 
     },
   };
 }
-
-export type StoredGaps = ReturnType<typeof createStoredGaps>;
 
 /** The oldest tick of `symbol` after `time` in these lists (Infinity: none). */
 export function oldestAfterIn(lists: readonly (readonly TickInput[])[], symbol: string, time: number): number {

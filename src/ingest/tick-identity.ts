@@ -38,6 +38,14 @@ export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: stri
   return suspects;
 }
 
+/** The time span of all the suspect ranges together. */
+export function spanOf(suspects: ReadonlyMap<string, TimeRange>): TimeRange {
+  let from = Infinity;
+  let to = -Infinity;
+  for (const range of suspects.values()) (from = Math.min(from, range.from)), (to = Math.max(to, range.to));
+  return { from, to };
+}
+
 /**
  * The stored ticks a suspect may repeat, read back with one query: for each symbol, its suspect
  * range cut at `storedThrough(symbol)` (the newest time the store can hold for it; a range
@@ -90,9 +98,7 @@ export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspect
     else byTime.set(t.time, Array.isArray(there) ? (there.push(t), there) : [there, t]);
   }
   // Most earlier ticks are outside every range: one comparison passes them.
-  let from = Infinity;
-  let to = -Infinity;
-  for (const range of suspects.values()) (from = Math.min(from, range.from)), (to = Math.max(to, range.to));
+  const { from, to } = spanOf(suspects);
   for (const list of before) {
     for (const b of list) {
       if (b.time < from || b.time > to) continue;
