@@ -100,6 +100,19 @@ export function tickStreamContract(name: string, open: () => Promise<[TickStream
       }
     });
 
+    it('resolves an append with the runs as the log holds them, not with the caller’s tick objects', async (context) => {
+      // The write path holds these runs for its duplicate check, for seconds: holding the
+      // request's own objects kept every batch of those seconds alive (issue 15's GC profile).
+      if (publisher.kind !== 'durable') return context.skip(); // a local stream returns no runs
+      const batch = Array.from({ length: 300 }, (_, i) => tick(i % 3 ? 'G' : 'H', 40_000 + i)).map(({ seq: _, ...t }) => t);
+      const runs = await publisher.append(batch);
+      const appended = runs.flatMap((r) => r.ticks()).map(({ seq: _, ...t }) => t);
+      for (const t of batch) t.bid = -1;
+      expect(runs.flatMap((r) => r.ticks()).map(({ seq: _, ...t }) => t)).toEqual(appended);
+      expect(appended.every((t) => t.bid === 1)).toBe(true);
+      expect(runs.map((r) => r.newest().bid)).toEqual(runs.map(() => 1));
+    });
+
     it('stops delivering to a listener after it unsubscribes', async () => {
       const got: StoredTick[] = [];
       const off = listen(subscriber, (ticks) => got.push(...ticks.filter((t) => t.symbol.endsWith(run))));

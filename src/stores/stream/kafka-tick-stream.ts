@@ -5,7 +5,7 @@ import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
 import { createSentRuns } from './sent-runs.js';
-import { firstSeqOf, numbered, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
+import { firstSeqOf, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
 import type { DurableTickStream, RunListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
@@ -110,9 +110,10 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       if (ticks.length === 0) return [];
       const records = toRecords(ticks);
       const offsets = await sends.append(records.map((record) => ({ record, partition: partitionOf(record.symbol) })));
-      const runs = records.map((record, i) => sentRun(record, ticks, partitionOf(record.symbol), firstSeqOf(offsets[i]!, true)));
-      sent.add(runs);
-      return runs;
+      sent.add(records.map((record, i) => sentRun(record, ticks, partitionOf(record.symbol), firstSeqOf(offsets[i]!, true))));
+      // The caller holds these for a while (the duplicate check): as the log's readers get them,
+      // from the record's text, not from the batch's tick objects, which can then be collected.
+      return records.map((record, i) => runOf({ key: record.symbol, value: record.value, offset: offsets[i]!, partition: partitionOf(record.symbol), headers: record.headers }));
     },
     follow(listener) {
       listeners.add(listener);
@@ -174,10 +175,14 @@ const SENT_RUNS_MAX_TICKS = 500_000;
 const SINK_FETCH_BYTES_PER_PARTITION = 16 * 2 ** 20;
 const SINK_FETCH_BYTES = 64 * 2 ** 20;
 
-/** The run a sent record is: its ticks are the batch's own, numbered when first asked for. */
+/**
+ * The run a sent record is: its ticks are the batch's own objects (the write path's, accepted
+ * and appended once), numbered in place when first asked for: a copy of each would be garbage
+ * again as soon as the sink stored it.
+ */
 function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition: number, firstSeq: number): TickRun {
   let decoded: StoredTick[] | undefined;
-  const at = (n: number) => numbered(batch[record.indexes[n]!]!, firstSeq + n);
+  const at = (n: number) => numberedInPlace(batch[record.indexes[n]!]!, firstSeq + n);
   return {
     symbol: record.symbol,
     partition,
@@ -192,6 +197,15 @@ function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition:
       return at(newest);
     },
   };
+}
+
+function numberedInPlace(tick: TickInput, seq: number): StoredTick {
+  const t = tick as StoredTick;
+  t.seq = seq;
+  t.last ??= null;
+  t.volume ??= null;
+  t.flags ??= null;
+  return t;
 }
 
 const asRecord = (message: KafkaMessage, partition: number) => ({
