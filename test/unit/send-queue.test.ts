@@ -57,6 +57,19 @@ describe('send queue', () => {
     for (const send of log.sends) expect(send.reduce((n, a) => n + a.record.value.length, 0)).toBeLessThan(768 * 1024);
   });
 
+  it('fills every partition in one send: a full partition waits with the rest of its records, the others do not', async () => {
+    const log = fakeLog();
+    log.open();
+    const queue = createSendQueue((batch) => log.send(batch));
+    // Partition 0 gets more than one send can carry, then partition 1 one record, then 0 again.
+    const appended = await queue.append([...records('E', 20 * 500), ...records('F', 1, 1), ...records('G', 1)]);
+    expect(appended).toEqual([...Array.from({ length: 20 }, (_, i) => i), 0, 20]);
+    expect(log.sends[0]!.some((a) => a.partition === 1)).toBe(true); // in the first send, not after partition 0's
+    // Within a partition the records went in queue order, each send a prefix of what was left.
+    const sentTo0 = log.sends.flat().filter((a) => a.partition === 0).map((a) => a.record.symbol);
+    expect(sentTo0).toEqual([...Array.from({ length: 20 }, () => 'E'), 'G']);
+  });
+
   it('fails the appends that had records in a failed send, and sends the others', async () => {
     const log = fakeLog((n) => n === 2);
     const queue = createSendQueue((batch) => log.send(batch));

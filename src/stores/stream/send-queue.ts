@@ -26,6 +26,11 @@ interface Pending {
   reject(error: unknown): void;
 }
 
+interface QueuedRecord {
+  pending: Pending;
+  index: number;
+}
+
 /**
  * Appends share sends, the way group commit shares a database's flush: one send is in flight
  * at a time (the idempotent producer allows no more and keeps the order), and the records of
@@ -35,21 +40,33 @@ interface Pending {
  * order of the appends, so a partition's log has each append's records in order.
  */
 export function createSendQueue(send: SendRecords) {
-  const queue: { pending: Pending; index: number }[] = []; // records not yet sent, in order
+  let queue: QueuedRecord[] = []; // records not yet sent, in order
   let sending = false;
 
-  /** The records of the next send, from the front of the queue: each partition's share at most MAX_BATCH_BYTES. */
+  /**
+   * The records of the next send: each partition's first records in the queue, up to
+   * MAX_BATCH_BYTES (at least one). A partition that is full waits for the next send with the
+   * rest of its records, and the others still fill theirs: one send carries a record batch
+   * for every partition that has records queued.
+   */
   function nextSend() {
     const bytes = new Map<number, number>();
-    let n = 0;
-    for (; n < queue.length; n++) {
-      const { pending, index } = queue[n]!;
-      const addressed = pending.records[index]!;
+    const full = new Set<number>();
+    const taken: QueuedRecord[] = [];
+    const left: QueuedRecord[] = [];
+    for (const queued of queue) {
+      const addressed = queued.pending.records[queued.index]!;
       const filled = (bytes.get(addressed.partition) ?? 0) + sizeOf(addressed);
-      if (filled > MAX_BATCH_BYTES && n > 0) break;
-      bytes.set(addressed.partition, filled);
+      if (full.has(addressed.partition) || (filled > MAX_BATCH_BYTES && bytes.has(addressed.partition))) {
+        full.add(addressed.partition);
+        left.push(queued);
+      } else {
+        bytes.set(addressed.partition, filled);
+        taken.push(queued);
+      }
     }
-    return queue.splice(0, n);
+    queue = left;
+    return taken;
   }
 
   async function drain(): Promise<void> {
