@@ -1,4 +1,4 @@
-import { Producer, ProduceAcks, stringSerializers } from '@platformatic/kafka';
+import { Producer, ProduceAcks, stringSerializer } from '@platformatic/kafka';
 import type { SendRecords } from './send-queue.js';
 
 export interface RecordProducerOptions {
@@ -22,7 +22,8 @@ export function createRecordProducer(options: RecordProducerOptions) {
   const producer = new Producer({
     clientId: options.clientId,
     bootstrapBrokers: options.brokers,
-    serializers: stringSerializers,
+    // Keys and headers are text; values are the records' bytes as toRecords wrote them.
+    serializers: { key: stringSerializer, value: (value?: Buffer) => value, headerKey: stringSerializer, headerValue: stringSerializer },
     idempotent: true,
     acks: ProduceAcks.ALL,
     timeout: options.requestTimeoutMs,

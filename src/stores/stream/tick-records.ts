@@ -1,4 +1,5 @@
 import { scanTickRows } from '../../http/insert-ticks-body.js';
+import { createRecordWriter } from './record-writer.js';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 
 /**
@@ -61,7 +62,8 @@ export const lastSeqOf = (run: TickRun) => run.firstSeq + run.count - 1;
 /** A record to send: the ticks of one symbol, encoded, and where they sit in the batch. */
 export interface OutgoingRecord {
   symbol: string;
-  value: string;
+  /** JSONEachRow, UTF-8. */
+  value: Buffer;
   headers: Record<string, string>;
   /** Indexes of the record's ticks in the batch handed to `toRecords`, in order. */
   indexes: number[];
@@ -69,14 +71,11 @@ export interface OutgoingRecord {
   maxTime: number;
 }
 
-/** One JSONEachRow line. Numbers print as JSON.stringify prints them; the symbol is quoted by it. */
-function encodeLine(quotedSymbol: string, t: TickInput): string {
-  return `{"symbol":${quotedSymbol},"time":${t.time},"bid":${t.bid},"ask":${t.ask},"last":${t.last ?? null},"volume":${t.volume ?? null},"flags":${t.flags ?? null}}`;
-}
-
 /**
  * Cuts a batch into records: ticks grouped by symbol, each symbol's in batch order, at most
- * MAX_TICKS_PER_RECORD ticks and MAX_RECORD_BYTES per record.
+ * MAX_TICKS_PER_RECORD ticks and MAX_RECORD_BYTES per record. The lines are written straight
+ * into bytes (record-writer.ts): no string per tick, which the garbage collector would collect
+ * again at every batch.
  */
 export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
   const bySymbol = new Map<string, number[]>();
@@ -88,35 +87,28 @@ export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
   }
   const records: OutgoingRecord[] = [];
   for (const [symbol, indexes] of bySymbol) {
-    const quoted = JSON.stringify(symbol);
-    let lines: string[] = [];
-    let bytes = 0;
+    const writer = createRecordWriter(symbol, MAX_RECORD_BYTES);
     let start = 0;
     let minTime = Infinity;
     let maxTime = -Infinity;
     const flush = (end: number) => {
-      const value = lines.join('\n');
       const count = end - start;
       records.push({
         symbol,
-        value,
+        value: writer.take(),
         headers: { [FORMAT_HEADER]: FORMAT, [TICKS_HEADER]: String(count), [TIMES_HEADER]: `${minTime}-${maxTime}` },
         indexes: indexes.slice(start, end),
         minTime,
         maxTime,
       });
-      lines = [];
-      bytes = 0;
       start = end;
       minTime = Infinity;
       maxTime = -Infinity;
     };
     for (let n = 0; n < indexes.length; n++) {
       const tick = ticks[indexes[n]!]!;
-      const line = encodeLine(quoted, tick);
-      if (lines.length === MAX_TICKS_PER_RECORD || (lines.length > 0 && bytes + line.length + 1 > MAX_RECORD_BYTES)) flush(n);
-      lines.push(line);
-      bytes += line.length + 1;
+      if (n - start === MAX_TICKS_PER_RECORD || (n > start && !writer.fits())) flush(n);
+      writer.line(tick);
       if (tick.time < minTime) minTime = tick.time;
       if (tick.time > maxTime) maxTime = tick.time;
     }

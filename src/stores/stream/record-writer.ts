@@ -1,0 +1,137 @@
+import type { TickInput } from '../ticks/tick-store.js';
+
+/**
+ * Writes one symbol's ticks as JSONEachRow lines (tick-records.ts has the format) straight into
+ * bytes, byte for byte the text `JSON.stringify` gives each field, without a string per tick.
+ *
+ * A number is written from its digits where that text is certain: an integer up to 2^53 (times,
+ * flags, most volumes), or a price of at most 15 significant digits and 9 decimals (n / 10^k
+ * giving back the very number means its shortest text has exactly those digits). Any other
+ * number is written as `String(n)` prints it.
+ *
+ * The writers of one batch take turns (toRecords writes a record, takes it, then the next):
+ * they share one scratch buffer, and `take` copies a record out of it.
+ */
+export function createRecordWriter(symbol: string, maxBytes: number) {
+  const prefix = Buffer.from(`{"symbol":${JSON.stringify(symbol)},"time":`);
+  const maxLine = prefix.length + LINE_REST_BYTES;
+  if (scratch.length < maxBytes + maxLine) scratch = Buffer.allocUnsafeSlow(maxBytes + maxLine);
+  const b = scratch;
+  let at = 0;
+  return {
+    /** Whether one more line surely fits in `maxBytes`. */
+    fits: () => at + maxLine <= maxBytes,
+    line(t: TickInput): void {
+      if (at > 0) b[at++] = NEWLINE;
+      at = copy(b, at, prefix);
+      at = writeNumber(b, at, t.time);
+      at = copy(b, at, BID);
+      at = writeNumber(b, at, t.bid);
+      at = copy(b, at, ASK);
+      at = writeNumber(b, at, t.ask);
+      at = copy(b, at, LAST);
+      at = writeNullable(b, at, t.last);
+      at = copy(b, at, VOLUME);
+      at = writeNullable(b, at, t.volume);
+      at = copy(b, at, FLAGS);
+      at = writeNullable(b, at, t.flags);
+      b[at++] = BRACE_CLOSE;
+    },
+    /** The lines written since the last take, as a buffer of their own. */
+    take(): Buffer {
+      const value = Buffer.allocUnsafe(at);
+      b.copy(value, 0, 0, at);
+      at = 0;
+      return value;
+    },
+  };
+}
+
+let scratch = Buffer.alloc(0);
+
+const BID = Buffer.from(',"bid":');
+const ASK = Buffer.from(',"ask":');
+const LAST = Buffer.from(',"last":');
+const VOLUME = Buffer.from(',"volume":');
+const FLAGS = Buffer.from(',"flags":');
+const NULL = Buffer.from('null');
+const NEWLINE = 0x0a;
+const BRACE_CLOSE = 0x7d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+// The longest text String() gives a number is 24 bytes (-1.2345678901234567e-300).
+const MAX_NUMBER_BYTES = 24;
+// After the prefix: six numbers (time to flags), the keys between them, the brace and a newline.
+const LINE_REST_BYTES = BID.length + ASK.length + LAST.length + VOLUME.length + FLAGS.length + 2 + 6 * MAX_NUMBER_BYTES;
+
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
+// Up to this, a decimal's digits are its double's shortest text (15 significant digits).
+const MAX_EXACT_DIGITS = 1e15;
+
+function copy(b: Buffer, at: number, bytes: Buffer): number {
+  for (let i = 0; i < bytes.length; i++) b[at + i] = bytes[i]!;
+  return at + bytes.length;
+}
+
+function writeNullable(b: Buffer, at: number, n: number | null | undefined): number {
+  return n === null || n === undefined ? copy(b, at, NULL) : writeNumber(b, at, n);
+}
+
+/** `n` as JSON.stringify writes a finite number. */
+export function writeNumber(b: Buffer, at: number, n: number): number {
+  if (n >= 0 && n < 10 && (n | 0) === n && !Object.is(n, -0)) {
+    b[at] = ZERO + n; // flags, volumes of one: a single digit
+    return at + 1;
+  }
+  if (Number.isSafeInteger(n)) {
+    if (n < 0) b[at++] = MINUS;
+    return writeDigits(b, at, Math.abs(n), 0);
+  }
+  const a = Math.abs(n);
+  // Below 1e-6 String() switches to an exponent; an integer past 2^53 is not exact here.
+  if (a >= 1e-6 && a < MAX_EXACT_DIGITS) {
+    for (let k = 1; k < POW10.length; k++) {
+      const digits = Math.round(a * POW10[k]!);
+      if (digits >= MAX_EXACT_DIGITS) break;
+      if (digits / POW10[k]! === a) {
+        if (n < 0) b[at++] = MINUS;
+        return writeDigits(b, at, digits, k);
+      }
+    }
+  }
+  const text = String(n);
+  for (let i = 0; i < text.length; i++) b[at + i] = text.charCodeAt(i);
+  return at + text.length;
+}
+
+/** The integer `digits` (below 2^53) divided by 10^decimals, in plain decimal notation. */
+function writeDigits(b: Buffer, at: number, digits: number, decimals: number): number {
+  // In two halves below 10^8, for integer arithmetic: `%` on a double past 2^31 is a
+  // floating-point remainder, several times slower.
+  let high = Math.floor(digits / 1e8) | 0;
+  let low = (digits - high * 1e8) | 0;
+  const length = high > 0 ? digitCount(high) + 8 : digitCount(low);
+  const shown = Math.max(length, decimals + 1); // "0.00ddd" when there are no more digits than decimals
+  const width = shown + (decimals > 0 ? 1 : 0);
+  let i = at + width - 1;
+  for (let n = 0; n < shown; n++) {
+    if (n === decimals && n > 0) b[i--] = DOT;
+    let d: number;
+    if (n < 8) {
+      d = low % 10;
+      low = (low / 10) | 0;
+    } else {
+      d = high % 10;
+      high = (high / 10) | 0;
+    }
+    b[i--] = ZERO + d;
+  }
+  return at + width;
+}
+
+/** Digits of a non-negative integer below 10^8. */
+function digitCount(n: number): number {
+  if (n < 1e4) return n < 10 ? 1 : n < 100 ? 2 : n < 1e3 ? 3 : 4;
+  return n < 1e5 ? 5 : n < 1e6 ? 6 : n < 1e7 ? 7 : 8;
+}
