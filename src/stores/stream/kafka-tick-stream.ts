@@ -1,11 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
-import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
-import { createSentRuns } from './sent-runs.js';
-import { firstSeqOf, positionAfter, runOf, toRecords, type OutgoingRecord, type TickRun } from './tick-records.js';
+import { positionAfter, runOf, toRecords } from './tick-records.js';
 import type { DurableTickStream, RunListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
@@ -48,8 +46,6 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 
   // Concurrent appends share sends (send-queue.ts).
   const sends = createSendQueue(producer.send);
-  // This process's appends, for its own sink and live feed to read back without decoding.
-  const sent = createSentRuns(SENT_RUNS_MAX_TICKS);
 
   async function ensureTopic(): Promise<void> {
     const admin = kafka.admin();
@@ -76,7 +72,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     await consumer.run({
       autoCommit: false, // nothing to resume: a restarted process serves live ticks from then on
       eachBatch: async ({ batch }) => {
-        const runs = batch.messages.map((m) => sent.take(runOf(asRecord(m, batch.partition))));
+        const runs = batch.messages.map((m) => runOf(asRecord(m, batch.partition)));
         for (const listener of listeners) listener(runs);
       },
     });
@@ -110,9 +106,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       if (ticks.length === 0) return [];
       const records = toRecords(ticks);
       const offsets = await sends.append(records.map((record) => ({ record, partition: partitionOf(record.symbol) })));
-      sent.add(records.map((record, i) => sentRun(record, ticks, partitionOf(record.symbol), firstSeqOf(offsets[i]!, true))));
-      // The caller holds these for a while (the duplicate check): as the log's readers get them,
-      // from the record's text, not from the batch's tick objects, which can then be collected.
+      // The runs as the log's readers get them, from the records' bytes: the caller holds them
+      // for a while (the duplicate check), and the batch's tick objects can be collected.
       return records.map((record, i) => runOf({ key: record.symbol, value: record.value, offset: offsets[i]!, partition: partitionOf(record.symbol), headers: record.headers }));
     },
     follow(listener) {
@@ -155,9 +150,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
           if (batch.messages.length === 0) return;
-          const runs = batch.messages.map((m) => sent.take(runOf(asRecord(m, batch.partition))));
+          const runs = batch.messages.map((m) => runOf(asRecord(m, batch.partition)));
           await handler(runs);
-          for (const run of runs) sent.release(run);
           const last = batch.messages.at(-1)!.offset;
           resolveOffset(last);
           // Committed only after the handler stored the batch: a crash before this line
@@ -170,43 +164,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
   };
 }
 
-// About 2 s of appends at 250,000 ticks/s; the batches' own tick objects, held anyway until then.
-const SENT_RUNS_MAX_TICKS = 500_000;
 const SINK_FETCH_BYTES_PER_PARTITION = 16 * 2 ** 20;
 const SINK_FETCH_BYTES = 64 * 2 ** 20;
-
-/**
- * The run a sent record is: its ticks are the batch's own objects (the write path's, accepted
- * and appended once), numbered in place when first asked for: a copy of each would be garbage
- * again as soon as the sink stored it.
- */
-function sentRun(record: OutgoingRecord, batch: readonly TickInput[], partition: number, firstSeq: number): TickRun {
-  let decoded: StoredTick[] | undefined;
-  const at = (n: number) => numberedInPlace(batch[record.indexes[n]!]!, firstSeq + n);
-  return {
-    symbol: record.symbol,
-    partition,
-    firstSeq,
-    count: record.indexes.length,
-    minTime: record.minTime,
-    maxTime: record.maxTime,
-    ticks: () => (decoded ??= record.indexes.map((_, n) => at(n))),
-    newest: () => {
-      let newest = 0;
-      for (let n = 1; n < record.indexes.length; n++) if (batch[record.indexes[n]!]!.time >= batch[record.indexes[newest]!]!.time) newest = n;
-      return at(newest);
-    },
-  };
-}
-
-function numberedInPlace(tick: TickInput, seq: number): StoredTick {
-  const t = tick as StoredTick;
-  t.seq = seq;
-  t.last ??= null;
-  t.volume ??= null;
-  t.flags ??= null;
-  return t;
-}
 
 const asRecord = (message: KafkaMessage, partition: number) => ({
   key: message.key,
