@@ -48,7 +48,7 @@ export interface TickRun {
   readonly count: number;
   readonly minTime: number;
   readonly maxTime: number;
-  /** The ticks, decoded on the first call (a reader that does not need them never pays for it). */
+  /** The ticks, decoded at each call (a reader that does not need them never pays for it). */
   ticks(): readonly StoredTick[];
   /** The run's newest tick (the last one with the greatest time), decoding as little as it can. */
   newest(): StoredTick;
@@ -144,8 +144,9 @@ export function runOf(record: IncomingRecord): TickRun {
   const text = (from = 0) => (typeof value === 'string' ? value.slice(from) : value.toString('utf8', from));
   const format2 = headerText(record.headers?.[FORMAT_HEADER]) === FORMAT;
   const firstSeq = firstSeqOf(record.offset, format2);
-  let decoded: StoredTick[] | undefined;
-  const ticks = () => (decoded ??= typeof value === 'string' ? decodeLines(value, firstSeq) : decodeRows(value, firstSeq));
+  // Not kept: a run is held for seconds (the duplicate check), and its ticks would then live
+  // through several young-generation collections; decoding again costs less than that.
+  const ticks = () => (typeof value === 'string' ? decodeLines(value, firstSeq) : decodeRows(value, firstSeq));
   if (!format2) {
     // Format 1: one tick, read now (its time is needed, and there is nothing to save).
     const [tick] = ticks();
@@ -156,7 +157,6 @@ export function runOf(record: IncomingRecord): TickRun {
   if (!(count >= 1 && count <= SEQ_STRIDE) || !Number.isFinite(minTime) || !Number.isFinite(maxTime))
     throw new Error(`record at offset ${record.offset} of partition ${record.partition} has malformed marketgraph headers`);
   const newest = () => {
-    if (decoded) return newestOf(decoded);
     // Ticks in time order (the common case) end with the newest: only the last line is read.
     const [last] = decodeLines(text(value.lastIndexOf('\n') + 1), firstSeq + count - 1);
     return last!.time === maxTime ? last! : newestOf(ticks());
