@@ -59,16 +59,12 @@ const newestOf = (ticks: readonly StoredTick[]) => ticks.reduce((a, b) => (b.tim
 
 export const lastSeqOf = (run: TickRun) => run.firstSeq + run.count - 1;
 
-/** A record to send: the ticks of one symbol, encoded, and where they sit in the batch. */
+/** A record to send: the ticks of one symbol, encoded, keyed by the symbol. */
 export interface OutgoingRecord {
   symbol: string;
   /** JSONEachRow, UTF-8. */
   value: Buffer;
   headers: Record<string, string>;
-  /** Indexes of the record's ticks in the batch handed to `toRecords`, in order. */
-  indexes: number[];
-  minTime: number;
-  maxTime: number;
 }
 
 /**
@@ -92,14 +88,10 @@ export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
     let minTime = Infinity;
     let maxTime = -Infinity;
     const flush = (end: number) => {
-      const count = end - start;
       records.push({
         symbol,
         value: writer.take(),
-        headers: { [FORMAT_HEADER]: FORMAT, [TICKS_HEADER]: String(count), [TIMES_HEADER]: `${minTime}-${maxTime}` },
-        indexes: indexes.slice(start, end),
-        minTime,
-        maxTime,
+        headers: { [FORMAT_HEADER]: FORMAT, [TICKS_HEADER]: String(end - start), [TIMES_HEADER]: `${minTime}-${maxTime}` },
       });
       start = end;
       minTime = Infinity;
