@@ -15,7 +15,7 @@ import type { TickRun } from '../stores/stream/tick-stream.js';
 export function createRecentRuns(maxTicks: number) {
   const bySymbol = new Map<string, TickRun[]>();
   const identities = new Map<number, Set<number>>(); // partition → firstSeq of the runs held
-  const arrival: TickRun[] = []; // oldest first, for eviction
+  const arrival: (TickRun | undefined)[] = []; // oldest first, for eviction; passed slots emptied
   let arrivalHead = 0;
   let held = 0;
   // Per symbol, the evicted runs not yet stored: their newest time and last position.
@@ -27,7 +27,8 @@ export function createRecentRuns(maxTicks: number) {
 
   function evictOldest(): void {
     while (held > maxTicks && arrivalHead < arrival.length) {
-      const run = arrival[arrivalHead++]!;
+      const run = arrival[arrivalHead]!;
+      arrival[arrivalHead++] = undefined;
       if (!isHeld(run)) continue; // forgotten already
       remove(run);
       const e = evicted.get(run.symbol);
@@ -42,12 +43,13 @@ export function createRecentRuns(maxTicks: number) {
   }
 
   /**
-   * Passes the runs no longer held at the front of `arrival` and drops them now and then: the
-   * runs the sink stored are forgotten there too, or the list would keep every run (and the
-   * fetch buffers and batches their ticks point into) for as long as the sink keeps up.
+   * Passes (and lets go of) the runs no longer held at the front of `arrival`, and shortens the
+   * list now and then: the runs the sink stored are forgotten there too, or the list would keep
+   * them, and the record bytes (for the live feed's, the fetched chunks) they point into, for
+   * as long as the sink keeps up.
    */
   function compactArrival(): void {
-    while (arrivalHead < arrival.length && !isHeld(arrival[arrivalHead]!)) arrivalHead++;
+    while (arrivalHead < arrival.length && !isHeld(arrival[arrivalHead]!)) arrival[arrivalHead++] = undefined;
     if (arrivalHead > 4096 && arrivalHead * 2 > arrival.length) arrival.splice(0, arrivalHead), (arrivalHead = 0);
   }
 
@@ -109,10 +111,6 @@ export function createRecentRuns(maxTicks: number) {
         if (e.maxTime > (storedTimes.get(symbol) ?? -Infinity)) storedTimes.set(symbol, e.maxTime);
       }
       compactArrival();
-    },
-    /** Runs this still refers to, held or not yet passed over (for tests: it must stay bounded). */
-    get runsReferenced() {
-      return arrival.length - arrivalHead;
     },
     /** Ticks held in memory. */
     get ticks() {
