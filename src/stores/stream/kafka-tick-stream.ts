@@ -104,11 +104,11 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     },
     async append(ticks) {
       if (ticks.length === 0) return [];
-      const records = toRecords(ticks);
-      const offsets = await sends.append(records.map((record) => ({ record, partition: partitionOf(record.symbol) })));
+      const addressed = toRecords(ticks).map((record) => ({ record, partition: partitionOf(record.symbol) }));
+      const offsets = await sends.append(addressed);
       // The runs as the log's readers get them, from the records' bytes: the caller holds them
       // for a while (the duplicate check), and the batch's tick objects can be collected.
-      return records.map((record, i) => runOf({ key: record.symbol, value: record.value, offset: offsets[i]!, partition: partitionOf(record.symbol), headers: record.headers }));
+      return addressed.map(({ record, partition }, i) => runOf({ key: record.symbol, value: record.value, offset: offsets[i]!, partition, headers: record.headers }));
     },
     follow(listener) {
       listeners.add(listener);

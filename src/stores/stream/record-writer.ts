@@ -80,8 +80,8 @@ function writeNullable(b: Buffer, at: number, n: number | null | undefined): num
 
 /** `n` as JSON.stringify writes a finite number. */
 export function writeNumber(b: Buffer, at: number, n: number): number {
-  if (n >= 0 && n < 10 && (n | 0) === n && !Object.is(n, -0)) {
-    b[at] = ZERO + n; // flags, volumes of one: a single digit
+  if (n >= 0 && n < 10 && (n | 0) === n) {
+    b[at] = ZERO + n; // flags, volumes of one: a single digit (-0 too, written "0" as JSON writes it)
     return at + 1;
   }
   if (Number.isSafeInteger(n)) {

@@ -74,15 +74,14 @@ export interface OutgoingRecord {
  * again at every batch.
  */
 export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
-  const bySymbol = new Map<string, number[]>();
-  for (let i = 0; i < ticks.length; i++) {
-    const symbol = ticks[i]!.symbol;
-    const list = bySymbol.get(symbol);
-    if (list) list.push(i);
-    else bySymbol.set(symbol, [i]);
+  const bySymbol = new Map<string, TickInput[]>();
+  for (const tick of ticks) {
+    const list = bySymbol.get(tick.symbol);
+    if (list) list.push(tick);
+    else bySymbol.set(tick.symbol, [tick]);
   }
   const records: OutgoingRecord[] = [];
-  for (const [symbol, indexes] of bySymbol) {
+  for (const [symbol, own] of bySymbol) {
     const writer = createRecordWriter(symbol, MAX_RECORD_BYTES);
     let start = 0;
     let minTime = Infinity;
@@ -97,14 +96,14 @@ export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
       minTime = Infinity;
       maxTime = -Infinity;
     };
-    for (let n = 0; n < indexes.length; n++) {
-      const tick = ticks[indexes[n]!]!;
+    for (let n = 0; n < own.length; n++) {
+      const tick = own[n]!;
       if (n - start === MAX_TICKS_PER_RECORD || (n > start && !writer.fits())) flush(n);
       writer.line(tick);
       if (tick.time < minTime) minTime = tick.time;
       if (tick.time > maxTime) maxTime = tick.time;
     }
-    flush(indexes.length);
+    flush(own.length);
   }
   return records;
 }
