@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { STORE_NAMES, type StoreName } from './stores/store-names.js';
+import { RECORD_FORMATS, type RecordFormat } from './stores/stream/tick-records.js';
 
 /**
  * All configuration, read from the environment in this one place, validated and frozen.
@@ -81,6 +82,8 @@ const schema = z.object({
   KAFKA_REPLICATION_FACTOR: z.coerce.number().int().positive().default(1), // when the topic is created
   KAFKA_CLIENT_ID: z.string().min(1).default('marketgraph'),
   KAFKA_SINK_GROUP: z.string().min(1).default('marketgraph-sink'),
+  // How the gateway writes ticks to the topic (tick-records.ts); every format is read either way.
+  KAFKA_RECORD_FORMAT: z.enum(RECORD_FORMATS).default('rowbinary'),
   // The sink's fetch waits for this much data or this long: ClickHouse wants few large inserts.
   KAFKA_SINK_MIN_BYTES: z.coerce.number().int().positive().default(64 * 1024), // bytes (~600 ticks)
   KAFKA_SINK_MAX_WAIT_MS: z.coerce.number().int().positive().default(500), // milliseconds
@@ -216,6 +219,7 @@ export type Config = Readonly<{
     replicationFactor: number;
     clientId: string;
     sinkGroup: string;
+    recordFormat: RecordFormat;
     sinkMinBytes: number;
     sinkMaxWaitMs: number;
   }>;
@@ -326,6 +330,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
           replicationFactor: e.KAFKA_REPLICATION_FACTOR,
           clientId: e.KAFKA_CLIENT_ID,
           sinkGroup: e.KAFKA_SINK_GROUP,
+          recordFormat: e.KAFKA_RECORD_FORMAT,
           sinkMinBytes: e.KAFKA_SINK_MIN_BYTES,
           sinkMaxWaitMs: e.KAFKA_SINK_MAX_WAIT_MS,
         }

@@ -79,6 +79,7 @@ export async function createStores(config: Config): Promise<Stores> {
           requestTimeoutMs: timeout,
           sinkMinBytes: kafka.sinkMinBytes,
           sinkMaxWaitMs: kafka.sinkMaxWaitMs,
+          recordFormat: kafka.recordFormat,
         })
       : createMemoryTickStream(),
     graph:

@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { createSendQueue, type Addressed } from '../../src/stores/stream/send-queue.js';
 import { toRecords } from '../../src/stores/stream/tick-records.js';
 
+// JSON records (format 2): about 45 KiB per 500 ticks, so that a few fill a send.
 const records = (symbol: string, count: number, partition = 0): Addressed[] =>
-  toRecords(Array.from({ length: count }, (_, i) => ({ symbol, time: 1_700_000_000_000 + i, bid: 1, ask: 2, last: null, volume: null, flags: null }))).map((record) => ({ record, partition }));
+  toRecords(Array.from({ length: count }, (_, i) => ({ symbol, time: 1_700_000_000_000 + i, bid: 1, ask: 2, last: null, volume: null, flags: null })), 'json').map((record) => ({ record, partition }));
 
 /** A log: per partition, the next offset; every send is recorded. */
 function fakeLog(fail?: (n: number) => boolean) {

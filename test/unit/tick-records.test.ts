@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TICKS_PER_RECORD, positionAfter, runOf, SEQ_STRIDE, toRecords } from '../../src/stores/stream/tick-records.js';
+import { MAX_TICKS_PER_RECORD, positionAfter, RECORD_FORMATS, runOf, SEQ_STRIDE, toRecords } from '../../src/stores/stream/tick-records.js';
 import type { TickInput } from '../../src/stores/ticks/tick-store.js';
 
 const tick = (symbol: string, time: number, over: Partial<TickInput> = {}): TickInput => ({ symbol, time, bid: 1.1, ask: 1.1002, last: null, volume: 1, flags: 6, ...over });
@@ -13,18 +13,19 @@ const read = (record: ReturnType<typeof toRecords>[number], offset: number, part
 });
 
 describe('tick records', () => {
-  it('groups a batch by symbol, in batch order, at most MAX_TICKS_PER_RECORD ticks a record', () => {
+  it.each(RECORD_FORMATS)('groups a batch by symbol, in batch order, at most MAX_TICKS_PER_RECORD ticks a record (%s)', (format) => {
     const batch = Array.from({ length: 2 * (MAX_TICKS_PER_RECORD + 2) }, (_, i) => tick(i % 2 ? 'B' : 'A', 1_000 + i));
-    const records = toRecords(batch);
+    const records = toRecords(batch, format);
+    expect(records.map((r) => r.headers['marketgraph-format'])).toEqual(Array(4).fill(format === 'json' ? '2' : '3'));
     expect(records.map((r) => [r.symbol, r.headers['marketgraph-ticks']])).toEqual([['A', String(MAX_TICKS_PER_RECORD)], ['A', '2'], ['B', String(MAX_TICKS_PER_RECORD)], ['B', '2']]);
     // Each symbol's ticks in batch order, across its records.
     const a = records.filter((r) => r.symbol === 'A').flatMap((r, i) => runOf(read(r, i)).ticks());
     expect(a.map((t) => t.time)).toEqual(batch.filter((t) => t.symbol === 'A').map((t) => t.time));
   });
 
-  it('reads back every field, numbering the n-th tick of the record at offset o as o × SEQ_STRIDE + n', () => {
+  it.each(RECORD_FORMATS)('reads back every field, numbering the n-th tick of the record at offset o as o × SEQ_STRIDE + n (%s)', (format) => {
     const batch = [tick('EURUSD', 5, { last: 1.2, volume: null, flags: null }), tick('EURUSD', 3), tick('EURUSD', 4, { bid: 0.5, ask: 0.75 })];
-    const [record] = toRecords(batch);
+    const [record] = toRecords(batch, format);
     const run = runOf(read(record!, 7));
     expect([run.symbol, run.firstSeq, run.count, run.minTime, run.maxTime]).toEqual(['EURUSD', 7 * SEQ_STRIDE, 3, 3, 5]);
     expect(run.ticks()).toEqual(batch.map((t, n) => ({ ...t, seq: 7 * SEQ_STRIDE + n })));
@@ -32,6 +33,16 @@ describe('tick records', () => {
     expect(run.newest()).toEqual({ ...batch[0], seq: 7 * SEQ_STRIDE });
     expect(positionAfter(7)).toBe(8 * SEQ_STRIDE - 1);
     expect(positionAfter(-1)).toBe(-1);
+  });
+
+  it('refuses, with an error that says why, a record of a format it does not read, one whose rows are cut short, and one holding more ticks than its header counts', () => {
+    const [record] = toRecords([tick('EURUSD', 1), tick('EURUSD', 2)]);
+    const headers = (over: Record<string, string>) => ({ ...record!.headers, ...over });
+    expect(() => runOf(read({ ...record!, headers: headers({ 'marketgraph-format': '4' }) }, 0))).toThrow(/marketgraph-format 4, which this version does not read/);
+    const cut = runOf(read({ ...record!, value: record!.value.subarray(0, record!.value.length - 3) }, 0));
+    expect(() => cut.ticks()).toThrow(/not RowBinary ticks .* a row ends 3 bytes past the record/);
+    const counted = runOf(read({ ...record!, headers: headers({ 'marketgraph-ticks': '1' }) }, 0));
+    expect(() => counted.ticks()).toThrow(/holds 2 ticks where its header says 1/);
   });
 
   it('reads a record written before issue 15 (one JSON tick, no header) with its offset as seq', () => {

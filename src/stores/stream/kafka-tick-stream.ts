@@ -3,7 +3,7 @@ import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type P
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
-import { positionAfter, runOf, toRecords } from './tick-records.js';
+import { positionAfter, runOf, toRecords, type RecordFormat } from './tick-records.js';
 import type { DurableTickStream, RunListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
@@ -17,13 +17,15 @@ export interface KafkaStreamOptions {
   /** The broker holds a fetch until this many bytes are there or `maxWaitMs` passed: sink batches grow. */
   sinkMinBytes: number;
   sinkMaxWaitMs: number;
+  /** How appended ticks are written (tick-records.ts); records of every format are read. Default: rowbinary. */
+  recordFormat?: RecordFormat;
 }
 
 /**
  * Ticks as a Kafka-protocol log (Redpanda or Apache Kafka). Records are runs of one symbol's
  * ticks (tick-records.ts has the format, and how a tick's seq follows from its record's offset),
  * keyed by symbol so that a symbol always lands in one partition and keeps its order; the value
- * is JSONEachRow, readable by ClickHouse's Kafka table engine and any other consumer.
+ * is RowBinary or JSONEachRow, both readable by ClickHouse's Kafka table engine.
  */
 export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickStream {
   const kafka = new Kafka({
@@ -104,7 +106,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     },
     async append(ticks) {
       if (ticks.length === 0) return [];
-      const addressed = toRecords(ticks).map((record) => ({ record, partition: partitionOf(record.symbol) }));
+      const addressed = toRecords(ticks, options.recordFormat).map((record) => ({ record, partition: partitionOf(record.symbol) }));
       const offsets = await sends.append(addressed);
       // The runs as the log's readers get them, from the records' bytes: the caller holds them
       // for a while (the duplicate check), and the batch's tick objects can be collected.

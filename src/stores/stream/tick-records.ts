@@ -1,30 +1,39 @@
-import { scanTickRows } from '../../http/insert-ticks-body.js';
-import { createRecordWriter } from './record-writer.js';
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
+import { createJsonWriter, readJsonLines, readJsonRows, readLastJsonRow } from './json-records.js';
+import { createRowBinaryWriter, readLastRowBinary, readRowBinary } from './row-binary-records.js';
 
 /**
  * How ticks are laid out as records of a Kafka-protocol log, and how a tick's `seq` follows
- * from its record's offset. Two formats, told apart by a record header:
+ * from its record's offset. Three formats, told apart by a record header:
  *
- * - **Format 2** (written since issue 15): one record carries up to `MAX_TICKS_PER_RECORD`
- *   ticks of one symbol, in the order they were accepted, as JSONEachRow: one JSON object per
- *   line, each a whole tick with its symbol, e.g.
- *   `{"symbol":"EURUSD","time":1767225600000,"bid":1.1,"ask":1.1002,"last":null,"volume":1,"flags":6}`
- *   (`time` is epoch milliseconds). ClickHouse's Kafka table engine reads such a record as
- *   several rows; any consumer can split it on '\n'. The key is the symbol. Headers:
- *   `marketgraph-format: 2`, `marketgraph-ticks: <count>`, `marketgraph-times: <min>-<max>`
- *   (epoch ms), so that a reader can skip a record without parsing it.
- *   The n-th tick of the record at offset `o` has `seq = o * SEQ_STRIDE + n`.
+ * - **Format 3** (written by default since stop 21): one record carries up to
+ *   `MAX_TICKS_PER_RECORD` ticks of one symbol, in the order they were accepted, as rows of
+ *   ClickHouse's RowBinary format (row-binary-records.ts has the structure). The key is the
+ *   symbol. Headers: `marketgraph-format: 3`, `marketgraph-ticks: <count>`,
+ *   `marketgraph-times: <min>-<max>` (epoch ms), so that a reader can skip a record without
+ *   reading it. The n-th tick of the record at offset `o` has `seq = o * SEQ_STRIDE + n`.
+ * - **Format 2** (written since issue 15, and with `KAFKA_RECORD_FORMAT=json`): the same, with
+ *   the ticks as JSONEachRow lines (json-records.ts), for consumers that read JSON.
  * - **Format 1** (before issue 15): one tick per record, the same JSON object, no header;
  *   `seq` is the offset. Still read, so a topic written by an earlier version stays usable
  *   and the cursors it issued stay valid: in every partition format-1 records come before
- *   format-2 ones, so `seq` keeps growing across the change (as long as no earlier version
+ *   the others, so `seq` keeps growing across the change (as long as no earlier version
  *   still writes to the topic: see the README).
  */
 export const FORMAT_HEADER = 'marketgraph-format';
 export const TICKS_HEADER = 'marketgraph-ticks';
 export const TIMES_HEADER = 'marketgraph-times';
-export const FORMAT = '2';
+
+/** What the gateway writes: RowBinary (format 3), or JSONEachRow (format 2) for JSON consumers. */
+export const RECORD_FORMATS = ['rowbinary', 'json'] as const;
+export type RecordFormat = (typeof RECORD_FORMATS)[number];
+
+/** Each written format: its header value, its writer, and how a record's rows are read. */
+const FORMATS = {
+  rowbinary: { header: '3', writer: createRowBinaryWriter, rows: readRowBinary, lastRow: readLastRowBinary },
+  json: { header: '2', writer: createJsonWriter, rows: readJsonRows, lastRow: readLastJsonRow },
+} satisfies Record<RecordFormat, unknown>;
+const BY_HEADER = new Map(Object.values(FORMATS).map((f) => [f.header, f]));
 
 /** Offsets are multiplied by this: a record holds at most this many ticks. */
 export const SEQ_STRIDE = 1024;
@@ -62,18 +71,18 @@ export const lastSeqOf = (run: TickRun) => run.firstSeq + run.count - 1;
 /** A record to send: the ticks of one symbol, encoded, keyed by the symbol. */
 export interface OutgoingRecord {
   symbol: string;
-  /** JSONEachRow, UTF-8. */
+  /** The ticks' rows, in the record's format. */
   value: Buffer;
   headers: Record<string, string>;
 }
 
 /**
  * Cuts a batch into records: ticks grouped by symbol, each symbol's in batch order, at most
- * MAX_TICKS_PER_RECORD ticks and MAX_RECORD_BYTES per record. The lines are written straight
- * into bytes (record-writer.ts): no string per tick, which the garbage collector would collect
- * again at every batch.
+ * MAX_TICKS_PER_RECORD ticks and MAX_RECORD_BYTES per record. The rows are written straight
+ * into bytes: no string per tick, which the garbage collector would collect again at every batch.
  */
-export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
+export function toRecords(ticks: readonly TickInput[], format: RecordFormat = 'rowbinary'): OutgoingRecord[] {
+  const { header, writer: createWriter } = FORMATS[format];
   const bySymbol = new Map<string, TickInput[]>();
   for (const tick of ticks) {
     const list = bySymbol.get(tick.symbol);
@@ -82,7 +91,7 @@ export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
   }
   const records: OutgoingRecord[] = [];
   for (const [symbol, own] of bySymbol) {
-    const writer = createRecordWriter(symbol, MAX_RECORD_BYTES);
+    const writer = createWriter(symbol, MAX_RECORD_BYTES);
     let start = 0;
     let minTime = Infinity;
     let maxTime = -Infinity;
@@ -90,7 +99,7 @@ export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
       records.push({
         symbol,
         value: writer.take(),
-        headers: { [FORMAT_HEADER]: FORMAT, [TICKS_HEADER]: String(end - start), [TIMES_HEADER]: `${minTime}-${maxTime}` },
+        headers: { [FORMAT_HEADER]: header, [TICKS_HEADER]: String(end - start), [TIMES_HEADER]: `${minTime}-${maxTime}` },
       });
       start = end;
       minTime = Infinity;
@@ -108,9 +117,9 @@ export function toRecords(ticks: readonly TickInput[]): OutgoingRecord[] {
   return records;
 }
 
-/** The seq of a record's first tick: format 2 spaces offsets by SEQ_STRIDE, format 1 is the offset. */
-export function firstSeqOf(offset: number, format2: boolean): number {
-  if (!format2) return offset;
+/** The seq of a record's first tick: formats 2 and 3 space offsets by SEQ_STRIDE, format 1 is the offset. */
+export function firstSeqOf(offset: number, runs: boolean): number {
+  if (!runs) return offset;
   if (offset > MAX_OFFSET) throw new Error(`offset ${offset} is past what a tick's seq can number (${MAX_OFFSET})`);
   return offset * SEQ_STRIDE;
 }
@@ -129,59 +138,35 @@ export interface IncomingRecord {
 const headerText = (value: Buffer | string | (Buffer | string)[] | undefined) =>
   value === undefined ? undefined : Array.isArray(value) ? String(value[0]) : String(value);
 
-/** A record read from the log as a run, without decoding its ticks (nor its value's text). */
+/** A record read from the log as a run, without decoding its ticks. */
 export function runOf(record: IncomingRecord): TickRun {
-  const value = record.value ?? '';
-  const text = (from = 0) => (typeof value === 'string' ? value.slice(from) : value.toString('utf8', from));
-  const format2 = headerText(record.headers?.[FORMAT_HEADER]) === FORMAT;
-  const firstSeq = firstSeqOf(record.offset, format2);
-  // Not kept: a run is held for seconds (the duplicate check), and its ticks would then live
-  // through several young-generation collections; decoding again costs less than that.
-  const ticks = () => (typeof value === 'string' ? decodeLines(value, firstSeq) : decodeRows(value, firstSeq));
-  if (!format2) {
+  const bytes = typeof record.value === 'string' ? Buffer.from(record.value) : (record.value ?? Buffer.alloc(0));
+  const formatHeader = headerText(record.headers?.[FORMAT_HEADER]);
+  if (formatHeader === undefined) {
     // Format 1: one tick, read now (its time is needed, and there is nothing to save).
-    const [tick] = ticks();
-    return { symbol: tick!.symbol, partition: record.partition, firstSeq, count: 1, minTime: tick!.time, maxTime: tick!.time, ticks, newest: () => tick! };
+    const [tick] = readJsonLines(bytes.toString('utf8'), record.offset);
+    return { symbol: tick!.symbol, partition: record.partition, firstSeq: record.offset, count: 1, minTime: tick!.time, maxTime: tick!.time, ticks: () => [{ ...tick! }], newest: () => tick! };
   }
+  const where = `record at offset ${record.offset} of partition ${record.partition}`;
+  const format = BY_HEADER.get(formatHeader);
+  if (!format) throw new Error(`${where} has marketgraph-format ${formatHeader}, which this version does not read (it reads 1 to 3)`);
+  const firstSeq = firstSeqOf(record.offset, true);
   const count = Number(headerText(record.headers?.[TICKS_HEADER]));
   const [minTime, maxTime] = (headerText(record.headers?.[TIMES_HEADER]) ?? '').split('-').map(Number);
   if (!(count >= 1 && count <= SEQ_STRIDE) || !Number.isFinite(minTime) || !Number.isFinite(maxTime))
-    throw new Error(`record at offset ${record.offset} of partition ${record.partition} has malformed marketgraph headers`);
+    throw new Error(`${where} has malformed marketgraph headers`);
+  // Not kept: a run is held for seconds (the duplicate check), and its ticks would then live
+  // through several young-generation collections; decoding again costs less than that.
+  const ticks = () => {
+    const rows = format.rows(bytes, firstSeq);
+    // More rows than the header counts would take the next record's seqs.
+    if (rows.length !== count) throw new Error(`${where} holds ${rows.length} ticks where its header says ${count}`);
+    return rows;
+  };
   const newest = () => {
-    // Ticks in time order (the common case) end with the newest: only the last line is read.
-    const [last] = decodeLines(text(value.lastIndexOf('\n') + 1), firstSeq + count - 1);
-    return last!.time === maxTime ? last! : newestOf(ticks());
+    // Ticks in time order (the common case) end with the newest: only the last row is read.
+    const last = format.lastRow(bytes, firstSeq + count - 1);
+    return last.time === maxTime ? last : newestOf(ticks());
   };
   return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, newest };
 }
-
-/**
- * Decodes a record's bytes into ticks numbered from `firstSeq`: with the byte scanner the HTTP
- * fast path reads bodies with (no JSON.parse object and string per tick), or JSON.parse for
- * rows it does not take (another program's record may have escapes or other keys).
- */
-function decodeRows(bytes: Buffer, firstSeq: number): StoredTick[] {
-  const rows = scanTickRows(bytes);
-  if (!rows) return decodeLines(bytes.toString('utf8'), firstSeq);
-  const ticks = rows as StoredTick[];
-  for (let n = 0; n < ticks.length; n++) ticks[n]!.seq = firstSeq + n;
-  return ticks;
-}
-
-/** Decodes JSONEachRow lines (one line: a format-1 record) into ticks numbered from `firstSeq`. */
-export function decodeLines(text: string, firstSeq: number): StoredTick[] {
-  const rows = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as TickInput[];
-  return rows.map((t, n) => numbered(t, firstSeq + n));
-}
-
-/** A tick with its seq, absent optional fields as null (a row written by another program may omit them). */
-export const numbered = (t: TickInput, seq: number): StoredTick => ({
-  symbol: t.symbol,
-  time: t.time,
-  bid: t.bid,
-  ask: t.ask,
-  last: t.last ?? null,
-  volume: t.volume ?? null,
-  flags: t.flags ?? null,
-  seq,
-});

@@ -156,7 +156,8 @@ function lengthPrefixed(bytes: Buffer): Buffer {
   return Buffer.concat([prefix.subarray(0, writeLeb128(prefix, 0, bytes.length)), bytes]);
 }
 
-function writeLeb128(out: Buffer, at: number, x: number): number {
+/** `x` as LEB128 (ClickHouse's variable-length unsigned integer) at `at`; returns where it ends. */
+export function writeLeb128(out: Buffer, at: number, x: number): number {
   while (x >= 0x80) {
     out[at++] = (x & 0x7f) | 0x80;
     x = Math.floor(x / 0x80);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { writeNumber } from '../../src/stores/stream/record-writer.js';
+import { writeNumber } from '../../src/stores/stream/json-records.js';
 import { toRecords } from '../../src/stores/stream/tick-records.js';
 import type { TickInput } from '../../src/stores/ticks/tick-store.js';
 
@@ -19,7 +19,7 @@ function* randoms(seed: number, count: number): Generator<number> {
   }
 }
 
-describe('record writer', () => {
+describe('JSON records (format 2)', () => {
   it('writes every number as JSON.stringify does: prices, times, volumes and the awkward ones', () => {
     const cases = [
       0, -0, 1, -1, 0.5, 1.1, 1.1002, 0.1 + 0.2, 1e-6, 9.99e-7, 1e-7, 5e-7, 123456.7, 1e15, 1e15 + 0.5, 1e21, 1e22, 2 ** 53, 2 ** 53 + 2,
@@ -43,7 +43,7 @@ describe('record writer', () => {
       { symbol: 'EURUSD', time: 1_767_225_600_001, bid: 1.10005, ask: 1.10025, last: 1.1001, volume: 0.25, flags: null },
       { symbol: 'BRK"B\\é', time: -5, bid: 123_456.789, ask: 1e-7, last: 2 ** 53 + 2, volume: null, flags: -1 },
     ];
-    const records = toRecords(ticks);
+    const records = toRecords(ticks, 'json');
     const lines = records.flatMap((r) => r.value.toString('utf8').split('\n'));
     expect(lines).toEqual([ticks[0], ticks[1], ticks[2]].map((t) => JSON.stringify(t)));
   });

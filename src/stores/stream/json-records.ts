@@ -1,7 +1,52 @@
-import type { TickInput } from '../ticks/tick-store.js';
+import { scanTickRows } from '../../http/insert-ticks-body.js';
+import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 
 /**
- * Writes one symbol's ticks as JSONEachRow lines (tick-records.ts has the format) straight into
+ * Formats 1 and 2 of the log's records (tick-records.ts has the layout around them): ticks as
+ * JSONEachRow, one JSON object per line, each a whole tick with its symbol, e.g.
+ * `{"symbol":"EURUSD","time":1767225600000,"bid":1.1,"ask":1.1002,"last":null,"volume":1,"flags":6}`
+ * (`time` is epoch milliseconds). ClickHouse's Kafka table engine reads such a record as
+ * several rows with `kafka_format = 'JSONEachRow'`; any consumer can split it on '\n'.
+ */
+
+/**
+ * Decodes a record's bytes into ticks numbered from `firstSeq`: with the byte scanner the HTTP
+ * fast path reads bodies with (no JSON.parse object and string per tick), or JSON.parse for
+ * rows it does not take (another program's record may have escapes or other keys).
+ */
+export function readJsonRows(bytes: Buffer, firstSeq: number): StoredTick[] {
+  const rows = scanTickRows(bytes);
+  if (!rows) return readJsonLines(bytes.toString('utf8'), firstSeq);
+  const ticks = rows as StoredTick[];
+  for (let n = 0; n < ticks.length; n++) ticks[n]!.seq = firstSeq + n;
+  return ticks;
+}
+
+/** Decodes JSONEachRow lines (one line: a format-1 record) into ticks numbered from `firstSeq`. */
+export function readJsonLines(text: string, firstSeq: number): StoredTick[] {
+  const rows = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as TickInput[];
+  return rows.map((t, n) => numbered(t, firstSeq + n));
+}
+
+/** The last line of a record, numbered `seq`: ticks in time order end with their newest. */
+export function readLastJsonRow(bytes: Buffer, seq: number): StoredTick {
+  return readJsonLines(bytes.toString('utf8', bytes.lastIndexOf(0x0a) + 1), seq)[0]!;
+}
+
+/** A tick with its seq, absent optional fields as null (a row written by another program may omit them). */
+const numbered = (t: TickInput, seq: number): StoredTick => ({
+  symbol: t.symbol,
+  time: t.time,
+  bid: t.bid,
+  ask: t.ask,
+  last: t.last ?? null,
+  volume: t.volume ?? null,
+  flags: t.flags ?? null,
+  seq,
+});
+
+/**
+ * Writes one symbol's ticks as JSONEachRow lines straight into
  * bytes, byte for byte the text `JSON.stringify` gives each field, without a string per tick.
  *
  * A number is written from its digits where that text is certain: an integer up to 2^53 (times,
@@ -12,7 +57,7 @@ import type { TickInput } from '../ticks/tick-store.js';
  * The writers of one batch take turns (toRecords writes a record, takes it, then the next):
  * they share one scratch buffer, and `take` copies a record out of it.
  */
-export function createRecordWriter(symbol: string, maxBytes: number) {
+export function createJsonWriter(symbol: string, maxBytes: number) {
   const prefix = Buffer.from(`{"symbol":${JSON.stringify(symbol)},"time":`);
   const maxLine = prefix.length + LINE_REST_BYTES;
   if (scratch.length < maxBytes + maxLine) scratch = Buffer.allocUnsafeSlow(maxBytes + maxLine);
