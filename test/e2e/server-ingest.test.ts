@@ -1,5 +1,6 @@
 import { createClient } from 'graphql-ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Kafka, logLevel } from 'kafkajs';
 import WebSocket from 'ws';
 import { tickKey } from '../helpers/tick-key.js';
 import { createClickHouseTickStore } from '../../src/stores/ticks/clickhouse-tick-store.js';
@@ -84,6 +85,32 @@ describe.skipIf(!haveServers)(`ingest through Kafka into ClickHouse${haveServers
 
     // a re-sent batch is counted as duplicates, even before the sink has stored it
     expect((await a.gql(INSERT, { ticks: batch })).data.insertTicks).toMatchObject({ accepted: 0, duplicates: 12 });
+  });
+
+  it('writes RowBinary records by default and JSON ones with KAFKA_RECORD_FORMAT=json, and gateways of either setting serve both from one topic', async () => {
+    const a = gateways[0] ?? (await start());
+    const json = await spawnGateway({ ...env, KAFKA_RECORD_FORMAT: 'json' });
+    gateways.push(json);
+    const symbol = SYMBOLS[2]!;
+    const time = Date.now() - 90_000;
+    expect((await a.gql(INSERT, { ticks: [{ symbol, time, bid: 1, ask: 2 }] })).data.insertTicks.accepted).toBe(1);
+    expect((await json.gql(INSERT, { ticks: [{ symbol, time: time + 1, bid: 1.5, ask: 2 }] })).data.insertTicks.accepted).toBe(1);
+    // The topic as a consumer outside marketgraph reads it: the format header of each of this symbol's records.
+    const kafka = new Kafka({ clientId: `formats-${run}`, brokers: KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `formats-${run}` });
+    const formats: string[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic: env.KAFKA_TOPIC!, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void (message.key?.toString() === symbol && formats.push(String(message.headers?.['marketgraph-format']))) });
+    const read = await within(10_000, async () => formats.length, (n) => n >= 2);
+    await consumer.disconnect();
+    expect(read.value).toBeGreaterThanOrEqual(2);
+    expect(formats.slice(-2)).toEqual(['3', '2']);
+    // Both gateways read both records: the sink stored them, and the JSON gateway answers the same.
+    for (const g of [a, json]) {
+      const seen = await within(VISIBILITY_BOUND_MS, async () => (await g.gql(`query($s: String!) { ticks(symbol: $s, first: 10) { edges { node { bid } } } }`, { s: symbol })).data.ticks.edges.map((e: any) => e.node.bid), (bids) => bids.includes(1.5));
+      expect(seen.value).toEqual(expect.arrayContaining([1, 1.5]));
+    }
   });
 
   it('delivers a tick accepted on one gateway process to a subscriber of another', async () => {
