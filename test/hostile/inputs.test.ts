@@ -56,6 +56,20 @@ describe('hostile arguments (issue 13)', () => {
     expect(await stored()).toBe(0);
   });
 
+  it('accepts 100,000 distinct ticks at one millisecond in seconds, staying healthy (their duplicate check once compared every pair: 5 billion comparisons)', async () => {
+    const time = Date.now() - 600_000;
+    const ticks = Array.from({ length: 100_000 }, (_, i) => ({ symbol: 'EURUSD', time, bid: 1 + i / 1e6, ask: 1.5 }));
+    const { result, slowestHealthMs } = await underAttack(gw, () => post(gw.url, JSON.stringify({ query: INSERT, variables: { ticks } })));
+    expect(result.body.data?.insertTicks, JSON.stringify(result.body).slice(0, 300)).toMatchObject({ accepted: 100_000, duplicates: 0 });
+    expect(result.ms).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(slowestHealthMs).toBeLessThan(2_000);
+    // Sent again, every one is a duplicate, found as fast.
+    const again = await underAttack(gw, () => post(gw.url, JSON.stringify({ query: INSERT, variables: { ticks } })));
+    expect(again.result.body.data?.insertTicks).toMatchObject({ accepted: 0, duplicates: 100_000 });
+    expect(again.result.ms).toBeLessThan(ANSWER_WITHIN_MS);
+    expect(again.slowestHealthMs).toBeLessThan(2_000);
+  }, 60_000);
+
   it('still answers what is within the bounds: the oldest and newest times, a resumed subscription, _entities sized by its list', async () => {
     const candles = await gw.gql(`{ candles(symbol: "EURUSD", interval: D1, from: "2000-01-01T00:00:00Z", limit: 5) { ticks } }`);
     expect(candles.errors).toBeUndefined();
