@@ -214,185 +214,204 @@ class Scanner {
   }
 
   tick(): TickInput {
-    let symbol: string | undefined;
-    let time: number | undefined;
-    let bid: number | undefined;
-    let ask: number | undefined;
-    let last: number | null = null;
-    let volume: number | null = null;
-    let flags: number | null = null;
-    let seen = 0; // a bit per field: a key twice is given up on (JSON.parse keeps the last)
-    this.expect(Byte.BraceOpen);
-    this.ws();
-    // The members loop written out (no callback): this runs once per tick.
-    if (this.bytes[this.at] === Byte.BraceClose) throw GIVE_UP; // no symbol, time, bid, ask
-    for (;;) {
-      const field = this.fieldKey();
-      if (seen & (1 << field)) throw GIVE_UP;
-      seen |= 1 << field;
-      this.ws();
-      if (field === 0) symbol = this.symbol();
-      else if (field === 1) time = this.time();
-      else if (field === 2) bid = this.number();
-      else if (field === 3) ask = this.number();
-      else if (field === 4) last = this.nullableNumber();
-      else if (field === 5) volume = this.nullableNumber();
-      else {
-        flags = this.nullableNumber();
-        if (flags !== null && !(Number.isInteger(flags) && flags >= INT32_MIN && flags <= INT32_MAX)) throw GIVE_UP;
-      }
-      this.ws();
-      const c = this.bytes[this.at++];
-      if (c === Byte.BraceClose) break;
-      if (c !== Byte.Comma) throw GIVE_UP;
-    }
-    if (symbol === undefined || time === undefined || bid === undefined || ask === undefined) throw GIVE_UP;
-    return { symbol, time, bid, ask, last, volume, flags };
-  }
-
-  /**
-   * A tick's key and its colon: which field it names. A key written as the field's name is
-   * compared in one step; any other goes the general way (and is given up on).
-   */
-  private fieldKey(): number {
-    const b = this.bytes;
-    this.ws();
-    const at = this.at;
-    const f = b[at] === Byte.Quote ? FIELD_BY_FIRST_BYTE[b[at + 1]!] : undefined;
-    if (f !== undefined) {
-      const name = FIELD_BYTES[f]!;
-      let k = 1;
-      while (k < name.length && b[at + 1 + k] === name[k]) k++;
-      if (k === name.length && b[at + 1 + k] === Byte.Quote) {
-        this.at = at + 2 + k;
-        this.expect(Byte.Colon);
-        return f;
-      }
-    }
-    this.key();
-    this.expect(Byte.Colon);
-    return this.field();
-  }
-
-  /** Which TickInput field the last key names (their first letters differ); gives up on any other key. */
-  private field(): number {
-    const f = FIELD_BY_FIRST_BYTE[this.bytes[this.keyStart]!];
-    if (f === undefined || !this.keyIs(FIELD_BYTES[f]!)) throw GIVE_UP;
-    return f;
-  }
-
-  private symbol(): string {
-    if (this.bytes[this.at] !== Byte.Quote) throw GIVE_UP;
-    const start = ++this.at;
-    const end = this.plainString();
-    return this.cachedString(start, end);
-  }
-
-  private cachedString(start: number, end: number): string {
-    const b = this.bytes;
-    const length = end - start;
-    if (length > SYMBOL_CACHE_MAX_BYTES) return b.toString('latin1', start, end);
-    let hash = length;
-    for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + b[i]!) | 0;
-    const slot = hash & (SYMBOL_CACHE_SIZE - 1);
-    const cached = symbolCache[slot];
-    if (cached !== undefined && cached.length === length) {
-      let same = true;
-      for (let i = 0; i < length; i++) {
-        if (cached.charCodeAt(i) !== b[start + i]) {
-          same = false;
-          break;
-        }
-      }
-      if (same) return cached;
-    }
-    return (symbolCache[slot] = b.toString('latin1', start, end));
-  }
-
-  /** Epoch milliseconds or ISO-8601 text, through the DateTime scalar's parser. */
-  private time(): number {
-    try {
-      if (this.bytes[this.at] !== Byte.Quote) return parseDateTime(this.number());
-      const start = ++this.at;
-      return parseDateTimeText(this.bytes, start, this.plainString());
-    } catch {
-      throw GIVE_UP;
-    }
-  }
-
-  private nullableNumber(): number | null {
-    const b = this.bytes;
-    if (b[this.at] === Byte.LowerN) {
-      if (b[this.at + 1] !== 0x75 || b[this.at + 2] !== 0x6c || b[this.at + 3] !== 0x6c) throw GIVE_UP; // "ull"
-      this.at += 4;
-      return null;
-    }
-    return this.number();
-  }
-
-  /**
-   * A JSON number, finite, as JSON.parse reads it: up to 15 significant digits and a power of
-   * ten up to 22 are one exact multiplication or division (rounded once, so exact); anything
-   * else goes through Number(), which reads the JSON number grammar as JSON.parse does.
-   */
-  private number(): number {
-    const b = this.bytes;
-    const start = this.at;
-    let i = start;
-    const negative = b[i] === Byte.Minus;
-    if (negative) i++;
-    let mantissa = 0;
-    let digits = 0; // significant digits so far (leading zeros are not)
-    let exponent = 0;
-    let c = b[i]!;
-    if (c === Byte.Zero) c = b[++i]!;
-    else if (c > Byte.Zero && c <= Byte.Nine) {
-      do {
-        mantissa = mantissa * 10 + (c - Byte.Zero);
-        digits++;
-        c = b[++i]!;
-      } while (c >= Byte.Zero && c <= Byte.Nine);
-    } else throw GIVE_UP;
-    if (c === Byte.Dot) {
-      c = b[++i]!;
-      if (!(c >= Byte.Zero && c <= Byte.Nine)) throw GIVE_UP;
-      do {
-        if (digits > 0 || c !== Byte.Zero) {
-          mantissa = mantissa * 10 + (c - Byte.Zero);
-          digits++;
-        }
-        exponent--;
-        c = b[++i]!;
-      } while (c >= Byte.Zero && c <= Byte.Nine);
-    }
-    let exact = digits <= EXACT_DIGITS;
-    if (c === Byte.LowerE || c === Byte.UpperE) {
-      c = b[++i]!;
-      let sign = 1;
-      if (c === Byte.Minus || c === Byte.Plus) {
-        sign = c === Byte.Minus ? -1 : 1;
-        c = b[++i]!;
-      }
-      if (!(c >= Byte.Zero && c <= Byte.Nine)) throw GIVE_UP;
-      let written = 0;
-      do {
-        written = written * 10 + (c - Byte.Zero);
-        if (written > 1_000) exact = false; // far outside the exact range; Number() reads it
-        c = b[++i]!;
-      } while (c >= Byte.Zero && c <= Byte.Nine);
-      exponent += sign * written;
-    }
-    this.at = i;
-    let value: number;
-    if (exact && exponent >= -22 && exponent <= 22) {
-      value = exponent < 0 ? mantissa / EXACT_POW10[-exponent]! : mantissa * EXACT_POW10[exponent]!;
-      if (negative) value = -value;
-    } else value = Number(b.toString('latin1', start, i));
-    if (!Number.isFinite(value)) throw GIVE_UP; // 1e400: the fast path leaves it to graphql-js
-    return value;
+    const tick = readTick(this.bytes, this.at);
+    this.at = end;
+    return tick;
   }
 }
 
 function isDelimiter(c: number): boolean {
   return c === Byte.Comma || c === Byte.BraceClose || c === Byte.BracketClose || c === Byte.Space || c === Byte.Newline || c === Byte.Return || c === Byte.Tab;
+}
+
+// Where the last readTick or readNumber ended.
+let end = 0;
+
+const isWs = (c: number | undefined) => c === Byte.Space || c === Byte.Newline || c === Byte.Return || c === Byte.Tab;
+
+function skipWs(b: Buffer, at: number): number {
+  while (isWs(b[at])) at++;
+  return at;
+}
+
+/**
+ * One tick object from `at`, coerced as the fast path's coerceTick does; `end` is set after it.
+ * Written with local positions (no scanner state per byte): this runs once per tick.
+ */
+function readTick(b: Buffer, at: number): TickInput {
+  at = skipWs(b, at);
+  if (b[at] !== Byte.BraceOpen) throw GIVE_UP;
+  at = skipWs(b, at + 1);
+  if (b[at] === Byte.BraceClose) throw GIVE_UP; // no symbol, time, bid, ask
+  let symbol: string | undefined;
+  let time: number | undefined;
+  let bid: number | undefined;
+  let ask: number | undefined;
+  let last: number | null = null;
+  let volume: number | null = null;
+  let flags: number | null = null;
+  let seen = 0; // a bit per field: a key twice is given up on (JSON.parse keeps the last)
+  for (;;) {
+    // The key: one of the fields' names, in plain bytes (an escape or any other key gives up).
+    if (b[at] !== Byte.Quote) throw GIVE_UP;
+    const field = FIELD_BY_FIRST_BYTE[b[at + 1]!];
+    if (field === undefined) throw GIVE_UP;
+    const name = FIELD_BYTES[field]!;
+    const length = name.length;
+    for (let k = 1; k < length; k++) if (b[at + 1 + k] !== name[k]) throw GIVE_UP;
+    if (b[at + 1 + length] !== Byte.Quote) throw GIVE_UP;
+    at += length + 2;
+    if (b[at] !== Byte.Colon) {
+      at = skipWs(b, at);
+      if (b[at] !== Byte.Colon) throw GIVE_UP;
+    }
+    at = skipWs(b, at + 1);
+    if (seen & (1 << field)) throw GIVE_UP;
+    seen |= 1 << field;
+    if (field === 0) {
+      if (b[at] !== Byte.Quote) throw GIVE_UP;
+      const start = at + 1;
+      at = plainStringEnd(b, start);
+      symbol = cachedSymbol(b, start, at);
+      at++;
+    } else if (field === 1) {
+      if (b[at] === Byte.Quote) {
+        const start = at + 1;
+        at = plainStringEnd(b, start);
+        try {
+          time = parseDateTimeText(b, start, at);
+        } catch {
+          throw GIVE_UP;
+        }
+        at++;
+      } else {
+        const n = readNumber(b, at);
+        at = end;
+        try {
+          time = parseDateTime(n);
+        } catch {
+          throw GIVE_UP;
+        }
+      }
+    } else if (b[at] === Byte.LowerN && field > 3) {
+      if (b[at + 1] !== 0x75 || b[at + 2] !== 0x6c || b[at + 3] !== 0x6c) throw GIVE_UP; // "ull"
+      at += 4;
+    } else {
+      const n = readNumber(b, at);
+      at = end;
+      if (field === 2) bid = n;
+      else if (field === 3) ask = n;
+      else if (field === 4) last = n;
+      else if (field === 5) volume = n;
+      else {
+        if (!(Number.isInteger(n) && n >= INT32_MIN && n <= INT32_MAX)) throw GIVE_UP;
+        flags = n;
+      }
+    }
+    let c = b[at];
+    if (isWs(c)) {
+      at = skipWs(b, at);
+      c = b[at];
+    }
+    at++;
+    if (c === Byte.BraceClose) break;
+    if (c !== Byte.Comma) throw GIVE_UP;
+    if (isWs(b[at])) at = skipWs(b, at);
+  }
+  if (symbol === undefined || time === undefined || bid === undefined || ask === undefined) throw GIVE_UP;
+  end = at;
+  return { symbol, time, bid, ask, last, volume, flags };
+}
+
+/** After an opening quote at `start - 1`: the position of the closing quote. Gives up on escapes and bytes above ASCII. */
+function plainStringEnd(b: Buffer, start: number): number {
+  let i = start;
+  for (;;) {
+    const c = b[i];
+    if (c === Byte.Quote) return i;
+    if (c === undefined || c < Byte.Space || c === Byte.Backslash || c >= 0x80) throw GIVE_UP;
+    i++;
+  }
+}
+
+/**
+ * A JSON number from `start`, finite, as JSON.parse reads it; `end` is set after it. Up to 15
+ * significant digits and a power of ten up to 22 are one exact multiplication or division
+ * (rounded once, so exact); anything else goes through Number(), which reads the JSON number
+ * grammar as JSON.parse does.
+ */
+function readNumber(b: Buffer, start: number): number {
+  let i = start;
+  const negative = b[i] === Byte.Minus;
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0; // significant digits so far (leading zeros are not)
+  let exponent = 0;
+  let c = b[i]!;
+  if (c === Byte.Zero) c = b[++i]!;
+  else if (c > Byte.Zero && c <= Byte.Nine) {
+    do {
+      mantissa = mantissa * 10 + (c - Byte.Zero);
+      digits++;
+      c = b[++i]!;
+    } while (c >= Byte.Zero && c <= Byte.Nine);
+  } else throw GIVE_UP;
+  if (c === Byte.Dot) {
+    c = b[++i]!;
+    if (!(c >= Byte.Zero && c <= Byte.Nine)) throw GIVE_UP;
+    do {
+      if (digits > 0 || c !== Byte.Zero) {
+        mantissa = mantissa * 10 + (c - Byte.Zero);
+        digits++;
+      }
+      exponent--;
+      c = b[++i]!;
+    } while (c >= Byte.Zero && c <= Byte.Nine);
+  }
+  let exact = digits <= EXACT_DIGITS;
+  if (c === Byte.LowerE || c === Byte.UpperE) {
+    c = b[++i]!;
+    let sign = 1;
+    if (c === Byte.Minus || c === Byte.Plus) {
+      sign = c === Byte.Minus ? -1 : 1;
+      c = b[++i]!;
+    }
+    if (!(c >= Byte.Zero && c <= Byte.Nine)) throw GIVE_UP;
+    let written = 0;
+    do {
+      written = written * 10 + (c - Byte.Zero);
+      if (written > 1_000) exact = false; // far outside the exact range; Number() reads it
+      c = b[++i]!;
+    } while (c >= Byte.Zero && c <= Byte.Nine);
+    exponent += sign * written;
+  }
+  end = i;
+  let value: number;
+  if (exact && exponent >= -22 && exponent <= 22) {
+    value = exponent < 0 ? mantissa / EXACT_POW10[-exponent]! : mantissa * EXACT_POW10[exponent]!;
+    if (negative) value = -value;
+  } else value = Number(b.toString('latin1', start, i));
+  if (!Number.isFinite(value)) throw GIVE_UP; // 1e400: the fast path leaves it to graphql-js
+  return value;
+}
+
+/** The symbol `b[start, end)`, as the string a batch's earlier ticks got for it (symbolCache). */
+function cachedSymbol(b: Buffer, start: number, end: number): string {
+  const length = end - start;
+  if (length > SYMBOL_CACHE_MAX_BYTES) return b.toString('latin1', start, end);
+  let hash = length;
+  for (let i = start; i < end; i++) hash = (Math.imul(hash, 31) + b[i]!) | 0;
+  const slot = hash & (SYMBOL_CACHE_SIZE - 1);
+  const cached = symbolCache[slot];
+  if (cached !== undefined && cached.length === length) {
+    let same = true;
+    for (let i = 0; i < length; i++) {
+      if (cached.charCodeAt(i) !== b[start + i]) {
+        same = false;
+        break;
+      }
+    }
+    if (same) return cached;
+  }
+  return (symbolCache[slot] = b.toString('latin1', start, end));
 }
