@@ -1,5 +1,5 @@
 import type { ScannedTicks } from '../graphql/insert-ticks-fast-path.js';
-import type { TickInput } from '../stores/ticks/tick-store.js';
+import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { parseDateTime, parseDateTimeText } from '../graphql/datetime.js';
 
 /**
@@ -213,7 +213,7 @@ class Scanner {
     }
   }
 
-  tick(): TickInput {
+  tick(): StoredTick {
     const tick = readTick(this.bytes, this.at);
     this.at = end;
     return tick;
@@ -234,11 +234,17 @@ function skipWs(b: Buffer, at: number): number {
   return at;
 }
 
+// The seq a tick has until the write path numbers it. The slot is there from the start so that
+// numbering in place (local-write-path.ts) keeps the object's shape: adding the property to
+// 10,000 objects a batch gave each a second allocation (embedded ingest, 4 clients: 494,000 to
+// 608,000 ticks/s with the slot against 451,000 to 500,000 without).
+const UNNUMBERED = 0;
+
 /**
  * One tick object from `at`, coerced as the fast path's coerceTick does; `end` is set after it.
  * Written with local positions (no scanner state per byte): this runs once per tick.
  */
-function readTick(b: Buffer, at: number): TickInput {
+function readTick(b: Buffer, at: number): StoredTick {
   at = skipWs(b, at);
   if (b[at] !== Byte.BraceOpen) throw GIVE_UP;
   at = skipWs(b, at + 1);
@@ -320,7 +326,7 @@ function readTick(b: Buffer, at: number): TickInput {
   }
   if (symbol === undefined || time === undefined || bid === undefined || ask === undefined) throw GIVE_UP;
   end = at;
-  return { symbol, time, bid, ask, last, volume, flags };
+  return { symbol, time, bid, ask, last, volume, flags, seq: UNNUMBERED };
 }
 
 /** After an opening quote at `start - 1`: the position of the closing quote. Gives up on escapes and bytes above ASCII. */
