@@ -6,7 +6,7 @@ import { createRowBinaryWriter, readLastRowBinary, readRowBinary } from './row-b
  * How ticks are laid out as records of a Kafka-protocol log, and how a tick's `seq` follows
  * from its record's offset. Three formats, told apart by a record header:
  *
- * - **Format 3** (written by default since stop 21): one record carries up to
+ * - **Format 3** (what the gateway writes unless told otherwise): one record carries up to
  *   `MAX_TICKS_PER_RECORD` ticks of one symbol, in the order they were accepted, as rows of
  *   ClickHouse's RowBinary format (row-binary-records.ts has the structure). The key is the
  *   symbol. Headers: `marketgraph-format: 3`, `marketgraph-ticks: <count>`,
@@ -117,9 +117,8 @@ export function toRecords(ticks: readonly TickInput[], format: RecordFormat = 'r
   return records;
 }
 
-/** The seq of a record's first tick: formats 2 and 3 space offsets by SEQ_STRIDE, format 1 is the offset. */
-export function firstSeqOf(offset: number, runs: boolean): number {
-  if (!runs) return offset;
+/** The seq of the first tick of a format-2 or format-3 record (a format-1 record's seq is its offset). */
+function firstSeqOf(offset: number): number {
   if (offset > MAX_OFFSET) throw new Error(`offset ${offset} is past what a tick's seq can number (${MAX_OFFSET})`);
   return offset * SEQ_STRIDE;
 }
@@ -150,7 +149,7 @@ export function runOf(record: IncomingRecord): TickRun {
   const where = `record at offset ${record.offset} of partition ${record.partition}`;
   const format = BY_HEADER.get(formatHeader);
   if (!format) throw new Error(`${where} has marketgraph-format ${formatHeader}, which this version does not read (it reads 1 to 3)`);
-  const firstSeq = firstSeqOf(record.offset, true);
+  const firstSeq = firstSeqOf(record.offset);
   const count = Number(headerText(record.headers?.[TICKS_HEADER]));
   const [minTime, maxTime] = (headerText(record.headers?.[TIMES_HEADER]) ?? '').split('-').map(Number);
   if (!(count >= 1 && count <= SEQ_STRIDE) || !Number.isFinite(minTime) || !Number.isFinite(maxTime))
