@@ -163,16 +163,9 @@ class Scanner {
 
   /** After an opening quote: the string's end (its closing quote is passed). Gives up on escapes. */
   private plainString(): number {
-    const b = this.bytes;
-    let i = this.at;
-    for (;;) {
-      const c = b[i]!;
-      if (c === Byte.Quote) break;
-      if (c < Byte.Space || c === Byte.Backslash || c >= 0x80 || i >= b.length) throw GIVE_UP;
-      i++;
-    }
-    this.at = i + 1;
-    return i;
+    const end = plainStringEnd(this.bytes, this.at);
+    this.at = end + 1;
+    return end;
   }
 
   /** Passes over any JSON value (not checked: JSON.parse checks what is kept of the body). */
@@ -229,6 +222,8 @@ let end = 0;
 
 const isWs = (c: number | undefined) => c === Byte.Space || c === Byte.Newline || c === Byte.Return || c === Byte.Tab;
 
+// readTick's own: with the scanner's ws() calling it too, a 10,000-tick body took 360 to 540 ns
+// per tick instead of 280 to 330 (measured, not traced).
 function skipWs(b: Buffer, at: number): number {
   while (isWs(b[at])) at++;
   return at;
