@@ -125,12 +125,10 @@ class RowReader {
   row(seq: number): StoredTick {
     const symbol = this.readSymbol();
     const v = this.view;
-    this.need(24);
-    const at = this.at;
+    const at = this.pass(24);
     const time = v.getUint32(at, true) + v.getInt32(at + 4, true) * TWO_32;
     const bid = v.getFloat64(at + 8, true);
     const ask = v.getFloat64(at + 16, true);
-    this.at = at + 24;
     const last = this.isNull() ? null : this.float64();
     const volume = this.isNull() ? null : this.float64();
     const flags = this.isNull() ? null : this.uint32();
@@ -138,25 +136,17 @@ class RowReader {
   }
 
   skip(): void {
-    const length = this.leb128();
-    this.need(length + 24);
-    this.at += length + 24;
-    if (!this.isNull()) this.need(8), (this.at += 8);
-    if (!this.isNull()) this.need(8), (this.at += 8);
-    if (!this.isNull()) this.need(4), (this.at += 4);
+    this.pass(this.leb128() + 24);
+    if (!this.isNull()) this.pass(8);
+    if (!this.isNull()) this.pass(8);
+    if (!this.isNull()) this.pass(4);
   }
 
   private readSymbol(): string {
     const length = this.leb128();
-    this.need(length);
+    const start = this.pass(length);
     const b = this.bytes;
-    const start = this.at;
-    this.at += length;
-    if (length === this.symbolLength && this.symbolAt >= 0) {
-      let same = true;
-      for (let i = 0; i < length; i++) if (b[start + i] !== b[this.symbolAt + i]) (same = false), (i = length);
-      if (same) return this.symbol;
-    }
+    if (length === this.symbolLength && this.symbolAt >= 0 && sameBytes(b, start, this.symbolAt, length)) return this.symbol;
     this.symbol = b.toString('utf8', start, start + length);
     this.symbolAt = start;
     this.symbolLength = length;
@@ -171,15 +161,18 @@ class RowReader {
   }
 
   private float64(): number {
-    this.need(8);
-    this.at += 8;
-    return this.view.getFloat64(this.at - 8, true);
+    return this.view.getFloat64(this.pass(8), true);
   }
 
   private uint32(): number {
-    this.need(4);
-    this.at += 4;
-    return this.view.getUint32(this.at - 4, true);
+    return this.view.getUint32(this.pass(4), true);
+  }
+
+  /** Passes `bytes` bytes of the row; returns where they start. */
+  private pass(bytes: number): number {
+    this.need(bytes);
+    this.at += bytes;
+    return this.at - bytes;
   }
 
   private leb128(): number {
@@ -200,4 +193,10 @@ class RowReader {
   private fail(why: string): never {
     throw new Error(`a format-3 record is not RowBinary ticks (${ROW_BINARY_STRUCTURE}): ${why}`);
   }
+}
+
+/** Whether `length` bytes of `b` from `a` and from `c` are the same. */
+function sameBytes(b: Buffer, a: number, c: number, length: number): boolean {
+  for (let i = 0; i < length; i++) if (b[a + i] !== b[c + i]) return false;
+  return true;
 }
