@@ -19,8 +19,9 @@ import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
  */
 export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger, tracer?: Tracer): Promise<void> {
   const store = async (runs: TickRun[]) => {
-    const ticks = runs.flatMap((run) => run.ticks());
-    const fresh = await dropStored(stores, ticks);
+    const ticks: StoredTick[] = [];
+    for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
+    const fresh = await dropStored(stores, runs, ticks);
     await stores.ticks.insert(fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
@@ -61,16 +62,19 @@ function sinkSpan(group: string, count: number) {
   };
 }
 
-async function dropStored(stores: Stores, ticks: StoredTick[]): Promise<StoredTick[]> {
+/** The runs' ticks (`ticks`, in run order) that are not stored yet. */
+async function dropStored(stores: Stores, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
   // Each symbol's newest stored time between the batch's oldest and newest tick is one small
   // aggregate. A tick after it (and after the batch's earlier ticks of its symbol) is new: only
   // the others are compared with the stored ticks of their time range, read back with one
   // query. A history import (ticks older than the stored ones, in a range nothing is stored
-  // in) has no such time, so its ticks are new too.
+  // in) has no such time, so its ticks are new too. The runs' headers give the range and the
+  // symbols without a pass over the ticks.
   let from = Infinity;
   let to = -Infinity;
-  for (const t of ticks) (from = Math.min(from, t.time)), (to = Math.max(to, t.time));
-  const newest = await stores.ticks.newestBetween([...new Set(ticks.map((t) => t.symbol))], from, to);
+  const symbols = new Set<string>();
+  for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime)), symbols.add(run.symbol);
+  const newest = await stores.ticks.newestBetween([...symbols], from, to);
   const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
   const suspects = suspectRanges(ticks, newestOf);
   if (suspects.size === 0) return ticks;

@@ -35,7 +35,7 @@ describe('tick records', () => {
     expect(positionAfter(-1)).toBe(-1);
   });
 
-  it('refuses, with an error that says why, a record of a format it does not read, one whose rows are cut short, and one holding more ticks than its header counts', () => {
+  it('refuses, with an error that says why, a record of a format it does not read, one whose rows are cut short, one holding more ticks than its header counts, and one with a tick outside its header\'s times', () => {
     const [record] = toRecords([tick('EURUSD', 1), tick('EURUSD', 2)]);
     const headers = (over: Record<string, string>) => ({ ...record!.headers, ...over });
     expect(() => runOf(read({ ...record!, headers: headers({ 'marketgraph-format': '4' }) }, 0))).toThrow(/marketgraph-format 4, which this version does not read/);
@@ -43,6 +43,8 @@ describe('tick records', () => {
     expect(() => cut.ticks()).toThrow(/not RowBinary ticks .* a row ends 3 bytes past the record/);
     const counted = runOf(read({ ...record!, headers: headers({ 'marketgraph-ticks': '1' }) }, 0));
     expect(() => counted.ticks()).toThrow(/holds 2 ticks where its header says 1/);
+    const timed = runOf(read({ ...record!, headers: headers({ 'marketgraph-times': '1-1' }) }, 0));
+    expect(() => timed.ticks()).toThrow(/holds a tick at 2, outside its header's times 1-1/);
   });
 
   it('reads a record written before issue 15 (one JSON tick, no header) with its offset as seq', () => {

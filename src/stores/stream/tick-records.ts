@@ -160,6 +160,8 @@ export function runOf(record: IncomingRecord): TickRun {
     const rows = format.rows(bytes, firstSeq);
     // More rows than the header counts would take the next record's seqs.
     if (rows.length !== count) throw new Error(`${where} holds ${rows.length} ticks where its header says ${count}`);
+    // Readers take the header's times for the record's (the sink's and the duplicate check's ranges).
+    for (const t of rows) if (!(t.time >= minTime! && t.time <= maxTime!)) throw new Error(`${where} holds a tick at ${t.time}, outside its header's times ${minTime}-${maxTime}`);
     return rows;
   };
   const newest = () => {
