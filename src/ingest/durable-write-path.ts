@@ -6,7 +6,7 @@ import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js
 import type { StoredTick, TickInput } from '../stores/ticks/tick-store.js';
 import { createRecentRuns } from './recent-runs.js';
 import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
-import { storedNear, suspectRanges, withoutRepeats, type TimeRange } from './tick-identity.js';
+import { storedNear, suspectRanges, withoutRepeats, type EarlierTicks, type TimeRange } from './tick-identity.js';
 import { sinkReached } from './tick-sink.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
@@ -85,14 +85,14 @@ export function createDurableWritePath(
     return { accepted: withoutRepeats(valid, suspects, await heldOrStoredNear(suspects)), comparedWith };
   }
 
-  /** The ticks being appended, held or stored that may meet `suspects`' ranges (lists of them). */
-  async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<(readonly TickInput[])[]> {
+  /** The ticks being appended, held (as runs) or stored that may meet `suspects`' ranges. */
+  async function heldOrStoredNear(suspects: ReadonlyMap<string, TimeRange>): Promise<EarlierTicks[]> {
     const inFlightTicks = [...inFlight.keys()];
-    const lists: (readonly TickInput[])[] = [...inFlightTicks];
+    const lists: EarlierTicks[] = [...inFlightTicks];
     for (const [symbol, range] of suspects) {
       const evicted = recent.unstoredBefore(symbol, range.from);
       if (evicted) await evictedStored(evicted.partition, evicted.lastSeq);
-      for (const run of recent.overlapping(symbol, range.from, range.to)) lists.push(run.ticks());
+      lists.push(...recent.overlapping(symbol, range.from, range.to));
     }
     // The store can hold a repeat only up to the newest time stored.
     const stored = await storedNear(stores.ticks, suspects, (symbol) => Math.max(newestStored.times.get(symbol) ?? -Infinity, recent.storedThrough(symbol)));
@@ -164,7 +164,7 @@ export function createDurableWritePath(
     const earlier = recent.overlapping(run.symbol, run.minTime, run.maxTime).filter((o) => o.partition === run.partition && o.firstSeq < run.firstSeq);
     if (earlier.length === 0) return ticks;
     const range = new Map([[run.symbol, { from: run.minTime, to: run.maxTime }]]);
-    return withoutRepeats(ticks, range, earlier.map((o) => o.ticks()));
+    return withoutRepeats(ticks, range, earlier);
   }
 
   /**

@@ -74,6 +74,22 @@ const sameTick = (a: TickInput, b: TickInput) =>
   a.bid === b.bid && a.ask === b.ask && (a.last ?? null) === (b.last ?? null) && (a.volume ?? null) === (b.volume ?? null) && (a.flags ?? null) === (b.flags ?? null);
 
 /**
+ * Ticks to compare with: a list, or a run of the log, whose times are read first and whose
+ * ticks are decoded only if one of its times is a suspect's (bridges interleaving one symbol
+ * have none in common).
+ */
+export type EarlierTicks = readonly TickInput[] | EarlierRun;
+
+/** One symbol's ticks, times first (a TickRun of the log is one). */
+export interface EarlierRun {
+  readonly symbol: string;
+  readonly minTime: number;
+  readonly maxTime: number;
+  times(): Float64Array;
+  ticks(): readonly TickInput[];
+}
+
+/**
  * The ticks, in order, without those that repeat a tick of `before` (ticks stored or appended
  * earlier) or an earlier tick of the list. Only ticks inside a suspect range are compared: per
  * symbol, their times in order, in a typed array. Each tick of `before` in a range is then a
@@ -83,7 +99,7 @@ const sameTick = (a: TickInput, b: TickInput) =>
  * a key of their fields when many do: a batch of 100,000 ticks at one millisecond costs
  * 100,000 keys, not 5 billion comparisons.
  */
-export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, before: readonly (readonly TickInput[])[]): T[] {
+export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspects: ReadonlyMap<string, TimeRange>, before: readonly EarlierTicks[]): T[] {
   if (suspects.size === 0) return ticks as T[];
   const groups = suspectGroups(ticks, suspects);
   const repeated = new Uint8Array(ticks.length);
@@ -116,33 +132,57 @@ export function withoutRepeats<T extends TickInput>(ticks: readonly T[], suspect
       }
     }
   }
+  /** Drops the suspects (from position k, at b's time) that b repeats. */
+  const compare = (g: SuspectGroup, k: number, b: TickInput) => {
+    const keyed = g.keyed.get(k);
+    if (keyed) {
+      const i = keyed.get(fieldsKey(b));
+      if (i !== undefined) drop(i);
+      return;
+    }
+    for (const end = g.runEnd[k]!; k < end; k++) if (sameTick(ticks[g.order[k]!]!, b)) drop(g.order[k]!);
+  };
   // Most earlier ticks are outside every range: one comparison passes them.
   const { from, to } = spanOf(suspects);
-  for (const list of before) {
-    for (const g of groups.values()) g.cursor = 0;
+  const compareList = (list: readonly TickInput[]) => {
     for (const b of list) {
       if (b.time < from || b.time > to) continue;
       const g = groups.get(b.symbol);
       if (g === undefined) continue;
-      const times = g.times;
-      // A few steps forward from the last lookup, else a binary search: O(log n) per tick in any order.
-      let k = g.cursor;
-      if (k > 0 && times[k - 1]! >= b.time) k = lowerBound(times, b.time, 0);
-      else if (k + NEAR < times.length && times[k + NEAR]! < b.time) k = lowerBound(times, b.time, k + NEAR + 1);
-      else while (k < times.length && times[k]! < b.time) k++;
-      g.cursor = k;
-      if (times[k] !== b.time) continue;
-      // k starts the run of ticks at b's time.
-      const keyed = g.keyed.get(k);
-      if (keyed) {
-        const i = keyed.get(fieldsKey(b));
-        if (i !== undefined) drop(i);
-        continue;
-      }
-      for (const end = g.runEnd[k]!; k < end; k++) if (sameTick(ticks[g.order[k]!]!, b)) drop(g.order[k]!);
+      const k = seek(g, b.time);
+      if (k >= 0) compare(g, k, b);
     }
+  };
+  const compareRun = (run: EarlierRun) => {
+    const g = groups.get(run.symbol);
+    if (g === undefined || run.maxTime < g.times[0]! || run.minTime > g.times[g.times.length - 1]!) return;
+    const times = run.times();
+    let decoded: readonly TickInput[] | undefined;
+    for (let n = 0; n < times.length; n++) {
+      const k = seek(g, times[n]!);
+      if (k >= 0) compare(g, k, (decoded ??= run.ticks())[n]!);
+    }
+  };
+  for (const earlier of before) {
+    for (const g of groups.values()) g.cursor = 0;
+    if (Array.isArray(earlier)) compareList(earlier as readonly TickInput[]);
+    else compareRun(earlier as EarlierRun);
   }
   return repeats === 0 ? (ticks as T[]) : ticks.filter((_, i) => !repeated[i]);
+}
+
+/**
+ * Where the group's ticks at `time` start (-1: none). A few steps forward from the last
+ * lookup, else a binary search: O(log n) per earlier tick in any order.
+ */
+function seek(g: SuspectGroup, time: number): number {
+  const times = g.times;
+  let k = g.cursor;
+  if (k > 0 && times[k - 1]! >= time) k = lowerBound(times, time, 0);
+  else if (k + NEAR < times.length && times[k + NEAR]! < time) k = lowerBound(times, time, k + NEAR + 1);
+  else while (k < times.length && times[k]! < time) k++;
+  g.cursor = k;
+  return times[k] === time ? k : -1;
 }
 
 // How far a lookup steps forward before it searches.

@@ -21,6 +21,7 @@ function setup() {
     return {
       symbol, partition, firstSeq, count: ticks.length, minTime: Math.min(...times), maxTime: Math.max(...times),
       ticks: () => (decoded.push(`${symbol}@${firstSeq}`), ticks),
+      times: () => Float64Array.from(times),
       newest: () => ticks.reduce((a, b) => (b.time >= a.time ? b : a)),
     };
   };
@@ -48,5 +49,18 @@ describe('durable write path, live feed', () => {
     feed([run('RACED', 0, 0, [10, 11, 12])]);
     feed([run('RACED', 0, 1024, [11, 13])]); // 11 again, from the other process's copy
     expect(got.map((t) => [t.time, t.seq])).toEqual([[10, 0], [11, 1], [12, 2], [13, 1025]]);
+  });
+
+  it('compares a run out of time order with the earlier runs by their times, decoding one only where a time is shared', async () => {
+    const { ingest, feed, decoded, run } = setup();
+    await ingest.start();
+    const got: StoredTick[] = [];
+    ingest.onAccepted((ticks) => got.push(...ticks));
+    feed([run('MIXED', 0, 0, [10, 12, 14])]);
+    feed([run('MIXED', 0, 1024, [11, 13])]); // another bridge's ticks, interleaving: no time in common
+    expect(decoded).toEqual(['MIXED@0', 'MIXED@1024']); // each decoded once, to be passed on
+    feed([run('MIXED', 0, 2048, [12, 15])]); // 12 again
+    expect(decoded).toEqual(['MIXED@0', 'MIXED@1024', 'MIXED@2048', 'MIXED@0']);
+    expect(got.map((t) => t.time)).toEqual([10, 12, 14, 11, 13, 15]);
   });
 });

@@ -5,7 +5,7 @@ import { createRecentRuns } from '../../src/ingest/recent-runs.js';
 import type { TickRun } from '../../src/stores/stream/tick-stream.js';
 
 const run = (symbol: string, partition: number, firstSeq: number, count: number, minTime: number, maxTime: number): TickRun => ({
-  symbol, partition, firstSeq, count, minTime, maxTime, ticks: () => [], newest: () => { throw new Error('not used'); },
+  symbol, partition, firstSeq, count, minTime, maxTime, ticks: () => [], times: () => new Float64Array(), newest: () => { throw new Error('not used'); },
 });
 
 setFlagsFromString('--expose-gc');

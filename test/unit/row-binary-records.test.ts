@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readRowBinary } from '../../src/stores/stream/row-binary-records.js';
+import { readRowBinary, readRowBinaryTimes } from '../../src/stores/stream/row-binary-records.js';
 import { toRecords } from '../../src/stores/stream/tick-records.js';
 import type { TickInput } from '../../src/stores/ticks/tick-store.js';
 
@@ -56,5 +56,9 @@ describe('RowBinary records (format 3)', () => {
     );
     const bytes = Buffer.from(result.bytes());
     expect(readRowBinary(bytes, 10)).toEqual(ticks.map((t, n) => ({ ...t, seq: 10 + n })));
+    // Times alone, passing the other fields (NULLs and all) by their sizes.
+    const times = new Float64Array(ticks.length);
+    expect(readRowBinaryTimes(bytes, times)).toBe(ticks.length);
+    expect([...times]).toEqual(ticks.map((t) => t.time));
   });
 });

@@ -39,6 +39,14 @@ describe('tick identity', () => {
     expect(withoutRepeats(list, new Map([['A', { from: 1, to: 1 }]]), [[{ symbol: 'A', time: 1, bid: 1, ask: 2 } as TickInput]])).toEqual([]);
   });
 
+  /** A list's ticks as runs of the log, one per symbol: what the durable write path compares with. */
+  const asRuns = (list: TickInput[]) =>
+    ['A', 'B', 'C'].map((symbol) => {
+      const own = list.filter((t) => t.symbol === symbol);
+      const times = own.map((t) => t.time);
+      return { symbol, minTime: Math.min(...times), maxTime: Math.max(...times), times: () => Float64Array.from(times), ticks: () => own };
+    });
+
   it('drops exactly what a key per tick would, for lists and earlier ticks in any order', () => {
     // xorshift: a failure names its case again.
     let x = 88172645;
@@ -66,6 +74,8 @@ describe('tick identity', () => {
       const seen = new Set(before.flat().map(key));
       const expected = list.filter((t) => !inRange(t) || (!seen.has(key(t)) && (seen.add(key(t)), true)));
       expect(withoutRepeats(list, suspects, before), `round ${round}`).toEqual(expected);
+      // The same earlier ticks as runs of the log (one symbol each, compared by their times first).
+      expect(withoutRepeats(list, suspects, before.flatMap(asRuns)), `round ${round}, as runs`).toEqual(expected);
     }
   });
 });

@@ -29,6 +29,7 @@ describe('tick records', () => {
     const run = runOf(read(record!, 7));
     expect([run.symbol, run.firstSeq, run.count, run.minTime, run.maxTime]).toEqual(['EURUSD', 7 * SEQ_STRIDE, 3, 3, 5]);
     expect(run.ticks()).toEqual(batch.map((t, n) => ({ ...t, seq: 7 * SEQ_STRIDE + n })));
+    expect([...run.times()]).toEqual([5, 3, 4]);
     // Out of time order: the newest is not the last line.
     expect(run.newest()).toEqual({ ...batch[0], seq: 7 * SEQ_STRIDE });
     expect(positionAfter(7)).toBe(8 * SEQ_STRIDE - 1);
@@ -40,17 +41,21 @@ describe('tick records', () => {
     const headers = (over: Record<string, string>) => ({ ...record!.headers, ...over });
     expect(() => runOf(read({ ...record!, headers: headers({ 'marketgraph-format': '4' }) }, 0))).toThrow(/marketgraph-format 4, which this version does not read/);
     const cut = runOf(read({ ...record!, value: record!.value.subarray(0, record!.value.length - 3) }, 0));
-    expect(() => cut.ticks()).toThrow(/not RowBinary ticks .* a row ends 3 bytes past the record/);
-    const counted = runOf(read({ ...record!, headers: headers({ 'marketgraph-ticks': '1' }) }, 0));
-    expect(() => counted.ticks()).toThrow(/holds 2 ticks where its header says 1/);
-    const timed = runOf(read({ ...record!, headers: headers({ 'marketgraph-times': '1-1' }) }, 0));
-    expect(() => timed.ticks()).toThrow(/holds a tick at 2, outside its header's times 1-1/);
+    // Reading the times alone refuses the same records.
+    for (const decode of ['ticks', 'times'] as const) {
+      expect(() => cut[decode]()).toThrow(/not RowBinary ticks .* a row ends 3 bytes past the record/);
+      const counted = runOf(read({ ...record!, headers: headers({ 'marketgraph-ticks': '1' }) }, 0));
+      expect(() => counted[decode]()).toThrow(/holds 2 ticks where its header says 1/);
+      const timed = runOf(read({ ...record!, headers: headers({ 'marketgraph-times': '1-1' }) }, 0));
+      expect(() => timed[decode]()).toThrow(/holds a tick at 2, outside its header's times 1-1/);
+    }
   });
 
   it('reads a record written before issue 15 (one JSON tick, no header) with its offset as seq', () => {
     const t = tick('OLD', 9);
     const run = runOf({ key: Buffer.from('OLD'), value: Buffer.from(JSON.stringify(t)), offset: 42, partition: 1, headers: {} });
     expect(run.ticks()).toEqual([{ ...t, seq: 42 }]);
+    expect([...run.times()]).toEqual([9]);
     expect([run.firstSeq, run.count, run.newest().seq]).toEqual([42, 1, 42]);
   });
 

@@ -22,7 +22,7 @@ describe('tick sink', () => {
   let handleRuns: (runs: TickRun[]) => Promise<void>;
   // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
   const handle = (batch: StoredTick[]) =>
-    handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], newest: () => t })));
+    handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], times: () => Float64Array.of(t.time), newest: () => t })));
   const t0 = Date.UTC(2026, 0, 5, 9, 0, 0);
   const tick = (symbol: string, i: number, bid = 1 + i / 1000): StoredTick => ({
     symbol, time: t0 + i * 10, bid, ask: bid + 0.0002, last: null, volume: 1, flags: null, seq: i,

@@ -99,6 +99,22 @@ export function readRowBinary(bytes: Buffer, firstSeq: number): StoredTick[] {
   return ticks;
 }
 
+/**
+ * Reads a record's rows' times into `times`, in row order, without decoding the ticks (no
+ * object, no string): what the duplicate check compares first. Returns how many rows the
+ * record holds (rows past `times.length` are counted, not stored). Refused as readRowBinary refuses.
+ */
+export function readRowBinaryTimes(bytes: Buffer, times: Float64Array): number {
+  const r = new RowReader(bytes);
+  let rows = 0;
+  while (r.at < bytes.length) {
+    const time = r.time();
+    if (rows < times.length) times[rows] = time;
+    rows++;
+  }
+  return rows;
+}
+
 /** The last row of a record, numbered `seq`, read without decoding the rows before it. */
 export function readLastRowBinary(bytes: Buffer, seq: number): StoredTick {
   const r = new RowReader(bytes);
@@ -133,6 +149,17 @@ class RowReader {
     const volume = this.isNull() ? null : this.float64();
     const flags = this.isNull() ? null : this.uint32();
     return { symbol, time, bid, ask, last, volume, flags, seq };
+  }
+
+  /** Passes a row, returning its time. */
+  time(): number {
+    const length = this.leb128();
+    const at = this.pass(length + 24) + length;
+    const time = this.view.getUint32(at, true) + this.view.getInt32(at + 4, true) * TWO_32;
+    if (!this.isNull()) this.pass(8);
+    if (!this.isNull()) this.pass(8);
+    if (!this.isNull()) this.pass(4);
+    return time;
   }
 
   skip(): void {

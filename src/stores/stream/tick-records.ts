@@ -1,6 +1,6 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { createJsonWriter, readJsonLines, readJsonRows, readLastJsonRow } from './json-records.js';
-import { createRowBinaryWriter, readLastRowBinary, readRowBinary } from './row-binary-records.js';
+import { createRowBinaryWriter, readLastRowBinary, readRowBinary, readRowBinaryTimes } from './row-binary-records.js';
 
 /**
  * How ticks are laid out as records of a Kafka-protocol log, and how a tick's `seq` follows
@@ -30,8 +30,8 @@ export type RecordFormat = (typeof RECORD_FORMATS)[number];
 
 /** Each written format: its header value, its writer, and how a record's rows are read. */
 const FORMATS = {
-  rowbinary: { header: '3', writer: createRowBinaryWriter, rows: readRowBinary, lastRow: readLastRowBinary },
-  json: { header: '2', writer: createJsonWriter, rows: readJsonRows, lastRow: readLastJsonRow },
+  rowbinary: { header: '3', writer: createRowBinaryWriter, rows: readRowBinary, times: readRowBinaryTimes, lastRow: readLastRowBinary },
+  json: { header: '2', writer: createJsonWriter, rows: readJsonRows, times: timesOfRows(readJsonRows), lastRow: readLastJsonRow },
 } satisfies Record<RecordFormat, unknown>;
 const BY_HEADER = new Map(Object.values(FORMATS).map((f) => [f.header, f]));
 
@@ -59,8 +59,19 @@ export interface TickRun {
   readonly maxTime: number;
   /** The ticks, decoded at each call (a reader that does not need them never pays for it). */
   ticks(): readonly StoredTick[];
+  /** The ticks' times, in run order: of a format-3 record, read without decoding the ticks. */
+  times(): Float64Array;
   /** The run's newest tick (the last one with the greatest time), decoding as little as it can. */
   newest(): StoredTick;
+}
+
+/** A format's times read through its ticks (JSON: parsing a row costs the same either way). */
+function timesOfRows(rows: (bytes: Buffer, firstSeq: number) => StoredTick[]) {
+  return (bytes: Buffer, times: Float64Array): number => {
+    const ticks = rows(bytes, 0);
+    for (let n = 0; n < ticks.length && n < times.length; n++) times[n] = ticks[n]!.time;
+    return ticks.length;
+  };
 }
 
 /** The last tick with the greatest time. */
@@ -144,7 +155,8 @@ export function runOf(record: IncomingRecord): TickRun {
   if (formatHeader === undefined) {
     // Format 1: one tick, read now (its time is needed, and there is nothing to save).
     const [tick] = readJsonLines(bytes.toString('utf8'), record.offset);
-    return { symbol: tick!.symbol, partition: record.partition, firstSeq: record.offset, count: 1, minTime: tick!.time, maxTime: tick!.time, ticks: () => [{ ...tick! }], newest: () => tick! };
+    const one = { symbol: tick!.symbol, partition: record.partition, firstSeq: record.offset, count: 1, minTime: tick!.time, maxTime: tick!.time };
+    return { ...one, ticks: () => [{ ...tick! }], times: () => Float64Array.of(tick!.time), newest: () => tick! };
   }
   const where = `record at offset ${record.offset} of partition ${record.partition}`;
   const format = BY_HEADER.get(formatHeader);
@@ -154,20 +166,33 @@ export function runOf(record: IncomingRecord): TickRun {
   const [minTime, maxTime] = (headerText(record.headers?.[TIMES_HEADER]) ?? '').split('-').map(Number);
   if (!(count >= 1 && count <= SEQ_STRIDE) || !Number.isFinite(minTime) || !Number.isFinite(maxTime))
     throw new Error(`${where} has malformed marketgraph headers`);
+  // Readers take the header's count and times for the record's (the sink's and the duplicate
+  // check's ranges): a record that does not hold them is refused.
+  const counted = (rows: number) => {
+    // More rows than the header counts would take the next record's seqs.
+    if (rows !== count) throw new Error(`${where} holds ${rows} ticks where its header says ${count}`);
+  };
+  const inHeaderTimes = (time: number) => {
+    if (!(time >= minTime! && time <= maxTime!)) throw new Error(`${where} holds a tick at ${time}, outside its header's times ${minTime}-${maxTime}`);
+  };
   // Not kept: a run is held for seconds (the duplicate check), and its ticks would then live
   // through several young-generation collections; decoding again costs less than that.
   const ticks = () => {
     const rows = format.rows(bytes, firstSeq);
-    // More rows than the header counts would take the next record's seqs.
-    if (rows.length !== count) throw new Error(`${where} holds ${rows.length} ticks where its header says ${count}`);
-    // Readers take the header's times for the record's (the sink's and the duplicate check's ranges).
-    for (const t of rows) if (!(t.time >= minTime! && t.time <= maxTime!)) throw new Error(`${where} holds a tick at ${t.time}, outside its header's times ${minTime}-${maxTime}`);
+    counted(rows.length);
+    for (const t of rows) inHeaderTimes(t.time);
     return rows;
+  };
+  const times = () => {
+    const read = new Float64Array(count);
+    counted(format.times(bytes, read));
+    for (const time of read) inHeaderTimes(time);
+    return read;
   };
   const newest = () => {
     // Ticks in time order (the common case) end with the newest: only the last row is read.
     const last = format.lastRow(bytes, firstSeq + count - 1);
     return last.time === maxTime ? last : newestOf(ticks());
   };
-  return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, newest };
+  return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, times, newest };
 }
