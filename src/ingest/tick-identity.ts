@@ -16,15 +16,25 @@ export interface TimeRange {
  */
 export function suspectRanges(ticks: readonly TickInput[], markOf: (symbol: string) => number, gapOf?: (symbol: string) => Gap | undefined): Map<string, TimeRange> {
   const suspects = new Map<string, TimeRange>();
-  const running = new Map<string, number>(); // the list's newest tick so far, after the mark
+  // Per symbol, the list's newest tick so far after the mark (or the mark, while there is none).
+  const running = new Map<string, { newest: number; listed: boolean }>();
   const inGap = new Map<string, number>(); // the list's newest tick so far, in the gap (none after the mark yet)
+  // Ticks come in runs of one symbol: its entry is looked up when a run starts.
+  let symbol: string | undefined;
+  let state = { newest: -Infinity, listed: false };
   for (const t of ticks) {
-    const last = running.get(t.symbol);
-    if (t.time > (last ?? markOf(t.symbol))) {
-      running.set(t.symbol, t.time);
+    if (t.symbol !== symbol) {
+      symbol = t.symbol;
+      const known = running.get(symbol);
+      if (known) state = known;
+      else running.set(symbol, (state = { newest: markOf(symbol), listed: false }));
+    }
+    if (t.time > state.newest) {
+      state.newest = t.time;
+      state.listed = true;
       continue;
     }
-    if (gapOf && last === undefined) {
+    if (gapOf && !state.listed) {
       const gap = gapOf(t.symbol);
       if (gap && t.time > (inGap.get(t.symbol) ?? gap.after) && t.time < gap.before) {
         inGap.set(t.symbol, t.time);
@@ -206,13 +216,19 @@ interface SuspectGroup {
 
 function suspectGroups(ticks: readonly TickInput[], suspects: ReadonlyMap<string, TimeRange>): Map<string, SuspectGroup> {
   const indexes = new Map<string, number[]>();
+  // Ticks come in runs of one symbol (a bridge's batch, a record of the log): the maps are read once a run.
+  let symbol: string | undefined;
+  let range: TimeRange | undefined;
+  let list: number[] | undefined;
   for (let i = 0; i < ticks.length; i++) {
     const t = ticks[i]!;
-    const range = suspects.get(t.symbol);
+    if (t.symbol !== symbol) (symbol = t.symbol), (range = suspects.get(symbol)), (list = undefined);
     if (range === undefined || t.time < range.from || t.time > range.to) continue;
-    const list = indexes.get(t.symbol);
-    if (list) list.push(i);
-    else indexes.set(t.symbol, [i]);
+    if (list === undefined) {
+      list = indexes.get(symbol);
+      if (list === undefined) indexes.set(symbol, (list = []));
+    }
+    list.push(i);
   }
   const groups = new Map<string, SuspectGroup>();
   for (const [symbol, list] of indexes) {
