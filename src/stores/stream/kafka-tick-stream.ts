@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
+import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
@@ -28,6 +29,7 @@ export interface KafkaStreamOptions {
  * is RowBinary or JSONEachRow, both readable by ClickHouse's Kafka table engine.
  */
 export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickStream {
+  stopKafkajsIdleLoop();
   const kafka = new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
@@ -66,7 +68,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 
   /** This process's live feed: a consumer group of its own that starts at the end of the log. */
   async function startLiveFeed(): Promise<void> {
-    const consumer = kafka.consumer({ groupId: `${options.clientId}-live-${randomUUID()}`, maxWaitTimeInMs: 50 });
+    const consumer = kafka.consumer({ groupId: `${options.clientId}-live-${randomUUID()}`, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: false });
