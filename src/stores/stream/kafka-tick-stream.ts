@@ -68,6 +68,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 
   /** This process's live feed: a consumer group of its own that starts at the end of the log. */
   async function startLiveFeed(): Promise<void> {
+    // The broker answers a fetch as soon as a record arrives: the wait only sets how often an idle feed asks.
     const consumer = kafka.consumer({ groupId: `${options.clientId}-live-${randomUUID()}`, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     await consumer.connect();
