@@ -55,7 +55,10 @@ export function createStoreGuard(
   options: ResilienceOptions,
   onStateChange: (state: BreakerState) => void = () => {},
 ): StoreGuard {
-  const attemptTimeout = timeout(options.timeoutMs, TimeoutStrategy.Aggressive);
+  // Operations take no signal (an attempt that timed out is left to finish, as writes must be),
+  // so nothing listens for an abort when one returns: cockatiel's abort on return made an
+  // AbortError with its stack for every call, 8.5 to 14 µs a call against 2.9 to 4.6 without.
+  const attemptTimeout = timeout(options.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
   // A store that refused the request's own values answered: that is the client's error, and
   // ten such requests in a row must not fail every other client's calls (issue 13). cockatiel
   // passes an error its filter does not handle straight through, counted neither way.
