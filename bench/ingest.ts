@@ -6,7 +6,7 @@ import { TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { dataOf, embeddedEnv, gatewayEnv, graphqlClient, median, scaled, settle, storedTicks } from './harness.js';
+import { dataOf, embeddedEnv, gatewayEnv, graphqlClient, median, scaled, settle, sleep, storedTicks } from './harness.js';
 import { chdbBaseline, graphqlJsBaseline, threadCpuMs, type Baseline } from './ingest-baselines.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
@@ -73,6 +73,33 @@ async function appendLatency(url: string): Promise<{ ms: number[]; accepted: num
   }
   if (accepted !== APPENDS * APPEND_TICKS) throw new Error(`accepted ${accepted} of ${APPENDS * APPEND_TICKS}`);
   return { ms, accepted };
+}
+
+const IDLE_MS = 5_000;
+
+/**
+ * A gateway's JavaScript threads' CPU (threadCpuMs: the main thread and V8's) while nothing is
+ * sent, in % of a core over IDLE_MS: what a gateway costs between bursts. The engine's threads
+ * are left out, as its merges of the loads before may still run.
+ */
+async function idleShare(gateway: GatewayProcess): Promise<number> {
+  await sleep(2_000); // what the last load left: answers written, a collection
+  const before = threadCpuMs(gateway.child.pid!).js;
+  await sleep(IDLE_MS);
+  return ((threadCpuMs(gateway.child.pid!).js - before) / IDLE_MS) * 100;
+}
+
+function idleRow(label: string, share: number, embedded?: number): Row {
+  return {
+    scenario: `${label} gateway idle after the loads: its JavaScript threads' CPU over ${IDLE_MS / 1000} s with nothing sent`,
+    figure: share,
+    unit: '% of a core',
+    baseline: embedded ?? null,
+    baselineName: embedded === undefined ? null : 'the embedded gateway, the same way',
+    ratio: embedded === undefined ? null : share / embedded,
+    target: 'report',
+    pass: null,
+  };
 }
 
 /** The gateway's CPU per tick during a load, split as threadCpuMs splits it. */
@@ -144,7 +171,7 @@ function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: nu
  * each load the sink's time to catch up, the broker's own rate as the anchor, and the sink into
  * the ClickHouse HTTP fixture.
  */
-async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefined, rows: Row[], phases: Phase[]): Promise<{ accepted: number; symbols: string[]; figures: Map<number, number> }> {
+async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefined, rows: Row[], phases: Phase[]): Promise<{ accepted: number; symbols: string[]; figures: Map<number, number>; idle: number }> {
   await upsertInstruments(gateway, SYMBOLS);
   let accepted = 0;
   const figures = new Map<number, number>();
@@ -188,7 +215,8 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
   });
   rows.push(...shapes.rows);
   await topic?.caughtUp(); // the sink stores everything before the gateway stops and the rows are counted
-  return { accepted: accepted + shapes.accepted, symbols: [...SYMBOLS, ...shapes.symbols], figures };
+  const idle = await idleShare(gateway);
+  return { accepted: accepted + shapes.accepted, symbols: [...SYMBOLS, ...shapes.symbols], figures, idle };
 }
 
 const KAFKA_TARGET_TICKS_PER_S = 250_000;
@@ -197,7 +225,7 @@ const KAFKA_TARGET_TICKS_PER_S = 250_000;
  * With BENCH_SERVERS: the embedded path (every engine in-process, the default), loaded the same
  * way in the same run, as the Kafka path's baseline (issue 15: at least 0.7x of it, and 250,000 ticks/s).
  */
-async function embeddedBaselineRows(kafka: ReadonlyMap<number, number>): Promise<Row[]> {
+async function embeddedBaselineRows(kafka: ReadonlyMap<number, number>, kafkaIdle: number): Promise<Row[]> {
   progress('ingest: the embedded path, the Kafka path\'s baseline in this run');
   const gateway = await spawnGateway(embeddedEnv({ BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000' }));
   const rows: Row[] = [];
@@ -218,6 +246,7 @@ async function embeddedBaselineRows(kafka: ReadonlyMap<number, number>): Promise
         pass: figure >= KAFKA_TARGET_TICKS_PER_S && figure / embedded >= 0.7,
       });
     }
+    rows.push(idleRow('Kafka', kafkaIdle, await idleShare(gateway)));
   } finally {
     await gateway.stop();
   }
@@ -237,7 +266,7 @@ export async function benchIngest(): Promise<Row[]> {
   let topic: GatewayTopic | undefined;
   try {
     const gateway = await spawnGateway(env, 60_000, profile.nodeArgs);
-    let sent: { accepted: number; symbols: string[]; figures: Map<number, number> };
+    let sent: { accepted: number; symbols: string[]; figures: Map<number, number>; idle: number };
     try {
       topic = servers ? await watchTopic(process.env.KAFKA_BROKERS!.split(','), env.KAFKA_TOPIC!, env.KAFKA_SINK_GROUP!) : undefined;
       sent = await runGateway(gateway, topic, rows, phases);
@@ -260,7 +289,8 @@ export async function benchIngest(): Promise<Row[]> {
       pass: stored === sent.accepted,
     });
     if (topic) rows.push(...(await anchorRows(process.env.KAFKA_BROKERS!, topic, phases)));
-    if (servers) rows.push(...(await embeddedBaselineRows(sent.figures)));
+    if (servers) rows.push(...(await embeddedBaselineRows(sent.figures, sent.idle)));
+    else rows.push(idleRow('embedded', sent.idle));
   } finally {
     await topic?.discard();
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
