@@ -125,6 +125,7 @@ describe.skipIf(missing.length > 0)(`servers frozen, killed and restarted under 
 
         const counts = new Map<string, number>();
         for (const row of stored) counts.set(tickKey(row), (counts.get(tickKey(row)) ?? 0) + 1);
+        const acknowledged = new Set(load.acknowledged.map(tickKey));
         const outcomes = summarise(load.batches, paused, killed, restarted);
         console.info(`${server.name}: ${JSON.stringify({
           downAfterMs: down.value.status === 503 ? down.ms : null,
@@ -133,6 +134,7 @@ describe.skipIf(missing.length > 0)(`servers frozen, killed and restarted under 
           ...outcomes,
           acknowledged: load.accepted,
           sent: sent.length,
+          storedNotAcknowledged: stored.filter((row) => !acknowledged.has(tickKey(row))).length,
           storedFirstReachedMs: reached.ms,
           stored: stored.length,
           livenessPolls: live.polls,
@@ -142,7 +144,14 @@ describe.skipIf(missing.length > 0)(`servers frozen, killed and restarted under 
         const lost = load.acknowledged.filter((t) => !counts.has(tickKey(t)));
         expect({ twice: twice.length, first: twice.slice(0, 5) }).toEqual({ twice: 0, first: [] });
         expect({ lost: lost.length, first: lost.slice(0, 5) }).toEqual({ lost: 0, first: [] });
-        expect(stored.length).toBe(load.accepted); // and nothing that was not acknowledged
+        // Nothing that was not sent in a batch the gateway answered with an error. Such a batch
+        // may still be stored (a write that timed out may have been applied: README, "When a
+        // store fails"; its bridge re-sends it and the copy counts as duplicates): with Kafka, an
+        // append the gateway gave up on while the broker was frozen reached the log once, in 1
+        // of 7 runs (20 ticks of 1,880 stored).
+        const answeredWithError = new Set(load.failed.map(tickKey));
+        const unexplained = stored.filter((row) => !acknowledged.has(tickKey(row)) && !answeredWithError.has(tickKey(row)));
+        expect({ unexplained: unexplained.length, first: unexplained.slice(0, 5) }).toEqual({ unexplained: 0, first: [] });
       } finally {
         await load?.stop();
         await liveness?.stop();
@@ -168,6 +177,8 @@ interface Load {
   sent: TickInput[];
   /** The ticks of batches answered without errors. */
   acknowledged: TickInput[];
+  /** The ticks of batches answered with an error, or not answered. */
+  failed: TickInput[];
   /** The sum of `accepted` over those batches. */
   accepted: number;
   batches: Batch[];
@@ -178,7 +189,7 @@ interface Load {
 function startLoad(gw: GatewayProcess, symbols: string[], clients = 3, batchSize = 20): Load {
   let next = Date.now() - 3_600_000; // one millisecond per tick: every tick is distinct
   let running = true;
-  const load: Omit<Load, 'stop'> = { sent: [], acknowledged: [], accepted: 0, batches: [] };
+  const load: Omit<Load, 'stop'> = { sent: [], acknowledged: [], failed: [], accepted: 0, batches: [] };
   const client = async () => {
     while (running) {
       const batch = Array.from({ length: batchSize }, (_, i): TickInput => ({
@@ -200,9 +211,10 @@ function startLoad(gw: GatewayProcess, symbols: string[], clients = 3, batchSize
         if (ok) {
           load.acknowledged.push(...batch);
           load.accepted += result.accepted;
-        }
+        } else load.failed.push(...batch);
       } catch (error) {
         load.batches.push({ sentAt, doneAt: Date.now(), size: batch.length, ok: false, accepted: 0, error: String(error) });
+        load.failed.push(...batch);
       }
       await sleep(20);
     }
