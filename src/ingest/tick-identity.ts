@@ -239,6 +239,7 @@ function suspectGroups(ticks: readonly TickInput[], suspects: ReadonlyMap<string
   }
   return groups;
 }
+
 /**
  * `list`'s indexes into `ticks` in time order (list order among equal times), and their times.
  * A list out of order is mostly a few lists in order one after another (bridges interleaving
@@ -255,6 +256,7 @@ function inTimeOrder(ticks: readonly TickInput[], list: readonly number[]): { or
     if (k > 0 && times[k]! < times[k - 1]!) bounds.push(k);
   }
   bounds.push(order.length);
+  if (bounds.length === 2) return { order, times }; // in order already
   let toOrder = new Uint32Array(order.length);
   let toTimes = new Float64Array(order.length);
   while (bounds.length > 2) {

@@ -121,7 +121,7 @@ export function readLastRowBinary(bytes: Buffer, seq: number): StoredTick {
   let last = 0;
   while (r.at < bytes.length) {
     last = r.at;
-    r.skip();
+    r.time();
   }
   r.at = last;
   return r.row(seq);
@@ -160,13 +160,6 @@ class RowReader {
     if (!this.isNull()) this.pass(8);
     if (!this.isNull()) this.pass(4);
     return time;
-  }
-
-  skip(): void {
-    this.pass(this.leb128() + 24);
-    if (!this.isNull()) this.pass(8);
-    if (!this.isNull()) this.pass(8);
-    if (!this.isNull()) this.pass(4);
   }
 
   private readSymbol(): string {
