@@ -191,7 +191,12 @@ export function summarize(samples: readonly number[]): LatencySummary {
   };
 }
 
-export const median = (samples: readonly number[]) => summarize(samples).p50;
+/** The middle value, or the mean of the middle two (summarize's p50 is the lower of them). */
+export function median(samples: readonly number[]): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const half = sorted.length / 2;
+  return sorted.length % 2 ? sorted[Math.floor(half)]! : (sorted[half - 1]! + sorted[half]!) / 2;
+}
 
 /**
  * Closes a chDB session of the bench's own and removes its directory. The table is dropped

@@ -1,5 +1,5 @@
 import type { GatewayProcess } from '../test/helpers/process-gateway.js';
-import { scaled } from './harness.js';
+import { median, scaled } from './harness.js';
 import { body, CLIENTS, sendLoad, tickAt, upsertInstruments, type Load, type TickJson } from './ingest-load.js';
 import { progress, type Row } from './report.js';
 
@@ -133,10 +133,3 @@ export async function benchShapes(gateway: GatewayProcess, settled: () => Promis
 }
 
 const rate = (l: Load) => l.accepted / l.seconds;
-
-/** The median: the middle value, or the mean of the middle two. */
-function median(xs: readonly number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const half = sorted.length / 2;
-  return sorted.length % 2 ? sorted[Math.floor(half)]! : (sorted[half - 1]! + sorted[half]!) / 2;
-}
