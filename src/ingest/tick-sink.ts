@@ -3,31 +3,67 @@ import type { Logger } from '../logger.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
-import type { StoredTick } from '../stores/ticks/tick-store.js';
+import type { StoredTick, TickInput, TickStore } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
+import { createRecentGroups } from './recent-groups.js';
+import { spanOf, storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
+import { createNewestStored } from './tick-ingest.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
  * consumer group, so the partitions are shared out and every tick is written by one of them.
  *
- * Idempotent by content: before inserting a batch, the stored ticks it could repeat are read
- * back and identical ones dropped. A batch that comes again after a crash between insert and
- * offset commit is therefore stored once, however the new batch is cut.
+ * Idempotent by content: before inserting a batch, the stored ticks it could repeat are
+ * compared with it and identical ones dropped. A batch that comes again after a crash between
+ * insert and offset commit is therefore stored once, however the new batch is cut.
  * The broker holds each fetch until enough bytes or time have gathered, so ClickHouse gets
  * few large inserts rather than many small ones.
  */
 export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger, tracer?: Tracer): Promise<void> {
+  let stored = createStoredLately(stores.ticks);
   const store = async (runs: TickRun[]) => {
     const ticks: StoredTick[] = [];
     for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
-    const fresh = await dropStored(stores, runs, ticks);
-    await stores.ticks.insert(fresh);
+    const fresh = await dropStored(stores, stored, runs, ticks);
+    try {
+      await stores.ticks.insert(fresh);
+    } catch (error) {
+      stored = createStoredLately(stores.ticks); // the insert may have been applied: the store answers
+      throw error;
+    }
+    stored.recent.add(fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };
-  await stream.consume(group, tracer ? (runs) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store);
+  const handler = tracer ? (runs: TickRun[]) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store;
+  // Partitions dealt again: another member may have stored ticks of this one's symbols.
+  await stream.consume(group, handler, () => void (stored = createStoredLately(stores.ticks)));
 }
+
+// The ticks of the last few batches (bridges interleaving one symbol compare a batch with the
+// one before it), about 20 MB: the batches' own tick objects, held a little longer.
+const MAX_RECENT_TICKS = 200_000;
+
+/**
+ * What this sink stored lately, compared in memory: bridges interleaving one symbol send ticks
+ * older than the newest stored, and each batch would otherwise read back the ticks the batch
+ * before it stored. The store can hold a tick of a symbol not held here only up to the newest
+ * time it held when the symbol was loaded, or of a batch no longer held: true while this sink
+ * is the only writer of its symbols since it loaded them, so the sink starts over when the
+ * partitions are dealt again or an insert fails.
+ */
+function createStoredLately(ticks: TickStore) {
+  const loaded = createNewestStored(ticks);
+  const recent = createRecentGroups(MAX_RECENT_TICKS);
+  return {
+    recent,
+    load: (symbols: readonly string[]) => loaded.load(symbols),
+    /** The newest time of `symbol` the store may hold and `recent` not. */
+    notHeldThrough: (symbol: string) => Math.max(loaded.loaded.get(symbol) ?? -Infinity, recent.evictedHigh(symbol)),
+  };
+}
+
+type StoredLately = ReturnType<typeof createStoredLately>;
 
 /**
  * Waits until `group` has committed each partition of `upto` up to its position (the last seq
@@ -63,20 +99,25 @@ function sinkSpan(group: string, count: number) {
 }
 
 /** The runs' ticks (`ticks`, in run order) that are not stored yet. */
-async function dropStored(stores: Stores, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
+async function dropStored(stores: Stores, stored: StoredLately, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
   // Each symbol's newest stored time between the batch's oldest and newest tick is one small
   // aggregate. A tick after it (and after the batch's earlier ticks of its symbol) is new: only
-  // the others are compared with the stored ticks of their time range, read back with one
-  // query. A history import (ticks older than the stored ones, in a range nothing is stored
-  // in) has no such time, so its ticks are new too. The runs' headers give the range and the
-  // symbols without a pass over the ticks.
+  // the others are compared with the stored ticks of their time range, those held in memory
+  // and, up to where memory does not know them, those read back with one query. A history
+  // import (ticks older than the stored ones, in a range nothing is stored in) has no such
+  // time, so its ticks are new too. The runs' headers give the range and the symbols without
+  // a pass over the ticks.
   let from = Infinity;
   let to = -Infinity;
   const symbols = new Set<string>();
   for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime)), symbols.add(run.symbol);
+  await stored.load([...symbols]); // before this batch is stored: from then on, memory knows them
   const newest = await stores.ticks.newestBetween([...symbols], from, to);
   const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
   const suspects = suspectRanges(ticks, newestOf);
   if (suspects.size === 0) return ticks;
-  return withoutRepeats(ticks, suspects, [await storedNear(stores.ticks, suspects, newestOf)]);
+  const span = spanOf(suspects);
+  const before: (readonly TickInput[])[] = stored.recent.overlapping(suspects.keys(), span.from, span.to);
+  before.push(await storedNear(stores.ticks, suspects, (symbol) => Math.min(newestOf(symbol), stored.notHeldThrough(symbol))));
+  return withoutRepeats(ticks, suspects, before);
 }

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SEQ_STRIDE } from '../../src/stores/stream/tick-records.js';
 import type { DurableTickStream, TickListener, TickStream } from '../../src/stores/stream/tick-stream.js';
 import type { StoredTick } from '../../src/stores/ticks/tick-store.js';
+import { until } from '../helpers/until.js';
 
 /** Sends ticks the way the ingest path does for each kind of stream; returns them as numbered, per symbol in input order. */
 async function send(stream: TickStream, ticks: StoredTick[]): Promise<StoredTick[]> {
@@ -111,6 +112,40 @@ export function tickStreamContract(name: string, open: () => Promise<[TickStream
       expect(runs.flatMap((r) => r.ticks()).map(({ seq: _, ...t }) => t)).toEqual(appended);
       expect(appended.every((t) => t.bid === 1)).toBe(true);
       expect(runs.map((r) => r.newest().bid)).toEqual(runs.map(() => 1));
+    });
+
+    it('hands a consumer group every appended tick, and tells a member its partitions were dealt again before the batches after', async (context) => {
+      // The sink compares with what it stored lately only while no other member stored its
+      // partitions' ticks (src/ingest/tick-sink.ts): it must hear of every new deal first.
+      if (publisher.kind !== 'durable' || subscriber.kind !== 'durable') return context.skip(); // a local stream has no consumer groups
+      const group = `contract-sink-${run}`;
+      const events: string[][] = [[], []];
+      const handed: string[] = [];
+      const member = (stream: DurableTickStream, m: number) =>
+        stream.consume(
+          group,
+          async (runs) => {
+            for (const r of runs) if (r.symbol.endsWith(run)) events[m]!.push('batch'), handed.push(...r.ticks().map((t) => `${t.symbol} ${t.time}`));
+          },
+          () => void events[m]!.push('dealt'),
+        );
+      const batch = (from: number) => Array.from({ length: 60 }, (_, i) => tick(`K${i % 6}`, from + i));
+      const missing = (ticks: StoredTick[]) => async () => ticks.filter((t) => !handed.includes(`${t.symbol} ${t.time}`)).length;
+      const dealt = (m: number) => async () => events[m]!.filter((e) => e === 'dealt').length;
+      const first = batch(50_000);
+      await send(publisher, first);
+      await member(publisher, 0);
+      expect(await until(missing(first), (n) => n === 0, 30_000)).toBe(0);
+      expect(events[0]![0]).toBe('dealt');
+      // A second member joins: the first is dealt its partitions again, and each hears of it.
+      const before = await dealt(0)();
+      await member(subscriber, 1);
+      expect(await until(dealt(0), (n) => n > before, 60_000)).toBeGreaterThan(before);
+      expect(await until(dealt(1), (n) => n > 0, 60_000)).toBeGreaterThan(0);
+      const second = batch(60_000);
+      await send(publisher, second);
+      expect(await until(missing(second), (n) => n === 0, 30_000)).toBe(0);
+      expect(events[1]![0]).toBe('dealt');
     });
 
     it('stops delivering to a listener after it unsubscribes', async () => {

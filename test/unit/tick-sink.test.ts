@@ -20,6 +20,10 @@ describe('tick sink', () => {
   const dir = mkdtempSync(join(tmpdir(), 'marketgraph-sink-'));
   let ticks: TickStore;
   let handleRuns: (runs: TickRun[]) => Promise<void>;
+  let dealAgain: () => void;
+  // The store's reads back of stored ticks, and an insert that is applied and then fails.
+  let readsBack = 0;
+  let failNextInsert = false;
   // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
   const handle = (batch: StoredTick[]) =>
     handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], times: () => Float64Array.of(t.time), newest: () => t })));
@@ -32,9 +36,20 @@ describe('tick sink', () => {
     ticks = await startMigrated('ticks', createChdbTickStore(dir));
     const stream = {
       kind: 'durable',
-      consume: async (_group: string, handler: typeof handleRuns) => void (handleRuns = handler),
+      consume: async (_group: string, handler: typeof handleRuns, dealt: () => void) => void ((handleRuns = handler), (dealAgain = dealt)),
     } as unknown as DurableTickStream;
-    const stores = { ticks, cache: createMemoryCacheStore() } as unknown as Stores;
+    const seen: TickStore = {
+      ...ticks,
+      ticksBetween: (...args) => (readsBack++, ticks.ticksBetween(...args)),
+      async insert(list) {
+        await ticks.insert(list);
+        if (failNextInsert) {
+          failNextInsert = false;
+          throw new Error('insert timed out');
+        }
+      },
+    };
+    const stores = { ticks: seen, cache: createMemoryCacheStore() } as unknown as Stores;
     await startTickSink(stream, stores, 'sink-test', createLogger('silent'));
   });
   afterAll(async () => {
@@ -64,5 +79,45 @@ describe('tick sink', () => {
     const t = tick('SNKD', 1);
     await handle([t, { ...t, seq: 2 }, tick('SNKD', 2)]);
     expect(await stored(['SNKD'])).toBe(2);
+  });
+
+  // Four bridges on one symbol, client c sending the times 4k + c; the sink's batches hold the
+  // odd clients' ticks one batch late (older than what the even clients' last batch stored).
+  const interleaved = (symbol: string, batches: number, per = 50) =>
+    Array.from({ length: batches }, (_, b) =>
+      [0, 1, 2, 3].flatMap((c) => Array.from({ length: per }, (_, i) => tick(symbol, ((b - (c % 2)) * per + i) * 4 + c))).filter((t) => t.time >= t0),
+    );
+
+  it('compares interleaving batches with what it stored lately, without reading those ticks back', async () => {
+    const batches = interleaved('SNKE', 6);
+    await handle(batches[0]!);
+    const before = readsBack;
+    for (const batch of batches.slice(1)) await handle(batch);
+    await handle(batches[3]!); // a batch that comes again
+    expect(readsBack - before).toBe(0);
+    expect(await stored(['SNKE'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
+  });
+
+  it('asks the store again once the partitions are dealt again: another member may have stored ticks', async () => {
+    const batches = interleaved('SNKF', 4);
+    await handle(batches[0]!);
+    await handle(batches[1]!);
+    // Meanwhile another member took the partition over and stored the next batch.
+    await ticks.insert(batches[2]!);
+    dealAgain();
+    await handle(batches[2]!);
+    await handle(batches[3]!);
+    expect(await stored(['SNKF'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
+  });
+
+  it('asks the store again after an insert failed: it may have been applied', async () => {
+    const batches = interleaved('SNKG', 4);
+    await handle(batches[0]!);
+    await handle(batches[1]!);
+    failNextInsert = true;
+    await expect(handle(batches[2]!)).rejects.toThrow('insert timed out');
+    await handle(batches[2]!); // the batch comes again
+    await handle(batches[3]!);
+    expect(await stored(['SNKG'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
   });
 });

@@ -137,7 +137,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         await admin.disconnect();
       }
     },
-    async consume(group, handler) {
+    async consume(group, handler, dealt) {
       const consumer = kafka.consumer({
         groupId: group,
         minBytes: options.sinkMinBytes,
@@ -148,6 +148,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         maxBytes: SINK_FETCH_BYTES,
       });
       consumers.push(consumer);
+      // Each join deals every partition afresh (kafkajs rebalances eagerly), before its first fetch.
+      if (dealt) consumer.on(consumer.events.GROUP_JOIN, () => dealt());
       await consumer.connect();
       await consumer.subscribe({ topic: options.topic, fromBeginning: true });
       await consumer.run({

@@ -58,9 +58,11 @@ export interface DurableTickStream extends StreamLifecycle {
    * Hands every tick ever appended to `handler`, batch by batch, at least once, in order per
    * symbol, sharing partitions with the other members of `group`. A batch's position is
    * committed only after `handler` resolves, so after a crash a batch may come again:
-   * the handler must be idempotent.
+   * the handler must be idempotent. `dealt` is called whenever the group deals out the
+   * partitions again, before the first batch that follows: from then on, other members may
+   * have stored what this one is handed.
    */
-  consume(group: string, handler: (runs: TickRun[]) => Promise<void>): Promise<void>;
+  consume(group: string, handler: (runs: TickRun[]) => Promise<void>, dealt?: () => void): Promise<void>;
   /**
    * The last seq per partition that the log holds or, with `group`, that this consumer group
    * handled and committed (-1 where nothing is). A seq past every tick of the last record.
