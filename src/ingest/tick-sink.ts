@@ -31,7 +31,7 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
       stored = createStoredLately(stores.ticks); // the insert may have been applied: the store answers
       throw error;
     }
-    stored.recent.add(fresh);
+    stored.add(fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };
@@ -58,6 +58,13 @@ function createStoredLately(ticks: TickStore) {
   return {
     recent,
     load: (symbols: readonly string[]) => loaded.load(symbols),
+    /** Ticks just stored. */
+    add(ticks: readonly StoredTick[]): void {
+      loaded.note(ticks);
+      recent.add(ticks);
+    },
+    /** The newest time of `symbol` in the store (-Infinity: none). */
+    newestOf: (symbol: string) => loaded.times.get(symbol) ?? -Infinity,
     /** The newest time of `symbol` the store may hold and `recent` not. */
     notHeldThrough: (symbol: string) => Math.max(loaded.loaded.get(symbol) ?? -Infinity, recent.evictedHigh(symbol)),
   };
@@ -100,18 +107,21 @@ function sinkSpan(group: string, count: number) {
 
 /** The runs' ticks (`ticks`, in run order) that are not stored yet. */
 async function dropStored(stores: Stores, stored: StoredLately, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
-  // Each symbol's newest stored time between the batch's oldest and newest tick is one small
-  // aggregate. A tick after it (and after the batch's earlier ticks of its symbol) is new: only
-  // the others are compared with the stored ticks of their time range, those held in memory
-  // and, up to where memory does not know them, those read back with one query. A history
-  // import (ticks older than the stored ones, in a range nothing is stored in) has no such
-  // time, so its ticks are new too. The runs' headers give the range and the symbols without
-  // a pass over the ticks.
+  // A tick after its symbol's newest stored time (and after the batch's earlier ticks of its
+  // symbol) is new: ticks in time order, the common case, need no query at all. Otherwise each
+  // symbol's newest stored time between the batch's oldest and newest tick is one small
+  // aggregate, and only the ticks at or before it are compared with the stored ticks of their
+  // time range: those held in memory and, up to where memory does not know them, those read
+  // back with one query. A history import (ticks older than the stored ones, in a range
+  // nothing is stored in) has no such time, so its ticks are new too. The runs' headers give
+  // the range and the symbols without a pass over the ticks.
+  const symbols = new Set<string>();
+  for (const run of runs) symbols.add(run.symbol);
+  await stored.load([...symbols]); // before this batch is stored: from then on, memory knows them
+  if (suspectRanges(ticks, stored.newestOf).size === 0) return ticks;
   let from = Infinity;
   let to = -Infinity;
-  const symbols = new Set<string>();
-  for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime)), symbols.add(run.symbol);
-  await stored.load([...symbols]); // before this batch is stored: from then on, memory knows them
+  for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime));
   const newest = await stores.ticks.newestBetween([...symbols], from, to);
   const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
   const suspects = suspectRanges(ticks, newestOf);

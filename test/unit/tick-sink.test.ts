@@ -23,6 +23,7 @@ describe('tick sink', () => {
   let dealAgain: () => void;
   // The store's reads back of stored ticks, and an insert that is applied and then fails.
   let readsBack = 0;
+  let newestAsked = 0;
   let failNextInsert = false;
   // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
   const handle = (batch: StoredTick[]) =>
@@ -41,6 +42,7 @@ describe('tick sink', () => {
     const seen: TickStore = {
       ...ticks,
       ticksBetween: (...args) => (readsBack++, ticks.ticksBetween(...args)),
+      newestBetween: (...args) => (newestAsked++, ticks.newestBetween(...args)),
       async insert(list) {
         await ticks.insert(list);
         if (failNextInsert) {
@@ -96,6 +98,15 @@ describe('tick sink', () => {
     await handle(batches[3]!); // a batch that comes again
     expect(readsBack - before).toBe(0);
     expect(await stored(['SNKE'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
+  });
+
+  it('stores batches in time order without asking the store anything but, once, each symbol’s newest tick', async () => {
+    const batches = Array.from({ length: 5 }, (_, b) => Array.from({ length: 100 }, (_, i) => tick(i % 2 ? 'SNKH' : 'SNKI', 1 + b * 100 + i)));
+    await ticks.insert([tick('SNKH', 0)]); // stored before: the sink learns it once
+    const asked = [readsBack, newestAsked];
+    for (const batch of batches) await handle(batch);
+    expect([readsBack, newestAsked]).toEqual(asked);
+    expect(await stored(['SNKH', 'SNKI'])).toBe(501);
   });
 
   it('asks the store again once the partitions are dealt again: another member may have stored ticks', async () => {
