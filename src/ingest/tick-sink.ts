@@ -3,11 +3,10 @@ import type { Logger } from '../logger.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
-import type { StoredTick, TickInput, TickStore } from '../stores/ticks/tick-store.js';
+import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
-import { createRecentGroups } from './recent-groups.js';
-import { spanOf, storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
-import { createNewestStored } from './tick-ingest.js';
+import { createSinkMemory, type SinkMemory } from './sink-memory.js';
+import { storedNear, suspectRanges, withoutRepeats, type EarlierTicks } from './tick-identity.js';
 
 /**
  * Writes a durable stream to the tick store: each gateway process is a member of one
@@ -20,57 +19,25 @@ import { createNewestStored } from './tick-ingest.js';
  * few large inserts rather than many small ones.
  */
 export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger, tracer?: Tracer): Promise<void> {
-  let stored = createStoredLately(stores.ticks);
+  let memory = createSinkMemory(stores.ticks);
   const store = async (runs: TickRun[]) => {
     const ticks: StoredTick[] = [];
     for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
-    const fresh = await dropStored(stores, stored, runs, ticks);
+    const fresh = await dropStored(stores, memory, runs, ticks);
     try {
       await stores.ticks.insert(fresh);
     } catch (error) {
-      stored = createStoredLately(stores.ticks); // the insert may have been applied: the store answers
+      memory = createSinkMemory(stores.ticks); // the insert may have been applied: the store answers
       throw error;
     }
-    stored.add(fresh);
+    memory.stored(runs, fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };
   const handler = tracer ? (runs: TickRun[]) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store;
   // Partitions dealt again: another member may have stored ticks of this one's symbols.
-  await stream.consume(group, handler, () => void (stored = createStoredLately(stores.ticks)));
+  await stream.consume(group, handler, () => void (memory = createSinkMemory(stores.ticks)));
 }
-
-// The ticks of the last few batches (bridges interleaving one symbol compare a batch with the
-// one before it), about 20 MB: the batches' own tick objects, held a little longer.
-const MAX_RECENT_TICKS = 200_000;
-
-/**
- * What this sink stored lately, compared in memory: bridges interleaving one symbol send ticks
- * older than the newest stored, and each batch would otherwise read back the ticks the batch
- * before it stored. The store can hold a tick of a symbol not held here only up to the newest
- * time it held when the symbol was loaded, or of a batch no longer held: true while this sink
- * is the only writer of its symbols since it loaded them, so the sink starts over when the
- * partitions are dealt again or an insert fails.
- */
-function createStoredLately(ticks: TickStore) {
-  const loaded = createNewestStored(ticks);
-  const recent = createRecentGroups(MAX_RECENT_TICKS);
-  return {
-    recent,
-    load: (symbols: readonly string[]) => loaded.load(symbols),
-    /** Ticks just stored. */
-    add(ticks: readonly StoredTick[]): void {
-      loaded.note(ticks);
-      recent.add(ticks);
-    },
-    /** The newest time of `symbol` in the store (-Infinity: none). */
-    newestOf: (symbol: string) => loaded.times.get(symbol) ?? -Infinity,
-    /** The newest time of `symbol` the store may hold and `recent` not. */
-    notHeldThrough: (symbol: string) => Math.max(loaded.loaded.get(symbol) ?? -Infinity, recent.evictedHigh(symbol)),
-  };
-}
-
-type StoredLately = ReturnType<typeof createStoredLately>;
 
 /**
  * Waits until `group` has committed each partition of `upto` up to its position (the last seq
@@ -106,7 +73,7 @@ function sinkSpan(group: string, count: number) {
 }
 
 /** The runs' ticks (`ticks`, in run order) that are not stored yet. */
-async function dropStored(stores: Stores, stored: StoredLately, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
+async function dropStored(stores: Stores, memory: SinkMemory, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
   // A tick after its symbol's newest stored time (and after the batch's earlier ticks of its
   // symbol) is new: ticks in time order, the common case, need no query at all. Otherwise each
   // symbol's newest stored time between the batch's oldest and newest tick is one small
@@ -117,8 +84,8 @@ async function dropStored(stores: Stores, stored: StoredLately, runs: readonly T
   // the range and the symbols without a pass over the ticks.
   const symbols = new Set<string>();
   for (const run of runs) symbols.add(run.symbol);
-  await stored.load([...symbols]); // before this batch is stored: from then on, memory knows them
-  if (suspectRanges(ticks, stored.newestOf).size === 0) return ticks;
+  await memory.load([...symbols]);
+  if (suspectRanges(ticks, memory.newestOf).size === 0) return ticks;
   let from = Infinity;
   let to = -Infinity;
   for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime));
@@ -126,8 +93,7 @@ async function dropStored(stores: Stores, stored: StoredLately, runs: readonly T
   const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
   const suspects = suspectRanges(ticks, newestOf);
   if (suspects.size === 0) return ticks;
-  const span = spanOf(suspects);
-  const before: (readonly TickInput[])[] = stored.recent.overlapping(suspects.keys(), span.from, span.to);
-  before.push(await storedNear(stores.ticks, suspects, (symbol) => Math.min(newestOf(symbol), stored.notHeldThrough(symbol))));
+  const before: EarlierTicks[] = memory.overlapping(suspects);
+  before.push(await storedNear(stores.ticks, suspects, (symbol) => Math.min(newestOf(symbol), memory.notHeldThrough(symbol))));
   return withoutRepeats(ticks, suspects, before);
 }
