@@ -21,6 +21,12 @@ describe('ClickHouse tick store over HTTP', () => {
     expect(requests.some((r) => r.params.param_symbols?.includes(evil.replace("'", "\\'")))).toBe(true);
   });
 
+  it('sends inserts as RowBinary rows, which the server copies rather than parses', () => {
+    const inserts = (fixture?.requests ?? []).filter((r) => /^\s*INSERT INTO ticks\b/i.test(r.sql));
+    expect(inserts.length).toBeGreaterThan(0);
+    expect(inserts.filter((r) => !/FORMAT RowBinary$/.test(r.sql))).toEqual([]);
+  });
+
   it('fails start with a clear error when the server is unreachable', async () => {
     const store = createClickHouseTickStore({ url: 'http://127.0.0.1:1', database: 'marketgraph', ...credentials, requestTimeoutMs: 2_000 });
     await expect(store.start()).rejects.toThrow(/ClickHouse at http:\/\/127\.0\.0\.1:1\/marketgraph is unreachable/);
