@@ -5,6 +5,7 @@ import { benchImport } from './import.js';
 import { benchIngest } from './ingest.js';
 import { benchKafka } from './kafka.js';
 import { benchQueries } from './queries.js';
+import { benchSink } from './sink.js';
 import { benchTracing } from './tracing.js';
 import { machine, printTable, progress, writeResults, type Row } from './report.js';
 
@@ -34,6 +35,11 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
     if (!process.env.KAFKA_BROKERS) return progress('kafka: skipped, KAFKA_BROKERS is not set (bash .ci/services.sh start)'), [];
     const { rows, details } = await benchKafka();
     writeResults('kafka', rows, details);
+    return rows;
+  },
+  async sink() {
+    const rows = await benchSink();
+    writeResults('sink', rows);
     return rows;
   },
   queries: benchQueries,
