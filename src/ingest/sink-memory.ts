@@ -1,6 +1,7 @@
 import type { TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick, TickStore } from '../stores/ticks/tick-store.js';
 import type { TimeRange } from './tick-identity.js';
+import { createHeldRuns } from './held-runs.js';
 import { createNewestStored } from './tick-ingest.js';
 
 // The runs of the last few batches (bridges interleaving one symbol compare a batch with the one
@@ -21,24 +22,10 @@ const MAX_HELD_TICKS = 200_000;
  */
 export function createSinkMemory(store: Pick<TickStore, 'latest'>, maxHeldTicks = MAX_HELD_TICKS) {
   const newest = createNewestStored(store);
-  const bySymbol = new Map<string, TickRun[]>(); // oldest first
-  const arrival: (TickRun | undefined)[] = []; // oldest first, for eviction; passed slots emptied
-  let arrivalHead = 0;
-  let held = 0;
   const evictedHigh = new Map<string, number>(); // per symbol, the newest time of a run no longer held
-
-  function evictOldest(): void {
-    while (held > maxHeldTicks && arrivalHead < arrival.length) {
-      const run = arrival[arrivalHead]!;
-      arrival[arrivalHead++] = undefined;
-      held -= run.count;
-      const list = bySymbol.get(run.symbol)!;
-      list.shift(); // a symbol's runs are held in arrival order: this is its oldest
-      if (list.length === 0) bySymbol.delete(run.symbol);
-      if (run.maxTime > (evictedHigh.get(run.symbol) ?? -Infinity)) evictedHigh.set(run.symbol, run.maxTime);
-    }
-    if (arrivalHead > 4096 && arrivalHead * 2 > arrival.length) arrival.splice(0, arrivalHead), (arrivalHead = 0);
-  }
+  const held = createHeldRuns(maxHeldTicks, (run) => {
+    if (run.maxTime > (evictedHigh.get(run.symbol) ?? -Infinity)) evictedHigh.set(run.symbol, run.maxTime);
+  });
 
   return {
     /** Learns the newest stored time of the symbols not known yet: before a batch of theirs is stored. */
@@ -47,14 +34,7 @@ export function createSinkMemory(store: Pick<TickStore, 'latest'>, maxHeldTicks 
     stored(runs: readonly TickRun[], inserted: readonly StoredTick[]): void {
       newest.note(inserted);
       // The runs whole: a tick left out repeats a stored one, so either stands for it.
-      for (const run of runs) {
-        const list = bySymbol.get(run.symbol);
-        if (list) list.push(run);
-        else bySymbol.set(run.symbol, [run]);
-        arrival.push(run);
-        held += run.count;
-      }
-      evictOldest();
+      for (const run of runs) held.add(run);
     },
     /** The newest stored time of `symbol` (-Infinity: none); it must have been loaded. */
     newestOf: (symbol: string) => newest.times.get(symbol) ?? -Infinity,
@@ -63,9 +43,7 @@ export function createSinkMemory(store: Pick<TickStore, 'latest'>, maxHeldTicks 
     /** The runs held whose time range meets a suspect range of their symbol. */
     overlapping(suspects: ReadonlyMap<string, TimeRange>): TickRun[] {
       const found: TickRun[] = [];
-      for (const [symbol, range] of suspects) {
-        for (const run of bySymbol.get(symbol) ?? []) if (run.maxTime >= range.from && run.minTime <= range.to) found.push(run);
-      }
+      for (const [symbol, range] of suspects) found.push(...held.overlapping(symbol, range.from, range.to));
       return found;
     },
   };
