@@ -23,14 +23,16 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
   const store = async (runs: TickRun[]) => {
     const ticks: StoredTick[] = [];
     for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
-    const fresh = await dropStored(stores, memory, runs, ticks);
+    // The memory the batch was checked with: one taken meanwhile (a new deal) learns from the store.
+    const checkedWith = memory;
+    const fresh = await dropStored(stores, checkedWith, runs, ticks);
     try {
       await stores.ticks.insert(fresh);
     } catch (error) {
       memory = createSinkMemory(stores.ticks); // the insert may have been applied: the store answers
       throw error;
     }
-    memory.stored(runs, fresh);
+    checkedWith.stored(runs, fresh);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };

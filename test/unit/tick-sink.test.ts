@@ -25,6 +25,7 @@ describe('tick sink', () => {
   let readsBack = 0;
   let newestAsked = 0;
   let failNextInsert = false;
+  let duringInsert: (() => void) | undefined;
   // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
   const handle = (batch: StoredTick[]) =>
     handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], times: () => Float64Array.of(t.time), newest: () => t })));
@@ -45,6 +46,8 @@ describe('tick sink', () => {
       newestBetween: (...args) => (newestAsked++, ticks.newestBetween(...args)),
       async insert(list) {
         await ticks.insert(list);
+        duringInsert?.();
+        duringInsert = undefined;
         if (failNextInsert) {
           failNextInsert = false;
           throw new Error('insert timed out');
@@ -119,6 +122,15 @@ describe('tick sink', () => {
     await handle(batches[2]!);
     await handle(batches[3]!);
     expect(await stored(['SNKF'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
+  });
+
+  it('learns from the store when the partitions are dealt again while a batch is being stored', async () => {
+    const earlier = tick('SNKJ', 0);
+    await ticks.insert([earlier]); // stored before this sink saw the symbol
+    duringInsert = () => dealAgain();
+    await handle([tick('SNKJ', 10), tick('SNKJ', 11)]);
+    await handle([{ ...earlier, seq: 12 }, tick('SNKJ', 12)]); // a copy of the earlier tick comes again
+    expect(await stored(['SNKJ'])).toBe(4);
   });
 
   it('asks the store again after an insert failed: it may have been applied', async () => {
