@@ -1,5 +1,5 @@
 import type { TickRun } from '../stores/stream/tick-stream.js';
-import type { StoredTick, TickStore } from '../stores/ticks/tick-store.js';
+import type { TickStore } from '../stores/ticks/tick-store.js';
 import type { TimeRange } from './tick-identity.js';
 import { createHeldRuns } from './held-runs.js';
 import { createNewestStored } from './tick-ingest.js';
@@ -30,11 +30,15 @@ export function createSinkMemory(store: Pick<TickStore, 'latest'>, maxHeldTicks 
   return {
     /** Learns the newest stored time of the symbols not known yet: before a batch of theirs is stored. */
     load: (symbols: readonly string[]) => newest.load(symbols),
-    /** A batch just stored: its runs, and the ticks of them that were inserted. */
-    stored(runs: readonly TickRun[], inserted: readonly StoredTick[]): void {
-      newest.note(inserted);
-      // The runs whole: a tick left out repeats a stored one, so either stands for it.
-      for (const run of runs) held.add(run);
+    /**
+     * A batch just stored, as its runs whole: a tick the sink left out repeats a stored one, so
+     * either stands for it.
+     */
+    stored(runs: readonly TickRun[]): void {
+      for (const run of runs) {
+        newest.raise(run.symbol, run.maxTime);
+        held.add(run);
+      }
     },
     /** The newest stored time of `symbol` (-Infinity: none); it must have been loaded. */
     newestOf: (symbol: string) => newest.times.get(symbol) ?? -Infinity,

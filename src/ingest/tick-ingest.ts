@@ -167,6 +167,10 @@ export function createNewestStored(ticks: Pick<TickStore, 'latest'>) {
     note(stored: readonly StoredTick[]): void {
       for (const t of stored) if (t.time > (newest.get(t.symbol) ?? -Infinity)) newest.set(t.symbol, t.time);
     },
+    /** `time` is stored for `symbol` (a run's newest, read from its header: no pass over its ticks). */
+    raise(symbol: string, time: number): void {
+      if (time > (newest.get(symbol) ?? -Infinity)) newest.set(symbol, time);
+    },
   };
 }
 

@@ -32,7 +32,7 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
       memory = createSinkMemory(stores.ticks); // the insert may have been applied: the store answers
       throw error;
     }
-    checkedWith.stored(runs, fresh);
+    checkedWith.stored(runs);
     await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };

@@ -17,7 +17,7 @@ describe('sink memory', () => {
     await memory.load(['ESYM', 'FSYM']);
     expect([memory.newestOf('ESYM'), memory.newestOf('FSYM')]).toEqual([50, -Infinity]);
     const runs = [run('ESYM', 100, 10), run('FSYM', 100, 10)];
-    memory.stored(runs, runs.flatMap((r) => r.ticks()));
+    memory.stored(runs);
     expect([memory.newestOf('ESYM'), memory.newestOf('FSYM')]).toEqual([109, 109]);
     // The store answers up to what it held when loaded; memory for what the sink stored since.
     expect([memory.notHeldThrough('ESYM'), memory.notHeldThrough('FSYM')]).toEqual([50, -Infinity]);
@@ -29,7 +29,7 @@ describe('sink memory', () => {
     const memory = createSinkMemory(store, 25);
     await memory.load(['ESYM']);
     const runs = [run('ESYM', 100, 10), run('ESYM', 200, 10), run('ESYM', 300, 10)];
-    for (const r of runs) memory.stored([r], r.ticks());
+    for (const r of runs) memory.stored([r]);
     expect(memory.notHeldThrough('ESYM')).toBe(109);
     expect(memory.overlapping(new Map([['ESYM', { from: 0, to: 1000 }]]))).toEqual(runs.slice(1));
   });
