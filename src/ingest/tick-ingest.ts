@@ -150,6 +150,9 @@ function createKnownSymbols(stores: Pick<Stores, 'relational'>) {
 export function createNewestStored(ticks: Pick<TickStore, 'latest'>) {
   const newest = new Map<string, number>();
   const loaded = new Map<string, number>();
+  const raise = (symbol: string, time: number) => {
+    if (time > (newest.get(symbol) ?? -Infinity)) newest.set(symbol, time);
+  };
   return {
     times: newest as ReadonlyMap<string, number>,
     /** The newest time the store held when each symbol was loaded (no `note` since). */
@@ -165,12 +168,10 @@ export function createNewestStored(ticks: Pick<TickStore, 'latest'>) {
       });
     },
     note(stored: readonly StoredTick[]): void {
-      for (const t of stored) if (t.time > (newest.get(t.symbol) ?? -Infinity)) newest.set(t.symbol, t.time);
+      for (const t of stored) raise(t.symbol, t.time);
     },
     /** `time` is stored for `symbol` (a run's newest, read from its header: no pass over its ticks). */
-    raise(symbol: string, time: number): void {
-      if (time > (newest.get(symbol) ?? -Infinity)) newest.set(symbol, time);
-    },
+    raise,
   };
 }
 

@@ -84,14 +84,13 @@ async function dropStored(stores: Stores, memory: SinkMemory, runs: readonly Tic
   // back with one query. A history import (ticks older than the stored ones, in a range
   // nothing is stored in) has no such time, so its ticks are new too. The runs' headers give
   // the range and the symbols without a pass over the ticks.
-  const symbols = new Set<string>();
-  for (const run of runs) symbols.add(run.symbol);
-  await memory.load([...symbols]);
+  const symbols = [...new Set(runs.map((run) => run.symbol))];
+  await memory.load(symbols);
   if (suspectRanges(ticks, memory.newestOf).size === 0) return ticks;
   let from = Infinity;
   let to = -Infinity;
   for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime));
-  const newest = await stores.ticks.newestBetween([...symbols], from, to);
+  const newest = await stores.ticks.newestBetween(symbols, from, to);
   const newestOf = (symbol: string) => newest.get(symbol) ?? -Infinity;
   const suspects = suspectRanges(ticks, newestOf);
   if (suspects.size === 0) return ticks;

@@ -1,5 +1,5 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
-import { writeLeb128 } from '../ticks/tick-rows.js';
+import { ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBinaryValues } from '../ticks/tick-rows.js';
 
 /**
  * Format 3 of the log's records (tick-records.ts has the layout around it): ticks as rows of
@@ -19,8 +19,6 @@ export const ROW_BINARY_STRUCTURE =
 
 const TWO_32 = 2 ** 32;
 const NULL_FLAG = 1;
-// After the symbol: time, bid and ask, then the three Nullables at their largest.
-const ROW_REST_BYTES = 8 + 8 + 8 + (1 + 8) + (1 + 8) + (1 + 4);
 
 /**
  * Writes one symbol's ticks as RowBinary rows. Like the JSON writer (json-records.ts), the
@@ -34,7 +32,7 @@ export function createRowBinaryWriter(symbol: string, maxBytes: number) {
   const prefix = Buffer.alloc(lengthEnd + name.length);
   writeLeb128(prefix, 0, name.length);
   name.copy(prefix, lengthEnd);
-  const maxRow = prefix.length + ROW_REST_BYTES;
+  const maxRow = prefix.length + ROW_BINARY_VALUES_MAX_BYTES;
   if (scratch.length < maxBytes + maxRow) {
     scratch = Buffer.allocUnsafeSlow(maxBytes + maxRow);
     view = new DataView(scratch.buffer, scratch.byteOffset, scratch.byteLength);
@@ -48,30 +46,7 @@ export function createRowBinaryWriter(symbol: string, maxBytes: number) {
     line(t: TickInput): void {
       for (let i = 0; i < prefix.length; i++) b[at + i] = prefix[i]!;
       at += prefix.length;
-      const high = Math.floor(t.time / TWO_32);
-      v.setUint32(at, t.time - high * TWO_32, true);
-      v.setInt32(at + 4, high, true);
-      v.setFloat64(at + 8, t.bid, true);
-      v.setFloat64(at + 16, t.ask, true);
-      at += 24;
-      if (t.last === null) b[at++] = NULL_FLAG;
-      else {
-        b[at] = 0;
-        v.setFloat64(at + 1, t.last, true);
-        at += 9;
-      }
-      if (t.volume === null) b[at++] = NULL_FLAG;
-      else {
-        b[at] = 0;
-        v.setFloat64(at + 1, t.volume, true);
-        at += 9;
-      }
-      if (t.flags === null) b[at++] = NULL_FLAG;
-      else {
-        b[at] = 0;
-        v.setUint32(at + 1, t.flags, true);
-        at += 5;
-      }
+      at = writeRowBinaryValues(b, v, at, t);
     },
     /** The rows written since the last take, as a buffer of their own. */
     take(): Buffer {

@@ -1,4 +1,4 @@
-import type { Candle, StoredTick } from './tick-store.js';
+import type { Candle, StoredTick, TickInput } from './tick-store.js';
 import { TICK_COLUMNS } from './ticks-sql.js';
 
 /** Rows as ClickHouse returns them in JSONEachRow (64-bit integers may come quoted). */
@@ -61,9 +61,7 @@ const TWO_32 = 2 ** 32;
  * ClickHouse's RowBinary format for an insert, in TICK_COLUMNS order: each row its values one
  * after another, little-endian, with no names and no types (the server reads them as the
  * table's columns, so `symbol` goes as a String into its LowCardinality column on any server
- * version). A String is its byte length (LEB128) and its bytes; a DateTime64(3) an Int64 of
- * epoch milliseconds; a Nullable one byte (1 for NULL) followed by the value when it is 0.
- * Times and seqs are whole non-negative numbers below 2^53 (tick-rules.ts).
+ * version): the symbol's String, the values writeRowBinaryValues writes, and seq as UInt64.
  */
 export function ticksToRowBinary(ticks: readonly StoredTick[]): Buffer {
   const symbols = new Map<string, Buffer>();
@@ -71,7 +69,7 @@ export function ticksToRowBinary(ticks: readonly StoredTick[]): Buffer {
   for (const t of ticks) {
     let encoded = symbols.get(t.symbol);
     if (!encoded) symbols.set(t.symbol, (encoded = lengthPrefixed(Buffer.from(t.symbol))));
-    size += encoded.length + ROW_BINARY_REST_BYTES - (t.last === null ? 8 : 0) - (t.volume === null ? 8 : 0) - (t.flags === null ? 4 : 0);
+    size += encoded.length + ROW_BINARY_VALUES_MAX_BYTES + 8 - (t.last === null ? 8 : 0) - (t.volume === null ? 8 : 0) - (t.flags === null ? 4 : 0);
   }
   const out = Buffer.allocUnsafe(size);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
@@ -79,24 +77,38 @@ export function ticksToRowBinary(ticks: readonly StoredTick[]): Buffer {
   for (const t of ticks) {
     const encoded = symbols.get(t.symbol)!;
     for (let k = 0; k < encoded.length; k++) out[at++] = encoded[k]!;
-    writeInt53(view, at, t.time);
-    view.setFloat64(at + 8, t.bid, true);
-    view.setFloat64(at + 16, t.ask, true);
-    at += 24;
-    if (t.last === null) out[at++] = 1;
-    else (out[at] = 0), view.setFloat64(at + 1, t.last, true), (at += 9);
-    if (t.volume === null) out[at++] = 1;
-    else (out[at] = 0), view.setFloat64(at + 1, t.volume, true), (at += 9);
-    if (t.flags === null) out[at++] = 1;
-    else (out[at] = 0), view.setUint32(at + 1, t.flags, true), (at += 5);
+    at = writeRowBinaryValues(out, view, at, t);
     writeInt53(view, at, t.seq);
     at += 8;
   }
   return out;
 }
 
-// After the symbol: time, bid, ask, the three Nullables with their values, seq.
-const ROW_BINARY_REST_BYTES = 8 + 8 + 8 + 9 + 9 + 5 + 8;
+/**
+ * A tick's values after its symbol, as RowBinary: `time DateTime64(3, 'UTC'), bid Float64,
+ * ask Float64, last Nullable(Float64), volume Nullable(Float64), flags Nullable(UInt32)`. A
+ * DateTime64(3) is an Int64 of epoch milliseconds; a Nullable one byte (1 for NULL) followed
+ * by the value when it is 0. Written at `at` of `out` (`view` over the same bytes); returns
+ * where they end. Times are whole non-negative numbers below 2^53 (tick-rules.ts). The log's
+ * records (row-binary-records.ts) and the HTTP store's inserts write rows with it.
+ */
+export function writeRowBinaryValues(out: Buffer, view: DataView, at: number, t: TickInput): number {
+  writeInt53(view, at, t.time);
+  view.setFloat64(at + 8, t.bid, true);
+  view.setFloat64(at + 16, t.ask, true);
+  at += 24;
+  if (t.last === null) out[at++] = ROW_BINARY_NULL;
+  else (out[at] = 0), view.setFloat64(at + 1, t.last, true), (at += 9);
+  if (t.volume === null) out[at++] = ROW_BINARY_NULL;
+  else (out[at] = 0), view.setFloat64(at + 1, t.volume, true), (at += 9);
+  if (t.flags === null) out[at++] = ROW_BINARY_NULL;
+  else (out[at] = 0), view.setUint32(at + 1, t.flags, true), (at += 5);
+  return at;
+}
+
+/** The most bytes writeRowBinaryValues writes: time, bid, ask, and the three Nullables with their values. */
+export const ROW_BINARY_VALUES_MAX_BYTES = 8 + 8 + 8 + (1 + 8) + (1 + 8) + (1 + 4);
+const ROW_BINARY_NULL = 1;
 
 /**
  * ClickHouse's Native format (columnar, little-endian) for an insert: each column is copied,
@@ -164,9 +176,9 @@ export function ticksToNative(ticks: readonly StoredTick[]): Buffer {
 
 /** A whole number in [0, 2^53) as UInt64, little-endian: its two 32-bit halves. */
 function writeInt53(view: DataView, at: number, x: number): void {
-  const whole = Math.floor(x);
-  view.setUint32(at, whole % TWO_32, true);
-  view.setUint32(at + 4, Math.floor(whole / TWO_32), true);
+  const high = Math.floor(x / TWO_32);
+  view.setUint32(at, x - high * TWO_32, true); // a fraction is cut off, as floor would
+  view.setUint32(at + 4, high, true);
 }
 
 type TickColumn = (typeof TICK_COLUMNS)[number];
