@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import type { BodyBuffers } from './body-buffers.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -6,16 +7,32 @@ export class BodyTooLargeError extends Error {
   }
 }
 
-/** Reads the whole body, refusing it as soon as it is known to exceed `limit` bytes. */
-export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing it as soon as it is known to exceed `limit` bytes. With
+ * `buffers`, a body is read into memory kept from an earlier one when its declared length fits
+ * (body-buffers.ts), else into new memory that can be kept after it; hand it back with `give`.
+ */
+export async function readBody(req: IncomingMessage, limit: number, buffers?: BodyBuffers): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) throw new BodyTooLargeError(limit);
+  let into = declared > 0 ? buffers?.take(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
+    if (size + chunk.length > limit) throw new BodyTooLargeError(limit);
+    if (into && size + chunk.length > into.length) {
+      // More than it declared (node's parser holds a body to its Content-Length: not expected).
+      chunks.push(into.subarray(0, size));
+      into = undefined;
+    }
+    if (into) chunk.copy(into, size);
+    else chunks.push(chunk);
     size += chunk.length;
-    if (size > limit) throw new BodyTooLargeError(limit);
-    chunks.push(chunk);
   }
-  return Buffer.concat(chunks, size);
+  if (into) return into.subarray(0, size);
+  if (!buffers) return Buffer.concat(chunks, size);
+  const body = buffers.allocate(size);
+  let at = 0;
+  for (const chunk of chunks) at += chunk.copy(body, at);
+  return body.subarray(0, size);
 }

@@ -145,6 +145,21 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
       expect(back.sort((x, y) => x.seq - y.seq)).toEqual(many);
     });
 
+    it('stores each of several large inserts exactly, one after another and at once (an adapter may reuse one insert\'s memory for the next)', async () => {
+      const symbols = [`D${run}`, `E${run}`, `F${run}`, `G${run}`];
+      const batch = (k: number, rows: number) =>
+        Array.from({ length: rows }, (_, i) => tick(symbols[k]!, t0 + i, 10_000 * (k + 1) + i, 1 + k + i / 1e6, { volume: i % 4 === k ? null : k }));
+      const [first, smaller] = [batch(0, 5_000), batch(1, 2_500)];
+      await store.insert(first);
+      await store.insert(smaller);
+      const [third, fourth] = [batch(2, 3_000), batch(3, 3_500)]; // each fits the first's memory
+      await Promise.all([store.insert(third), store.insert(fourth)]);
+      for (const [k, ticks] of [first, smaller, third, fourth].entries()) {
+        const back = await store.ticksBetween([symbols[k]!], t0, t0 + 5_000);
+        expect(back.sort((x, y) => x.seq - y.seq)).toEqual(ticks);
+      }
+    });
+
     it('treats symbols as values, never as SQL', async () => {
       const evil = `x'); DROP TABLE ticks; --`;
       await store.insert([tick(evil, t0, 7)]);

@@ -141,6 +141,27 @@ describe('insertTicks', () => {
     expect(res.data.insertTicks).toEqual({ accepted: 100_000, duplicates: 0, rejected: [] });
   });
 
+  it('stores every tick of large batches from bridges sending at once, as sent (bodies\' memory is reused)', async () => {
+    const symbols = ['AUDUSD', 'NZDUSD', 'USDCAD', 'USDCHF'];
+    await gw.gql(UPSERT, { instruments: symbols.map((s) => instrument(s)) });
+    // 1,500 ticks a body (~150 KB, above MIN_KEPT_BODY_BYTES), each bridge's bids its own.
+    const batchesOf = (k: number) =>
+      [0, 1, 2].map((b) => tickSeries(symbols[k]!, base + b * 1_500_000, 1_500).map((t, i) => ({ ...t, bid: 1 + k + (b * 1_500 + i) / 1e6, ask: 2 + k })));
+    await Promise.all(
+      symbols.map(async (_, k) => {
+        for (const batch of batchesOf(k)) {
+          const res = await gw.gql(INSERT, { ticks: batch });
+          expect(res.data.insertTicks).toEqual({ accepted: 1_500, duplicates: 0, rejected: [] });
+        }
+      }),
+    );
+    for (const [k, symbol] of symbols.entries()) {
+      const { data } = await gw.gql(`{ ticks(symbol: "${symbol}", first: 5000) { edges { node { time bid ask } } } }`);
+      const sent = batchesOf(k).flat().map((t) => ({ time: new Date(t.time).toISOString(), bid: t.bid, ask: t.ask }));
+      expect(data.ticks.edges.map((e: any) => e.node).reverse()).toEqual(sent);
+    }
+  });
+
   it('answers 413 with a clear error when the body is over the limit', async () => {
     const body = JSON.stringify({ query: INSERT, variables: { ticks: [] }, padding: 'x'.repeat(33 * 1024 * 1024) });
     const res = await fetch(gw.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });

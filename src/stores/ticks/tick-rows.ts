@@ -122,8 +122,11 @@ const ROW_BINARY_NULL = 1;
  * byte per row (1 = NULL) followed by a value for every row. `symbol` goes as String and
  * the table turns it into LowCardinality. Times and seqs are whole non-negative numbers
  * below 2^53 (tick-rules.ts), written as two 32-bit halves.
+ *
+ * Written into `memory` when it is large enough (a body's memory kept for the next insert:
+ * chdb-tick-store.ts), else into memory of its own (never Node's shared pool).
  */
-export function ticksToNative(ticks: readonly StoredTick[]): Buffer {
+export function ticksToNative(ticks: readonly StoredTick[], memory?: Buffer): Buffer {
   const n = ticks.length;
   // Where each column's values start. The insert reads columns by name, so `symbol`, whose size
   // is known only once every tick is read, goes last; every other column has a fixed size per row.
@@ -140,7 +143,8 @@ export function ticksToNative(ticks: readonly StoredTick[]): Buffer {
   const flags = flagsNull + n;
   const seq = flags + 4 * n + NATIVE_HEADERS.seq.length;
   const symbol = seq + 8 * n + NATIVE_HEADERS.symbol.length;
-  let out = Buffer.allocUnsafe(symbol + n * SYMBOL_BYTES_GUESS);
+  const guess = symbol + n * SYMBOL_BYTES_GUESS;
+  let out = memory && memory.length >= guess ? memory : Buffer.allocUnsafeSlow(guess);
   LEB128_SCRATCH.copy(out, 0, 0, at);
   for (const name of NATIVE_COLUMN_ORDER) at += NATIVE_HEADERS[name].copy(out, at) + (name === 'symbol' ? 0 : NATIVE_VALUE_BYTES[name] * n);
   // One pass over the ticks, each column written at its own offset (a pass per column read every
@@ -164,7 +168,7 @@ export function ticksToNative(ticks: readonly StoredTick[]): Buffer {
     let encoded = symbols.get(t.symbol);
     if (!encoded) symbols.set(t.symbol, (encoded = lengthPrefixed(Buffer.from(t.symbol))));
     if (s + encoded.length > out.length) {
-      const grown = Buffer.allocUnsafe(Math.max(2 * out.length, s + encoded.length));
+      const grown = Buffer.allocUnsafeSlow(Math.max(2 * out.length, s + encoded.length));
       out.copy(grown, 0, 0, s);
       out = grown;
       view = new DataView(out.buffer, out.byteOffset, out.byteLength);
