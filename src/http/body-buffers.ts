@@ -1,11 +1,12 @@
 /**
  * Memory for request bodies, kept once a body is read and parsed and handed to the next body
  * that fits. Why: a Buffer's bytes live outside V8's heap, and V8 starts a full collection
- * (marking the whole heap, ~65 MB in a gateway) whenever such memory grows by tens of MB. A
- * bridge sending 10,000-tick batches (1 MB bodies) did that about once a second: with 4 clients,
- * 17 of the 21 full collections in a load of 4.8 M ticks were started by "external memory
- * pressure", and V8's threads spent 0.5 to 0.6 µs of CPU per tick. Bodies read into kept memory
- * (and the tick store's Native bodies, chdb-tick-store.ts) took that to 8 and 0.24 µs (issue 15).
+ * (marking the whole heap, ~65 MB in a gateway) whenever such memory grows by tens of MB. Four
+ * bridges sending 10,000-tick batches (1 MB bodies) made 16 to 17 such collections ("external
+ * memory pressure", --trace-incremental-marking) in a gateway's run of 3.6 M ticks, and V8's
+ * threads spent 0.42 to 0.49 µs of CPU per tick; with bodies read into kept memory and the tick
+ * store's Native bodies written into kept memory (chdb-tick-store.ts), 8 to 9 and 0.21 to 0.28 µs
+ * (alternated twice, issue 15).
  *
  * Bounded: at most `maxKeptBytes` in all (HTTP_MAX_BODIES_IN_FLIGHT bounds how many bodies are
  * read at once; this bounds what stays allocated between them). Memory is kept only as it is
