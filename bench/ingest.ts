@@ -102,6 +102,41 @@ function idleRow(label: string, share: number, embedded?: number): Row {
   };
 }
 
+// V8 prints each full collection's start and its reason (issue 15: most were started for memory
+// outside its heap, the Buffers of request and insert bodies, until src/http/body-buffers.ts).
+const GC_TRACE = ['--trace-incremental-marking'];
+const GC_START = /\[IncrementalMarking\] Start \(([^)]*)\)/;
+
+/**
+ * Full collections started over the gateway's run, from its log lines once it has exited (V8
+ * prints them to a piped stdout in blocks, so lines cannot be told apart by load while it runs).
+ */
+function collections(gateway: GatewayProcess): { all: number; external: number } {
+  let all = 0;
+  let external = 0;
+  for (const line of gateway.logs) {
+    const reason = GC_START.exec(line)?.[1];
+    if (reason === undefined) continue;
+    all++;
+    if (reason === 'external memory pressure') external++;
+  }
+  return { all, external };
+}
+
+function collectionsRow(started: { all: number; external: number }, ticks: number): Row {
+  const perMillion = (n: number) => (n * 1e6) / ticks;
+  return {
+    scenario: `full collections V8 started over the gateway's run, per million ticks accepted: for memory outside its heap (Buffers) / all`,
+    figure: perMillion(started.external),
+    unit: 'per M ticks',
+    baseline: perMillion(started.all),
+    baselineName: 'all full collections started',
+    ratio: started.all === 0 ? null : started.external / started.all,
+    target: 'report',
+    pass: null,
+  };
+}
+
 /** The gateway's CPU per tick during a load, split as threadCpuMs splits it. */
 interface CpuPerTick {
   jsUs: number;
@@ -265,7 +300,7 @@ export async function benchIngest(): Promise<Row[]> {
   const phases: Phase[] = [];
   let topic: GatewayTopic | undefined;
   try {
-    const gateway = await spawnGateway(env, 60_000, profile.nodeArgs);
+    const gateway = await spawnGateway(env, 60_000, [...profile.nodeArgs, ...GC_TRACE]);
     let sent: { accepted: number; symbols: string[]; figures: Map<number, number>; idle: number };
     try {
       topic = servers ? await watchTopic(process.env.KAFKA_BROKERS!.split(','), env.KAFKA_TOPIC!, env.KAFKA_SINK_GROUP!) : undefined;
@@ -277,6 +312,7 @@ export async function benchIngest(): Promise<Row[]> {
       await gateway.stop();
       profile.summarize();
     }
+    rows.push(collectionsRow(collections(gateway), sent.accepted));
     const stored = await storedTicks(join(dataDir, 'chdb'), TICKS_TABLE, sent.symbols);
     rows.push({
       scenario: `every acknowledged tick stored once: rows for the bench's ${sent.symbols.length} symbols / ticks accepted`,
