@@ -46,7 +46,7 @@ export function createBodyBuffers(maxKeptBytes: number): BodyBuffers {
       return Buffer.from(memory!);
     },
     allocate(bytes) {
-      const memory = Buffer.allocUnsafeSlow(bytes < MIN_KEPT_BODY_BYTES ? bytes : Math.ceil(bytes * (1 + HEADROOM)));
+      const memory = Buffer.allocUnsafeSlow(Math.ceil(bytes * (1 + HEADROOM)));
       own.add(memory.buffer);
       return memory;
     },

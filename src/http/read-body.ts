@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import type { BodyBuffers } from './body-buffers.js';
+import { MIN_KEPT_BODY_BYTES, type BodyBuffers } from './body-buffers.js';
 
 export class BodyTooLargeError extends Error {
   constructor(readonly limit: number) {
@@ -9,13 +9,15 @@ export class BodyTooLargeError extends Error {
 
 /**
  * Reads the whole body, refusing it as soon as it is known to exceed `limit` bytes. With
- * `buffers`, a body is read into memory kept from an earlier one when its declared length fits
- * (body-buffers.ts), else into new memory that can be kept after it; hand it back with `give`.
+ * `buffers`, a body of at least MIN_KEPT_BODY_BYTES is read into memory kept from an earlier one
+ * when its declared length fits (body-buffers.ts), else into new memory that can be kept after it;
+ * hand it back with `give`. A smaller body (most queries) goes into node's pooled memory as before:
+ * it would never be kept, and taking kept memory for it would keep that from a large body meanwhile.
  */
 export async function readBody(req: IncomingMessage, limit: number, buffers?: BodyBuffers): Promise<Buffer> {
   const declared = Number(req.headers['content-length']);
   if (declared > limit) throw new BodyTooLargeError(limit);
-  let into = declared > 0 ? buffers?.take(declared) : undefined;
+  let into = declared >= MIN_KEPT_BODY_BYTES ? buffers?.take(declared) : undefined;
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req as AsyncIterable<Buffer>) {
@@ -30,7 +32,7 @@ export async function readBody(req: IncomingMessage, limit: number, buffers?: Bo
     size += chunk.length;
   }
   if (into) return into.subarray(0, size);
-  if (!buffers) return Buffer.concat(chunks, size);
+  if (!buffers || size < MIN_KEPT_BODY_BYTES) return Buffer.concat(chunks, size);
   const body = buffers.allocate(size);
   let at = 0;
   for (const chunk of chunks) at += chunk.copy(body, at);
