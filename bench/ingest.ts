@@ -43,15 +43,32 @@ function ticks(count: number, symbols: readonly string[] = SYMBOLS): TickInput[]
   });
 }
 
-async function gatewayIngest(url: string, batch: number): Promise<Load> {
-  const perClient = Math.max(1, Math.round(TICKS_PER_SIZE / batch / CLIENTS));
+/**
+ * CLIENTS clients sending `total` ticks in batches of `batch`. `settled` runs once the bodies
+ * are built, before the clock starts.
+ */
+async function gatewayIngest(url: string, batch: number, settled: () => Promise<unknown>, total = TICKS_PER_SIZE): Promise<Load> {
+  const perClient = Math.max(1, Math.round(total / batch / CLIENTS));
   // Bodies are built before the clock starts: the load generator's JSON is not the gateway's cost.
   const bodies = Array.from({ length: CLIENTS }, (_, c) => {
     const own = SYMBOLS.filter((_, i) => i % CLIENTS === c);
     return Array.from({ length: perClient }, () => body(ticks(batch, own)));
   });
+  await settled();
   return sendLoad(url, bodies, CLIENTS * perClient * batch);
 }
+
+// Before anything is timed: the gateway's code compiled and its heap grown, as the baselines
+// get a warm-up insert or execute of their own (the 1,000-tick row was otherwise the gateway's
+// first load after its start).
+const WARM_UP_TICKS = scaled(200_000);
+
+/**
+ * Waits until the gateway and this process are idle (bench/harness.ts settle): the engine's
+ * merges of the load before, and this process's chDB baseline, do not run during what is timed
+ * next. The shapes wait the same way.
+ */
+const quiet = (gateway: GatewayProcess, label: string) => settle([gateway.child.pid!, process.pid], label, 0.05, 20_000);
 
 const APPEND_TICKS = 100_000;
 const APPENDS = 3;
@@ -208,18 +225,24 @@ function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: nu
  */
 async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefined, rows: Row[], phases: Phase[]): Promise<{ accepted: number; symbols: string[]; figures: Map<number, number>; idle: number }> {
   await upsertInstruments(gateway, SYMBOLS);
-  let accepted = 0;
+  progress('ingest: warming the gateway up');
+  let accepted = (await gatewayIngest(gateway.url, 1_000, async () => undefined, WARM_UP_TICKS)).accepted;
+  await topic?.caughtUp();
   const figures = new Map<number, number>();
   for (const batch of BATCHES) {
     progress(`ingest: baselines for batches of ${batch.toLocaleString('en-US')}`);
+    await quiet(gateway, `ingest baselines, batches of ${batch}`);
     const graphqlJs = graphqlJsBaseline(batch, (n) => ticks(n));
     const chdb = await chdbBaseline(batch, TICKS_PER_SIZE, 'Native', (n) => ticks(n));
     const chdbText = await chdbBaseline(batch, TICKS_PER_SIZE, 'TabSeparated', (n) => ticks(n));
     progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
     const label = `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`;
     const from = await topic?.marks();
-    const cpuBefore = threadCpuMs(gateway.child.pid!);
-    const load = await gatewayIngest(gateway.url, batch);
+    let cpuBefore = threadCpuMs(gateway.child.pid!);
+    const load = await gatewayIngest(gateway.url, batch, async () => {
+      await quiet(gateway, `ingest, batches of ${batch}`);
+      cpuBefore = threadCpuMs(gateway.child.pid!); // once idle: the CPU counted is the load's
+    });
     const cpuAfter = threadCpuMs(gateway.child.pid!);
     const cpu = { jsUs: ((cpuAfter.js - cpuBefore.js) * 1000) / load.accepted, engineUs: ((cpuAfter.engine - cpuBefore.engine) * 1000) / load.accepted };
     accepted += load.accepted;
@@ -246,7 +269,7 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
   // Before each shape: the sink caught up, and the engine's merges of the loads before it done.
   const shapes = await benchShapes(gateway, async () => {
     await topic?.caughtUp();
-    await settle([gateway.child.pid!, process.pid], 'ingest shapes', 0.05, 20_000);
+    await quiet(gateway, 'ingest shapes');
   });
   rows.push(...shapes.rows);
   await topic?.caughtUp(); // the sink stores everything before the gateway stops and the rows are counted
@@ -266,8 +289,9 @@ async function embeddedBaselineRows(kafka: ReadonlyMap<number, number>, kafkaIdl
   const rows: Row[] = [];
   try {
     await upsertInstruments(gateway, SYMBOLS);
+    await gatewayIngest(gateway.url, 1_000, async () => undefined, WARM_UP_TICKS);
     for (const batch of BATCHES) {
-      const load = await gatewayIngest(gateway.url, batch);
+      const load = await gatewayIngest(gateway.url, batch, () => quiet(gateway, `ingest embedded, batches of ${batch}`));
       const embedded = load.accepted / load.seconds;
       const figure = kafka.get(batch)!;
       rows.push({
