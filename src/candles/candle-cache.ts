@@ -96,10 +96,13 @@ function range(ticks: TickStore, q: CandleQuery, r: Range, limit: number): Promi
   return ticks.candles({ symbol: q.symbol, interval: q.interval, from: r.from, to: r.to, limit });
 }
 
-/** After ticks are stored: late ones retire every cached chunk of their symbols. */
-export async function retireLateCandles(cache: CacheStore, stored: readonly StoredTick[], now: number): Promise<void> {
+/**
+ * After ticks are stored: late ones retire every cached chunk of their symbols. `oldest` is each
+ * stored symbol's oldest time among them (symbol-spans.ts).
+ */
+export async function retireLateCandles(cache: CacheStore, oldest: ReadonlyMap<string, { readonly oldest: number }>, now: number): Promise<void> {
   const closedBefore = now - CLOSED_AFTER_MS;
-  const late = new Set<string>();
-  for (const t of stored) if (t.time < closedBefore) late.add(t.symbol);
-  await Promise.all([...late].map((symbol) => cache.increment(generationKey(symbol))));
+  const late: string[] = [];
+  for (const [symbol, span] of oldest) if (span.oldest < closedBefore) late.push(symbol);
+  await Promise.all(late.map((symbol) => cache.increment(generationKey(symbol))));
 }

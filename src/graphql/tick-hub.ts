@@ -59,16 +59,36 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
   let stopped = false;
 
   function onTicks(accepted: readonly StoredTick[], through?: ReadonlyMap<number, number>) {
+    // Ticks often come in runs of one symbol (a batch, a record): its partition and subscribers
+    // are looked up once a run. The partition's position is kept here and written to `seen`
+    // when the partition changes, at the end, and before a delivery (whose cursor reads `seen`).
+    let symbol: string | undefined;
+    let subscribers: Set<TickSubscriber> | undefined;
+    let partition = -1;
+    let position = -1;
+    const writeBack = () => {
+      if (position >= 0) seen.set(partition, position);
+    };
     for (const tick of accepted) {
-      const partition = stream.partitionOf(tick.symbol);
-      if (tick.seq <= (seen.get(partition) ?? -1)) continue; // the stream delivered it twice
-      seen.set(partition, tick.seq);
-      const subscribers = bySymbol.get(tick.symbol);
+      if (tick.symbol !== symbol) {
+        symbol = tick.symbol;
+        subscribers = bySymbol.get(symbol);
+        const p = stream.partitionOf(symbol);
+        if (p !== partition) {
+          writeBack();
+          partition = p;
+          position = seen.get(p) ?? -1;
+        }
+      }
+      if (tick.seq <= position) continue; // the stream delivered it twice
+      position = tick.seq;
       if (!subscribers) continue;
+      writeBack();
       const event: LiveTick = { tick, cursor: liveCursor(seen), payloads: new Map() };
       for (const subscriber of subscribers) subscriber.deliver(event);
       metrics.ticksDelivered.inc(subscribers.size);
     }
+    writeBack();
     // Where the stream went past ticks no subscriber here wanted (so they were not decoded).
     if (through) for (const [p, seq] of through) if (seq > (seen.get(p) ?? -1)) seen.set(p, seq);
   }

@@ -1,19 +1,21 @@
 import { context, trace, type Context as TraceContext, type Link, type Tracer } from '@opentelemetry/api';
 import { inSpan } from '../telemetry/spans.js';
 
-export interface GroupCommitOptions {
+export interface GroupCommitOptions<B> {
   /** When set, each write is a span `name`, child of the first batch's caller, linked to the others'. */
   tracer?: Tracer;
   name?: string;
+  /** The items of a batch, counted in the span's attributes. */
+  sizeOf?: (batch: B) => number;
 }
 
 /**
- * Group commit: `add` hands items to `write`; while a write runs, items added meanwhile wait
- * and are written together by the next one. Writes run one at a time, in the order items
- * were added. Each `add` resolves (or rejects) with the write its items went into.
+ * Group commit: `add` hands a batch to `write`; while a write runs, batches added meanwhile wait
+ * and are written together by the next one. Writes run one at a time, with their batches in the
+ * order they were added. Each `add` resolves (or rejects) with the write its batch went into.
  */
-export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, { tracer, name = 'group commit' }: GroupCommitOptions = {}) {
-  let waiting: T[][] = [];
+export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { tracer, name = 'group commit', sizeOf }: GroupCommitOptions<B> = {}) {
+  let waiting: B[] = [];
   // The callers' trace contexts, beside `waiting` (only with a tracer).
   let callers: TraceContext[] = [];
   let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
@@ -21,9 +23,9 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, { tra
   let running: Promise<void> | undefined;
 
   function flush(): void {
-    const items = waiting.length === 1 ? waiting[0]! : ([] as T[]).concat(...waiting); // concat copies; flat() visits each item
+    const batches = waiting;
     const { resolve, reject } = settle!;
-    const run = tracer ? traced(tracer, name, callers, waiting.length, items, write) : write(items);
+    const run = tracer ? traced(tracer, name, callers, batches, sizeOf, write) : write(batches);
     waiting = [];
     callers = [];
     settle = undefined;
@@ -35,8 +37,8 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, { tra
   }
 
   return {
-    add(items: T[]): Promise<void> {
-      waiting.push(items);
+    add(batch: B): Promise<void> {
+      waiting.push(batch);
       if (tracer) callers.push(context.active());
       next ??= new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
       const written = next;
@@ -52,12 +54,14 @@ export function createGroupCommit<T>(write: (items: T[]) => Promise<void>, { tra
 
 // A group serves several requests, each with its own trace: the span belongs to the first one's
 // trace and links to the others' (OpenTelemetry's way for a batch with many parents).
-function traced<T>(tracer: Tracer, name: string, callers: TraceContext[], batches: number, items: T[], write: (items: T[]) => Promise<void>) {
+function traced<B>(tracer: Tracer, name: string, callers: TraceContext[], batches: B[], sizeOf: ((batch: B) => number) | undefined, write: (batches: B[]) => Promise<void>) {
   const links: Link[] = [];
   for (const caller of callers.slice(1)) {
     const spanContext = trace.getSpanContext(caller);
     if (spanContext) links.push({ context: spanContext });
   }
-  const attributes = { 'marketgraph.group.batches': batches, 'marketgraph.group.items': items.length };
-  return inSpan(tracer, name, { parent: callers[0], links, attributes }, () => write(items));
+  let items = 0;
+  for (const batch of batches) items += sizeOf?.(batch) ?? 1;
+  const attributes = { 'marketgraph.group.batches': batches.length, 'marketgraph.group.items': items };
+  return inSpan(tracer, name, { parent: callers[0], links, attributes }, () => write(batches));
 }

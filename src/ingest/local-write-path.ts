@@ -6,6 +6,7 @@ import { retireLateCandles } from '../candles/candle-cache.js';
 import { createGroupCommit } from './group-commit.js';
 import { createRecentGroups } from './recent-groups.js';
 import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
+import { latestOf, mergeSpans, spansOf, type SymbolSpans } from './symbol-spans.js';
 import { spanOf, storedNear, suspectRanges, withoutRepeats } from './tick-identity.js';
 import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
@@ -13,6 +14,12 @@ import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, ty
 // about 15 MB: the ticks are the batches' own objects, held a little longer. (500,000 grew a
 // gateway's RSS by about 80 MiB more while a demo feed ran.)
 const MAX_RECENT_TICKS = 100_000;
+
+/** A batch's accepted ticks, numbered, and their symbols' spans: what a group commit stores. */
+interface NumberedBatch {
+  ticks: StoredTick[];
+  spans: SymbolSpans;
+}
 
 export interface LocalWritePathOptions extends TickIngestOptions {
   /** Ticks of groups stored lately held in memory for the duplicate check, at most. */
@@ -47,13 +54,15 @@ export function createLocalWritePath(
    * While one insert runs, the batches accepted meanwhile wait and go together in the next:
    * the tick store's cost per insert is paid once per group, not once per request.
    */
-  const groups = createGroupCommit<StoredTick>(async (numbered) => {
+  const groups = createGroupCommit<NumberedBatch>(async (batches) => {
+    const numbered = batches.length === 1 ? batches[0]!.ticks : ([] as StoredTick[]).concat(...batches.map((b) => b.ticks)); // concat copies; flat() visits each tick
+    const spans = mergeSpans(batches.map((b) => b.spans));
     await stores.ticks.insert(numbered);
-    recent.add(numbered);
-    await retireLateCandles(stores.cache, numbered, now()).catch(() => undefined);
-    await offerToCache(stores, numbered);
+    recent.add(numbered, spans);
+    await retireLateCandles(stores.cache, spans, now()).catch(() => undefined);
+    await offerToCache(stores, latestOf(spans));
     await stream.publish(numbered);
-  }, { tracer, name: 'insertTicks group commit' });
+  }, { tracer, name: 'insertTicks group commit', sizeOf: (b) => b.ticks.length });
 
   /**
    * The ticks that repeat no tick stored, being stored, or earlier in the batch; in batch order.
@@ -91,9 +100,10 @@ export function createLocalWritePath(
     const numbered = accepted as StoredTick[];
     for (const t of numbered) t.seq = seq++;
     lastSeq = seq - 1;
-    newestStored.note(numbered); // now: a later batch must not take a copy of these for new ticks
+    const spans = spansOf(numbered);
+    newestStored.note(spans); // now: a later batch must not take a copy of these for new ticks
     gaps.narrowBy(numbered);
-    const stored = groups.add(numbered);
+    const stored = groups.add({ ticks: numbered, spans });
     pending.set(numbered, stored);
     const done = () => void pending.delete(numbered);
     stored.then(done, done);

@@ -1,7 +1,11 @@
 import type { TickInput } from '../stores/ticks/tick-store.js';
 
+/** A symbol's oldest and newest time in a group (symbol-spans.ts). */
+export type TimeSpans = ReadonlyMap<string, { readonly oldest: number; readonly newest: number }>;
+
 interface Group {
   ticks: readonly TickInput[];
+  spans: TimeSpans;
   minTime: number;
   maxTime: number;
   /** The group's ticks per symbol, made the first time a suspect's range meets the group. */
@@ -23,32 +27,33 @@ export function createRecentGroups(maxTicks: number) {
   const evictedHigh = new Map<string, number>(); // per symbol, the newest time of a group no longer held
 
   return {
-    /** A group just stored. */
-    add(ticks: readonly TickInput[]): void {
+    /** A group just stored, with its symbols' spans (no pass over its ticks here). */
+    add(ticks: readonly TickInput[], spans: TimeSpans): void {
       let minTime = Infinity;
       let maxTime = -Infinity;
-      for (const t of ticks) {
-        if (t.time < minTime) minTime = t.time;
-        if (t.time > maxTime) maxTime = t.time;
+      for (const span of spans.values()) {
+        if (span.oldest < minTime) minTime = span.oldest;
+        if (span.newest > maxTime) maxTime = span.newest;
       }
-      groups.push({ ticks, minTime, maxTime });
+      groups.push({ ticks, spans, minTime, maxTime });
       held += ticks.length;
       while (held > maxTicks && groups.length > 0) {
         const oldest = groups.shift()!;
         held -= oldest.ticks.length;
-        for (const t of oldest.ticks) if (t.time > (evictedHigh.get(t.symbol) ?? -Infinity)) evictedHigh.set(t.symbol, t.time);
+        for (const [symbol, span] of oldest.spans) if (span.newest > (evictedHigh.get(symbol) ?? -Infinity)) evictedHigh.set(symbol, span.newest);
       }
     },
-    /** The ticks of `symbols` in the groups held whose time range meets [from, to] (lists of them). */
+    /** The ticks of `symbols` in the groups held, where the symbol's time span meets [from, to] (lists of them). */
     overlapping(symbols: Iterable<string>, from: number, to: number): (readonly TickInput[])[] {
       const wanted = [...symbols]; // an iterator would be used up by the first group
       const lists: TickInput[][] = [];
       for (const g of groups) {
         if (g.maxTime < from || g.minTime > to) continue;
-        g.bySymbol ??= bySymbolOf(g.ticks);
         for (const symbol of wanted) {
-          const ticks = g.bySymbol.get(symbol);
-          if (ticks) lists.push(ticks);
+          const span = g.spans.get(symbol);
+          if (span === undefined || span.newest < from || span.oldest > to) continue;
+          g.bySymbol ??= bySymbolOf(g.ticks);
+          lists.push(g.bySymbol.get(symbol)!);
         }
       }
       return lists;

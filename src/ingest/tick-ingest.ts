@@ -5,6 +5,7 @@ import { ErrorCode } from '../errors.js';
 import type { Metrics } from '../metrics.js';
 import type { Stores } from '../stores/stores.js';
 import type { StoredTick, TickInput, TickStore } from '../stores/ticks/tick-store.js';
+import type { SymbolSpans } from './symbol-spans.js';
 import { tickProblem } from './tick-rules.js';
 
 /**
@@ -81,16 +82,20 @@ export function createBatchQueue(
 
   /** Checks a batch (one at a time); resolves with its answer and when it is durable. */
   async function accept(ticks: readonly TickInput[]): Promise<{ result: InsertTicksResult; durable: Promise<unknown> }> {
-    const symbols = [...new Set(ticks.map((t) => t.symbol))];
+    const symbols = symbolsOf(ticks);
     const known = await knownSymbols(symbols);
     const at = now();
     const rejected: RejectedTick[] = [];
     const valid: TickInput[] = [];
-    ticks.forEach((tick, index) => {
-      const reason = tickProblem(tick, known.has(tick.symbol), at);
+    let symbol: string | undefined;
+    let isKnown = false;
+    for (let index = 0; index < ticks.length; index++) {
+      const tick = ticks[index]!;
+      if (tick.symbol !== symbol) (symbol = tick.symbol), (isKnown = known.has(symbol)); // once a run of one symbol
+      const reason = tickProblem(tick, isKnown, at);
       if (reason) rejected.push({ index, reason });
       else valid.push(tick);
-    });
+    }
     const { accepted, stored } = await acceptValid(valid, symbols.filter((s) => known.has(s)));
     const duplicates = valid.length - accepted;
     const durable = stored.then(() => {
@@ -126,6 +131,14 @@ export function createBatchQueue(
       await queue;
     },
   };
+}
+
+/** The batch's symbols, each once (looked up once a run of one symbol). */
+function symbolsOf(ticks: readonly TickInput[]): string[] {
+  const symbols = new Set<string>();
+  let last: string | undefined;
+  for (const t of ticks) if (t.symbol !== last) symbols.add((last = t.symbol));
+  return [...symbols];
 }
 
 /** Instruments are never deleted, so a symbol once known stays known; unknown ones are asked again. */
@@ -167,8 +180,9 @@ export function createNewestStored(ticks: Pick<TickStore, 'latest'>) {
         loaded.set(s, latest[i]?.time ?? -Infinity);
       });
     },
-    note(stored: readonly StoredTick[]): void {
-      for (const t of stored) raise(t.symbol, t.time);
+    /** Ticks accepted, by their symbols' spans (symbol-spans.ts). */
+    note(accepted: SymbolSpans): void {
+      for (const [symbol, span] of accepted) raise(symbol, span.newest);
     },
     /** `time` is stored for `symbol` (a run's newest, read from its header: no pass over its ticks). */
     raise,

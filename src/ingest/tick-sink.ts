@@ -5,6 +5,7 @@ import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
+import { spansOf } from './symbol-spans.js';
 import { createSinkMemory, type SinkMemory } from './sink-memory.js';
 import { storedNear, suspectRanges, withoutRepeats, type EarlierTicks } from './tick-identity.js';
 
@@ -33,7 +34,7 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
       throw error;
     }
     checkedWith.stored(runs);
-    await retireLateCandles(stores.cache, fresh, Date.now()).catch(() => undefined);
+    await retireLateCandles(stores.cache, spansOf(fresh), Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };
   const handler = tracer ? (runs: TickRun[]) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store;

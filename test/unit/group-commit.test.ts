@@ -8,8 +8,8 @@ describe('group commit', () => {
   it('writes what arrives during a write together in the next one, in order', async () => {
     const writes: number[][] = [];
     let release!: () => void;
-    const group = createGroupCommit<number>(async (items) => {
-      writes.push(items);
+    const group = createGroupCommit<number[]>(async (batches) => {
+      writes.push(batches.flat());
       if (writes.length === 1) await new Promise<void>((r) => (release = r));
     });
     const first = group.add([1, 2]);
@@ -24,7 +24,8 @@ describe('group commit', () => {
   it('rejects every add of a failed write, and writes the next group anyway', async () => {
     const writes: number[][] = [];
     const gates: (() => void)[] = [];
-    const group = createGroupCommit<number>(async (items) => {
+    const group = createGroupCommit<number[]>(async (batches) => {
+      const items = batches.flat();
       writes.push(items);
       await new Promise<void>((r) => gates.push(r));
       if (items.includes(0)) throw new Error('store down');
