@@ -27,8 +27,11 @@ export function checkTickBatch(ticks: readonly TickInput[], maxTicks: number): v
   if (ticks.length > maxTicks) throw badInput(`at most ${maxTicks} ticks per insertTicks call; got ${ticks.length}`, 'ticks');
   // A batch holds few symbols, each in many ticks: each is matched once (at most CHECKED_SYMBOLS kept).
   const checked = new Set<string>();
+  let last: string | undefined; // ticks often come in runs of one symbol: the set is asked once a run
   for (let i = 0; i < ticks.length; i++) {
     const symbol = ticks[i]!.symbol;
+    if (symbol === last) continue;
+    last = symbol;
     if (checked.has(symbol)) continue;
     checkSymbol(symbol, `the symbol at "ticks[${i}].symbol"`, 'ticks');
     if (checked.size < CHECKED_SYMBOLS) checked.add(symbol);
