@@ -46,14 +46,14 @@ export function createRecentGroups(maxTicks: number) {
     /** The ticks of `symbols` in the groups held, where the symbol's time span meets [from, to] (lists of them). */
     overlapping(symbols: Iterable<string>, from: number, to: number): (readonly TickInput[])[] {
       const wanted = [...symbols]; // an iterator would be used up by the first group
-      const lists: TickInput[][] = [];
+      const lists: (readonly TickInput[])[] = [];
       for (const g of groups) {
         if (g.maxTime < from || g.minTime > to) continue;
         for (const symbol of wanted) {
           const span = g.spans.get(symbol);
           if (span === undefined || span.newest < from || span.oldest > to) continue;
-          g.bySymbol ??= bySymbolOf(g.ticks);
-          lists.push(g.bySymbol.get(symbol)!);
+          if (g.spans.size === 1) lists.push(g.ticks); // one symbol's group (bridges interleaving one symbol): nothing to split
+          else lists.push((g.bySymbol ??= bySymbolOf(g.ticks)).get(symbol)!);
         }
       }
       return lists;
