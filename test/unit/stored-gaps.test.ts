@@ -26,9 +26,9 @@ describe('stored gaps', () => {
     const store = storeOf({ A: [10, 500, 900], B: [50] });
     const gaps = createStoredGaps(store);
     const suspects = new Map([['A', { from: 100, to: 200 }], ['B', { from: 20, to: 30 }]]);
-    await gaps.learn(suspects, [], () => 900, (symbol) => (symbol === 'B' ? 40 : Infinity));
+    await gaps.learn(suspects, [], () => 900, (symbol) => (symbol === 'B' ? 45 : Infinity));
     expect(gaps.gapOf('A')).toEqual({ after: 200, before: 500, until: expect.any(Number) });
-    expect(gaps.gapOf('B')).toEqual({ after: 30, before: 40, until: expect.any(Number) });
+    expect(gaps.gapOf('B')).toEqual({ after: 30, before: 45, until: expect.any(Number) });
     expect(store.reads).toBe(1);
   });
 
@@ -48,6 +48,18 @@ describe('stored gaps', () => {
     await gaps.learn(new Map([['A', { from: 0, to: 100 }]]), [], () => 1000, () => 101);
     expect(store.reads).toBe(0);
     expect(gaps.gapOf('A')).toBeUndefined();
+  });
+
+  it('does not read the store where what follows the range leaves a gap no wider than the range (clients interleaving a few ms apart)', async () => {
+    const store = storeOf({ A: [100_000] });
+    const gaps = createStoredGaps(store);
+    await gaps.learn(new Map([['A', { from: 0, to: 40_000 }]]), [], () => 100_000, () => 40_003);
+    await gaps.learn(new Map([['A', { from: 0, to: 40_000 }]]), [], () => 80_000, () => Infinity); // the newest tick 40,000 after
+    expect(store.reads).toBe(0);
+    expect(gaps.gapOf('A')).toBeUndefined();
+    await gaps.learn(new Map([['A', { from: 0, to: 40_000 }]]), [], () => 80_001, () => Infinity); // wider than the range: an import's next batch fits
+    expect(store.reads).toBe(1);
+    expect(gaps.gapOf('A')).toMatchObject({ after: 40_000, before: 80_001 });
   });
 
   it('narrows a gap by the ticks accepted into it, keeping the part above them, and forgets it when full', async () => {
