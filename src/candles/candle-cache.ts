@@ -1,5 +1,5 @@
 import type { CacheStore } from '../stores/cache/cache-store.js';
-import type { Candle, CandleInterval, CandleQuery, StoredTick, TickStore } from '../stores/ticks/tick-store.js';
+import type { Candle, CandleInterval, CandleQuery, TickStore } from '../stores/ticks/tick-store.js';
 
 /**
  * Candles of closed buckets are cached and never recomputed; the tick store computes only

@@ -1,7 +1,8 @@
 import type { TickInput } from '../stores/ticks/tick-store.js';
+import type { TimeSpan } from './symbol-spans.js';
 
-/** A symbol's oldest and newest time in a group (symbol-spans.ts). */
-export type TimeSpans = ReadonlyMap<string, { readonly oldest: number; readonly newest: number }>;
+/** Each symbol's oldest and newest time in a group. */
+type TimeSpans = ReadonlyMap<string, Readonly<TimeSpan>>;
 
 interface Group {
   ticks: readonly TickInput[];

@@ -1,11 +1,14 @@
 import { isNewer } from '../stores/cache/cache-store.js';
 import type { StoredTick } from '../stores/ticks/tick-store.js';
 
-/** One symbol's ticks in a list. */
-export interface SymbolSpan {
-  /** The oldest and the newest time among them. */
+/** The oldest and the newest time of one symbol's ticks in a list. */
+export interface TimeSpan {
   oldest: number;
   newest: number;
+}
+
+/** One symbol's ticks in a list: their time span and the newest of them. */
+export interface SymbolSpan extends TimeSpan {
   /** The newest of them by time, then seq (the latest-tick cache's order). */
   latest: StoredTick;
 }
