@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATIVE_FROM_ROWS } from '../src/stores/ticks/chdb-tick-store.js';
@@ -7,7 +7,7 @@ import type { TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
 import { dataOf, embeddedEnv, gatewayEnv, graphqlClient, median, scaled, settle, sleep, storedTicks } from './harness.js';
-import { chdbBaseline, graphqlJsBaseline, threadCpuMs, type Baseline } from './ingest-baselines.js';
+import { chdbBaseline, graphqlJsBaseline, partFilesKernelUs, threadCpuMs, type Baseline } from './ingest-baselines.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
 import { body, CLIENTS, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
@@ -158,6 +158,7 @@ function collectionsRow(started: { all: number; external: number }, ticks: numbe
 interface CpuPerTick {
   jsUs: number;
   engineUs: number;
+  engineKernelUs: number;
 }
 
 function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: number, chdb: Baseline, chdbText: Baseline, cpu: CpuPerTick): Row[] {
@@ -205,12 +206,22 @@ function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: nu
       pass: cpu.jsUs < 1,
     },
     {
-      scenario: `  the engine's CPU per row alone (chDB insert, ${storeFormat})`,
-      figure: engine.engineUsPerRow,
+      scenario: `  the engine's threads in the gateway, per tick: in the kernel, of all`,
+      figure: cpu.engineKernelUs,
       unit: 'µs',
-      baseline: null,
-      baselineName: null,
-      ratio: null,
+      baseline: cpu.engineUs,
+      baselineName: "the engine's threads in the gateway, per tick",
+      ratio: cpu.engineKernelUs / cpu.engineUs,
+      target: 'report',
+      pass: null,
+    },
+    {
+      scenario: `  the engine's CPU per row alone (chDB insert, ${storeFormat}): in the kernel, of all`,
+      figure: engine.engineKernelUsPerRow,
+      unit: 'µs',
+      baseline: engine.engineUsPerRow,
+      baselineName: "the engine's CPU per row alone",
+      ratio: engine.engineKernelUsPerRow / engine.engineUsPerRow,
       target: 'report',
       pass: null,
     },
@@ -244,7 +255,8 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
       cpuBefore = threadCpuMs(gateway.child.pid!); // once idle: the CPU counted is the load's
     });
     const cpuAfter = threadCpuMs(gateway.child.pid!);
-    const cpu = { jsUs: ((cpuAfter.js - cpuBefore.js) * 1000) / load.accepted, engineUs: ((cpuAfter.engine - cpuBefore.engine) * 1000) / load.accepted };
+    const perTick = (ms: number) => (ms * 1000) / load.accepted;
+    const cpu = { jsUs: perTick(cpuAfter.js - cpuBefore.js), engineUs: perTick(cpuAfter.engine - cpuBefore.engine), engineKernelUs: perTick(cpuAfter.engineKernel - cpuBefore.engineKernel) };
     accepted += load.accepted;
     figures.set(batch, load.accepted / load.seconds);
     rows.push(...rowsOfBatch(label, batch, load.accepted / load.seconds, graphqlJs, chdb, chdbText, cpu));
@@ -356,7 +368,27 @@ export async function benchIngest(): Promise<Row[]> {
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
   if (servers) rows.push(...(await benchHttpSink(SYMBOLS)));
+  rows.push(partFilesRow());
   return rows;
+}
+
+/**
+ * What the machine's filesystem costs the engine: each insert writes a part, a directory of ten
+ * files, and creating files can cost far more kernel time on one disk than on another.
+ */
+function partFilesRow(): Row {
+  const onDisk = partFilesKernelUs(tmpdir());
+  const inMemory = existsSync('/dev/shm') ? partFilesKernelUs('/dev/shm') : null;
+  return {
+    scenario: `the machine: kernel CPU to write one part's files (a directory of ten small files, as chDB writes per insert) where the data directory is (${tmpdir()})`,
+    figure: onDisk,
+    unit: 'µs',
+    baseline: inMemory,
+    baselineName: inMemory === null ? null : 'the same in memory (/dev/shm)',
+    ratio: inMemory === null ? null : onDisk / inMemory,
+    target: 'report',
+    pass: null,
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
