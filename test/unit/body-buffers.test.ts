@@ -134,3 +134,42 @@ describe('readBody', () => {
     await expect(readBody(requestOf([], { 'content-length': String(big.length) }), 200 * KIB, buffers)).rejects.toBeInstanceOf(BodyTooLargeError);
   });
 });
+
+describe('readBody and kept memory it does not use', () => {
+  /** A body declared as `declared` bytes whose client goes away after `sent` of them. */
+  function cutShort(declared: number, sent: number): IncomingMessage {
+    const stream = new Readable({ read() {} });
+    stream.push(Buffer.alloc(sent, 1));
+    setImmediate(() => stream.destroy(new Error('aborted')));
+    return Object.assign(stream, { headers: { 'content-length': String(declared) } }) as unknown as IncomingMessage;
+  }
+
+  it('gives kept memory back when the client goes away mid-body', async () => {
+    const buffers = createBodyBuffers(64 * 2 ** 20);
+    buffers.give(buffers.allocate(200 * KIB));
+    const kept = buffers.keptBytes;
+    await expect(readBody(cutShort(150 * KIB, 70 * KIB), 1 * 2 ** 20, buffers)).rejects.toThrow('aborted');
+    expect(buffers.keptBytes).toBe(kept);
+  });
+
+  it('gives kept memory back when the body turns out too large', async () => {
+    const buffers = createBodyBuffers(64 * 2 ** 20);
+    buffers.give(buffers.allocate(200 * KIB));
+    const kept = buffers.keptBytes;
+    const chunk = Buffer.alloc(100 * KIB, 2);
+    const req = Object.assign(Readable.from([chunk, chunk, chunk]), { headers: { 'content-length': String(150 * KIB) } }) as unknown as IncomingMessage;
+    await expect(readBody(req, 250 * KIB, buffers)).rejects.toBeInstanceOf(BodyTooLargeError);
+    expect(buffers.keptBytes).toBe(kept);
+  });
+
+  it('gives kept memory back when more than the declared length arrives, after copying it', async () => {
+    const buffers = createBodyBuffers(64 * 2 ** 20);
+    buffers.give(buffers.allocate(100 * KIB)); // 112.5 KiB of memory
+    const kept = buffers.keptBytes;
+    const body = Buffer.from(Array.from({ length: 200 * KIB }, (_, i) => i % 253));
+    const req = Object.assign(Readable.from([body.subarray(0, 80 * KIB), body.subarray(80 * KIB)]), { headers: { 'content-length': String(80 * KIB) } }) as unknown as IncomingMessage;
+    const read = await readBody(req, 1 * 2 ** 20, buffers);
+    expect(read.equals(body)).toBe(true);
+    expect(buffers.keptBytes).toBe(kept);
+  });
+});
