@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -98,31 +98,4 @@ export function threadCpuMs(pid: number): { js: number; engine: number; engineKe
     }
   }
   return cpu;
-}
-
-// What chDB 26.7 writes for each insert into the ticks table (a compact part), counted with
-// strace: a directory, ten files in it, and a rename once they are written.
-const PART_FILES = ['checksums.txt', 'columns.txt', 'columns_substreams.txt', 'count.txt', 'data.bin', 'data.cmrk4', 'default_compression_codec.txt', 'metadata_version.txt', 'primary.cidx', 'serialization.json'];
-
-/**
- * The kernel's CPU, µs, to write one part's files (small ones: what this measures is creating
- * them) in a fresh directory under `base`, the mean of `parts`. On the development machine
- * creating a file took 0.6 to 0.8 ms of kernel CPU on its disk and under 0.02 ms in memory, so
- * the engine's CPU per row with 10,000-row inserts was mostly the kernel's (bench/ingest.ts).
- */
-export function partFilesKernelUs(base: string, parts = 100): number {
-  const dir = mkdtempSync(join(base, 'marketgraph-bench-parts-'));
-  const content = Buffer.alloc(100, 0x61);
-  try {
-    const before = process.cpuUsage().system;
-    for (let p = 0; p < parts; p++) {
-      const writing = join(dir, `tmp_insert_${p}`);
-      mkdirSync(writing);
-      for (const file of PART_FILES) writeFileSync(join(writing, file), content);
-      renameSync(writing, join(dir, `part_${p}`));
-    }
-    return (process.cpuUsage().system - before) / parts;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }

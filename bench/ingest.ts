@@ -7,7 +7,8 @@ import type { TickInput } from '../src/stores/ticks/tick-store.js';
 // The gateway under test runs in a process of its own: the load generator must not share its event loop.
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
 import { dataOf, embeddedEnv, gatewayEnv, graphqlClient, median, scaled, settle, sleep, storedTicks } from './harness.js';
-import { chdbBaseline, graphqlJsBaseline, partFilesKernelUs, threadCpuMs, type Baseline } from './ingest-baselines.js';
+import { chdbBaseline, graphqlJsBaseline, threadCpuMs, type Baseline } from './ingest-baselines.js';
+import { partFilesCost } from '../src/stores/ticks/part-files-cost.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
 import { body, CLIENTS, sendLoad, upsertInstruments, type Load } from './ingest-load.js';
@@ -377,8 +378,9 @@ export async function benchIngest(): Promise<Row[]> {
  * files, and creating files can cost far more kernel time on one disk than on another.
  */
 function partFilesRow(): Row {
-  const onDisk = partFilesKernelUs(tmpdir());
-  const inMemory = existsSync('/dev/shm') ? partFilesKernelUs('/dev/shm') : null;
+  const kernelUs = (base: string) => partFilesCost(base, 100).kernelMs * 1000;
+  const onDisk = kernelUs(tmpdir());
+  const inMemory = existsSync('/dev/shm') ? kernelUs('/dev/shm') : null;
   return {
     scenario: `the machine: kernel CPU to write one part's files (a directory of ten small files, as chDB writes per insert) where the data directory is (${tmpdir()})`,
     figure: onDisk,

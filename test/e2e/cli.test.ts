@@ -54,9 +54,18 @@ describe('marketgraph command line', () => {
     const { code, stdout } = await marketgraph(['check']);
     expect(code).toBe(0);
     const lines = stdout.trim().split('\n');
-    expect(lines.map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
+    expect(lines.slice(0, 6).map((l) => l.split(/\s+/).slice(0, 2).join(' '))).toEqual([
       'relational up', 'ticks up', 'cache up', 'stream up', 'graph up', 'vector up',
     ]);
+    // Then what the embedded tick store's inserts will cost in the data directory.
+    expect(lines.slice(6)).toHaveLength(1);
+    expect(lines[6]).toMatch(new RegExp(`^data dir\\s+\\d+\\.\\d\\d ms  to write one part's files \\(ten; each tick insert writes one\\) in ${join(dataDir, 'chdb')}`));
+  });
+
+  it('measures the data directory only where the embedded tick store writes', async () => {
+    const { stdout } = await marketgraph(['check'], { CLICKHOUSE_URL: 'http://127.0.0.1:9', STORE_TIMEOUT_MS: '500' });
+    expect(stdout).toMatch(/^ticks\s+down\s+/m);
+    expect(stdout).not.toMatch(/^data dir/m);
   });
 
   it('reports a store that does not answer and exits 1', async () => {
