@@ -44,7 +44,13 @@ export const checkCommand: Command = {
  */
 function dataDirLine(dir: string): void {
   if (!existsSync(dir)) return; // the tick store did not start: its line says why
-  const here = partFilesCost(dir).wallMs;
+  let here: number;
+  try {
+    here = partFilesCost(dir).wallMs;
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    return void console.log(`${'data dir'.padEnd(10)} could not write in ${dir}: ${reason.split('\n')[0]}`);
+  }
   const inMemory = existsSync('/dev/shm') ? `; in memory (/dev/shm) ${partFilesCost('/dev/shm').wallMs.toFixed(2)} ms` : '';
   console.log(`${'data dir'.padEnd(10)} ${here.toFixed(2).padStart(13)} ms  to write one part's files (ten; each tick insert writes one) in ${dir}${inMemory}`);
 }

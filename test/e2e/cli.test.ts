@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,20 @@ describe('marketgraph command line', () => {
     // Then what the embedded tick store's inserts will cost in the data directory.
     expect(lines.slice(6)).toHaveLength(1);
     expect(lines[6]).toMatch(new RegExp(`^data dir\\s+\\d+\\.\\d\\d ms  to write one part's files \\(ten; each tick insert writes one\\) in ${join(dataDir, 'chdb')}`));
+  });
+
+  it('says so, in one line and without a stack trace, when it cannot write in the data directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'marketgraph-cli-nodir-'));
+    try {
+      writeFileSync(join(dir, 'chdb'), 'a file where the tick store wants its directory');
+      const { code, stdout } = await marketgraph(['check'], { DATA_DIR: dir });
+      expect(code).toBe(1);
+      expect(stdout).toMatch(/^ticks\s+down\s+/m);
+      expect(stdout).toMatch(new RegExp(`^data dir\\s+could not write in ${join(dir, 'chdb')}: ENOTDIR`, 'm'));
+      noStackTrace(stdout);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('measures the data directory only where the embedded tick store writes', async () => {
