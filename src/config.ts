@@ -59,6 +59,12 @@ const schema = z.object({
   // is refused at once (503, Retry-After) instead of queueing: under twice the load the gateway
   // can store, memory stays bounded and the bridge knows to wait. 10 of the largest batches.
   INGEST_MAX_PENDING_TICKS: z.coerce.number().int().positive().default(1_000_000),
+  // The least time between the starts of two inserts into the tick store (in-process stream):
+  // batches that arrive sooner wait and go in one insert. Each insert writes a part of the engine's
+  // (ten files): 20 bridges sending 50 ticks every 100 ms made the engine use 114% to 116% of a core
+  // with no wait, 76% to 84% with 20 ms, 48% with 50 ms (README, "Ingest with small batches").
+  // A batch waits at most this long more before it is stored and answered. 0: no wait.
+  INGEST_MIN_INSERT_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(20), // milliseconds
   // Demo instruments, accounts and a day of ticks on first start of an empty store.
   SEED_DEMO_DATA: z.stringbool().default(true),
   // Apply pending schema migrations of server stores at start-up (embedded stores always are);
@@ -184,6 +190,7 @@ export type Config = Readonly<{
   webSocket: Readonly<{ maxPayloadBytes: number; maxConnections: number; maxOperationsPerSocket: number; connectionInitTimeoutMs: number }>;
   maxTicksPerInsert: number;
   ingestMaxPendingTicks: number;
+  ingestMinInsertIntervalMs: number;
   seedDemoData: boolean;
   migrateOnStart: boolean;
   storeTimeoutMs: number;
@@ -283,6 +290,7 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     maxTicksPerInsert: e.MAX_TICKS_PER_INSERT,
     ingestMaxPendingTicks: e.INGEST_MAX_PENDING_TICKS,
+    ingestMinInsertIntervalMs: e.INGEST_MIN_INSERT_INTERVAL_MS,
     seedDemoData: e.SEED_DEMO_DATA,
     migrateOnStart: e.MIGRATE_ON_START,
     storeTimeoutMs: e.STORE_TIMEOUT_MS,

@@ -7,22 +7,44 @@ export interface GroupCommitOptions<B> {
   name?: string;
   /** The items of a batch, counted in the span's attributes. */
   sizeOf?: (batch: B) => number;
+  /**
+   * The least time, ms, from the start of one write to the start of the next: batches added
+   * sooner wait and go together. 0 (the default): a write starts as soon as the one before ends.
+   */
+  minIntervalMs?: number;
 }
 
 /**
  * Group commit: `add` hands a batch to `write`; while a write runs, batches added meanwhile wait
  * and are written together by the next one. Writes run one at a time, with their batches in the
- * order they were added. Each `add` resolves (or rejects) with the write its batch went into.
+ * order they were added, and start at least `minIntervalMs` apart. Each `add` resolves (or
+ * rejects) with the write its batch went into.
  */
-export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { tracer, name = 'group commit', sizeOf }: GroupCommitOptions<B> = {}) {
+export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { tracer, name = 'group commit', sizeOf, minIntervalMs = 0 }: GroupCommitOptions<B> = {}) {
   let waiting: B[] = [];
   // The callers' trace contexts, beside `waiting` (only with a tracer).
   let callers: TraceContext[] = [];
   let settle: { resolve: () => void; reject: (e: unknown) => void } | undefined;
   let next: Promise<void> | undefined;
+  // The write running, or the wait before the next one starts.
   let running: Promise<void> | undefined;
+  let lastStart = -Infinity; // performance.now() at the start of the last write
+
+  /** Starts the next write now, or once `minIntervalMs` has passed since the last one started. */
+  function schedule(): void {
+    const wait = lastStart + minIntervalMs - performance.now();
+    if (wait <= 0) return flush();
+    running = new Promise<void>((resolve) =>
+      setTimeout(() => {
+        running = undefined;
+        flush();
+        resolve();
+      }, wait),
+    );
+  }
 
   function flush(): void {
+    lastStart = performance.now();
     const batches = waiting;
     const { resolve, reject } = settle!;
     const run = tracer ? traced(tracer, name, callers, batches, sizeOf, write) : write(batches);
@@ -32,7 +54,7 @@ export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { t
     next = undefined;
     running = run.then(resolve, reject).finally(() => {
       running = undefined;
-      if (waiting.length > 0) flush();
+      if (waiting.length > 0) schedule();
     });
   }
 
@@ -42,7 +64,7 @@ export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { t
       if (tracer) callers.push(context.active());
       next ??= new Promise<void>((resolve, reject) => (settle = { resolve, reject }));
       const written = next;
-      if (!running) flush();
+      if (!running) schedule();
       return written;
     },
     /** Resolves once everything added so far is written (or failed). */

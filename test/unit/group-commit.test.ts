@@ -47,4 +47,37 @@ describe('group commit', () => {
     expect(writes).toEqual([[9], [0, 1], [2, 3]]);
     await group.idle();
   });
+
+  describe('with a least interval between writes', () => {
+    const INTERVAL_MS = 60;
+
+    it('starts a write no sooner than the interval after the last one started, with all that arrived meanwhile', async () => {
+      const starts: { at: number; items: number[] }[] = [];
+      const group = createGroupCommit<number[]>(async (batches) => void starts.push({ at: performance.now(), items: batches.flat() }), { minIntervalMs: INTERVAL_MS });
+      await group.add([1]); // after an idle time: written at once
+      const second = group.add([2]); // the first write is done, but the interval is not over
+      const third = group.add([3]);
+      await new Promise((r) => setTimeout(r, 10));
+      expect(starts.map((s) => s.items)).toEqual([[1]]);
+      await Promise.all([second, third]);
+      expect(starts.map((s) => s.items)).toEqual([[1], [2, 3]]);
+      // Node's timers count from the event loop's clock, read when the loop turned: measured
+      // against performance.now() they can fire a ms or two early.
+      expect(starts[1]!.at - starts[0]!.at).toBeGreaterThanOrEqual(INTERVAL_MS - 5);
+    });
+
+    it('writes at once when the interval has passed, and idle() waits through a wait', async () => {
+      const starts: number[][] = [];
+      const group = createGroupCommit<number[]>(async (batches) => void starts.push(batches.flat()), { minIntervalMs: INTERVAL_MS });
+      await group.add([1]);
+      const waited = group.add([2]);
+      await group.idle(); // resolves only once the waiting batch is written
+      expect(starts).toEqual([[1], [2]]);
+      await waited;
+      await new Promise((r) => setTimeout(r, INTERVAL_MS + 5));
+      void group.add([3]);
+      expect(starts).toEqual([[1], [2], [3]]); // started within add: nothing to wait for
+      await group.idle();
+    });
+  });
 });
