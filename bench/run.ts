@@ -1,4 +1,5 @@
 import { benchBatching } from './batching.js';
+import { benchBridges } from './bridges.js';
 import { benchColdStart } from './cold-start.js';
 import { benchFanout } from './fanout.js';
 import { benchImport } from './import.js';
@@ -23,6 +24,11 @@ const SCENARIOS: Record<string, () => Promise<Row[]>> = {
   async ingest() {
     const rows = await benchIngest();
     writeResults('ingest', rows);
+    return rows;
+  },
+  async bridges() {
+    const rows = await benchBridges();
+    writeResults('bridges', rows);
     return rows;
   },
   async import() {

@@ -61,8 +61,9 @@ const schema = z.object({
   INGEST_MAX_PENDING_TICKS: z.coerce.number().int().positive().default(1_000_000),
   // The least time between the starts of two inserts into the tick store (in-process stream):
   // batches that arrive sooner wait and go in one insert. Each insert writes a part of the engine's
-  // (ten files): 20 bridges sending 50 ticks every 100 ms made the engine use 114% to 116% of a core
-  // with no wait, 76% to 84% with 20 ms, 48% with 50 ms (README, "Ingest with small batches").
+  // (ten files): 20 terminals sending 50 ticks every 100 ms made the engine use 113% to 121% of a
+  // core with no wait, 74% to 83% with 20 ms (npm run bench -- bridges; README, "Ingest with small
+  // batches").
   // A batch waits at most this long more before it is stored and answered. 0: no wait.
   INGEST_MIN_INSERT_INTERVAL_MS: z.coerce.number().int().min(0).max(1_000).default(20), // milliseconds
   // Demo instruments, accounts and a day of ticks on first start of an empty store.

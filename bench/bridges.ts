@@ -1,0 +1,140 @@
+import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
+import { gatewayEnv, graphqlClient, dataOf, scaled, settle, sleep } from './harness.js';
+import { threadCpuMs } from './ingest-baselines.js';
+import { body, tickAt, upsertInstruments } from './ingest-load.js';
+import { progress, type Row } from './report.js';
+
+/**
+ * Many terminals sending small batches, as the bridge's Expert Advisor does: each client sends
+ * the ticks of its 100 ms (`FlushIntervalMs`) and waits for the answer before the next, one
+ * symbol each. What it costs the gateway with the default least time between inserts
+ * (INGEST_MIN_INSERT_INTERVAL_MS, 20 ms), against the same load on a gateway started with 0 in
+ * the same run: the engine's CPU, the gateway's JavaScript CPU, and how long answers take.
+ */
+const TERMINALS = 20;
+const TICKS_PER_BATCH = 50;
+const PERIOD_MS = 100;
+const SECONDS = scaled(15, 3);
+
+interface Measured {
+  ticksPerS: number;
+  /** Share of one core over the load. */
+  engine: number;
+  engineKernel: number;
+  js: number;
+  p50Ms: number;
+  p99Ms: number;
+}
+
+async function terminals(gateway: GatewayProcess, prefix: string): Promise<Measured> {
+  const symbols = Array.from({ length: TERMINALS }, (_, i) => `${prefix}${String(i).padStart(3, '0')}`);
+  await upsertInstruments(gateway, symbols);
+  await settle([gateway.child.pid!, process.pid], 'bridges');
+  // A connection per terminal, as each terminal has its own. (One pool for all reused a few of its
+  // sockets and left the others idle past the gateway's keep-alive timeout: once in five runs, a
+  // request went out on one as the gateway closed it, ECONNRESET.)
+  const clients = symbols.map(() => graphqlClient(gateway.url, 1));
+  const answered: number[] = [];
+  let clock = Date.now() - 3_600_000;
+  let accepted = 0;
+  const cpuBefore = threadCpuMs(gateway.child.pid!);
+  const started = performance.now();
+  const stopAt = started + SECONDS * 1000;
+  try {
+    await Promise.all(
+      symbols.map(async (symbol, t) => {
+        await sleep((PERIOD_MS * t) / TERMINALS); // the terminals' timers are not in step
+        let due = performance.now();
+        while (due < stopAt) {
+          const ticks = Array.from({ length: TICKS_PER_BATCH }, (_, i) => tickAt(symbol, clock++, i));
+          const sent = performance.now();
+          const res = await clients[t]!.post(body(ticks)); // not inside `accepted += …`: that reads it before the await
+          answered.push(performance.now() - sent);
+          accepted += dataOf<{ insertTicks: { accepted: number } }>(res).insertTicks.accepted;
+          due += PERIOD_MS;
+          await sleep(Math.max(0, due - performance.now()));
+        }
+      }),
+    );
+  } finally {
+    for (const client of clients) client.close();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const cpuAfter = threadCpuMs(gateway.child.pid!);
+  const share = (ms: number) => ms / 1000 / seconds;
+  answered.sort((a, b) => a - b);
+  const quantile = (q: number) => answered[Math.floor(q * (answered.length - 1))]!;
+  return {
+    ticksPerS: accepted / seconds,
+    engine: share(cpuAfter.engine - cpuBefore.engine),
+    engineKernel: share(cpuAfter.engineKernel - cpuBefore.engineKernel),
+    js: share(cpuAfter.js - cpuBefore.js),
+    p50Ms: quantile(0.5),
+    p99Ms: quantile(0.99),
+  };
+}
+
+async function withGateway(intervalMs: string | undefined, prefix: string): Promise<Measured> {
+  const env = gatewayEnv(intervalMs === undefined ? {} : { INGEST_MIN_INSERT_INTERVAL_MS: intervalMs });
+  const gateway = await spawnGateway(env, 60_000);
+  try {
+    return await terminals(gateway, prefix);
+  } catch (error) {
+    progress(`bridges: the gateway (exit code ${gateway.child.exitCode}) last logged:\n${gateway.logs.slice(-15).join('\n')}`);
+    throw error;
+  } finally {
+    await gateway.stop();
+  }
+}
+
+export async function benchBridges(): Promise<Row[]> {
+  const label = `${TERMINALS} terminals, ${TICKS_PER_BATCH} ticks every ${PERIOD_MS} ms each, each waiting for its answer`;
+  progress(`bridges: ${label}, no wait between inserts (INGEST_MIN_INSERT_INTERVAL_MS=0)`);
+  const none = await withGateway('0', 'BRN');
+  progress(`bridges: the same, the default least time between inserts`);
+  const paced = await withGateway(undefined, 'BRP');
+  const against = 'the same load, INGEST_MIN_INSERT_INTERVAL_MS=0, same run';
+  const pct = (share: number) => share * 100;
+  return [
+    {
+      scenario: `bridges: ${label}: ticks/s stored`,
+      figure: paced.ticksPerS,
+      unit: 'ticks/s',
+      baseline: none.ticksPerS,
+      baselineName: against,
+      ratio: paced.ticksPerS / none.ticksPerS,
+      target: 'report (the load is fixed: below 1x, terminals fell behind)',
+      pass: null,
+    },
+    {
+      scenario: `  the engine's CPU, default least time between inserts (in the kernel: ${pct(paced.engineKernel).toFixed(1)}% against ${pct(none.engineKernel).toFixed(1)}%)`,
+      figure: pct(paced.engine),
+      unit: '% of a core',
+      baseline: pct(none.engine),
+      baselineName: against,
+      ratio: paced.engine / none.engine,
+      target: 'report',
+      pass: null,
+    },
+    {
+      scenario: `  the gateway's JavaScript CPU`,
+      figure: pct(paced.js),
+      unit: '% of a core',
+      baseline: pct(none.js),
+      baselineName: against,
+      ratio: paced.js / none.js,
+      target: 'report',
+      pass: null,
+    },
+    {
+      scenario: `  answered in, p50 (p99: ${paced.p99Ms.toFixed(1)} ms against ${none.p99Ms.toFixed(1)} ms)`,
+      figure: paced.p50Ms,
+      unit: 'ms',
+      baseline: none.p50Ms,
+      baselineName: against,
+      ratio: paced.p50Ms / none.p50Ms,
+      target: 'report',
+      pass: null,
+    },
+  ];
+}
