@@ -1,5 +1,5 @@
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
-import { gatewayEnv, graphqlClient, dataOf, scaled, settle, sleep } from './harness.js';
+import { gatewayEnv, graphqlClient, dataOf, scaled, settle, sleep, summarize } from './harness.js';
 import { threadCpuMs } from './ingest-baselines.js';
 import { body, tickAt, upsertInstruments } from './ingest-load.js';
 import { progress, type Row } from './report.js';
@@ -63,15 +63,14 @@ async function terminals(gateway: GatewayProcess, prefix: string): Promise<Measu
   const seconds = (performance.now() - started) / 1000;
   const cpuAfter = threadCpuMs(gateway.child.pid!);
   const share = (ms: number) => ms / 1000 / seconds;
-  answered.sort((a, b) => a - b);
-  const quantile = (q: number) => answered[Math.floor(q * (answered.length - 1))]!;
+  const latency = summarize(answered);
   return {
     ticksPerS: accepted / seconds,
     engine: share(cpuAfter.engine - cpuBefore.engine),
     engineKernel: share(cpuAfter.engineKernel - cpuBefore.engineKernel),
     js: share(cpuAfter.js - cpuBefore.js),
-    p50Ms: quantile(0.5),
-    p99Ms: quantile(0.99),
+    p50Ms: latency.p50,
+    p99Ms: latency.p99,
   };
 }
 

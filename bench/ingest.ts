@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NATIVE_FROM_ROWS } from '../src/stores/ticks/chdb-tick-store.js';
@@ -8,6 +8,7 @@ import type { TickInput } from '../src/stores/ticks/tick-store.js';
 import { spawnGateway, type GatewayProcess } from '../test/helpers/process-gateway.js';
 import { dataOf, embeddedEnv, gatewayEnv, graphqlClient, median, scaled, settle, sleep, storedTicks } from './harness.js';
 import { chdbBaseline, graphqlJsBaseline, threadCpuMs, type Baseline } from './ingest-baselines.js';
+import { inMemoryTmp } from '../src/stores/ticks/in-memory-tmp.js';
 import { partFilesCost } from '../src/stores/ticks/part-files-cost.js';
 import { benchHttpSink } from './ingest-http-sink.js';
 import { anchorRows, catchUpRow, watchTopic, type GatewayTopic, type Phase } from './ingest-kafka.js';
@@ -380,7 +381,8 @@ export async function benchIngest(): Promise<Row[]> {
 function partFilesRow(): Row {
   const kernelUs = (base: string) => partFilesCost(base, 100).kernelMs * 1000;
   const onDisk = kernelUs(tmpdir());
-  const inMemory = existsSync('/dev/shm') ? kernelUs('/dev/shm') : null;
+  const memory = inMemoryTmp();
+  const inMemory = memory ? kernelUs(memory) : null;
   return {
     scenario: `the machine: kernel CPU to write one part's files (a directory of ten small files, as chDB writes per insert) where the data directory is (${tmpdir()})`,
     figure: onDisk,

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { readConfig } from '../config.js';
+import { inMemoryTmp } from '../stores/ticks/in-memory-tmp.js';
 import { partFilesCost } from '../stores/ticks/part-files-cost.js';
 import { createStores, STORE_NAMES } from '../stores/stores.js';
 import { withTimeout } from '../with-timeout.js';
@@ -40,7 +41,7 @@ export const checkCommand: Command = {
 /**
  * The embedded tick store writes a part (ten files) per insert under the data directory: where
  * creating a file is slow, that is much of what ingest costs (README, DATA_DIR). Measured here,
- * beside the same in memory when there is /dev/shm to compare with.
+ * beside the same in memory when there is a /dev/shm to write in.
  */
 function dataDirLine(dir: string): void {
   if (!existsSync(dir)) return; // the tick store did not start: its line says why
@@ -51,6 +52,7 @@ function dataDirLine(dir: string): void {
     const reason = error instanceof Error ? error.message : String(error);
     return void console.log(`${'data dir'.padEnd(10)} could not write in ${dir}: ${reason.split('\n')[0]}`);
   }
-  const inMemory = existsSync('/dev/shm') ? `; in memory (/dev/shm) ${partFilesCost('/dev/shm').wallMs.toFixed(2)} ms` : '';
+  const memory = inMemoryTmp();
+  const inMemory = memory ? `; in memory (${memory}) ${partFilesCost(memory).wallMs.toFixed(2)} ms` : '';
   console.log(`${'data dir'.padEnd(10)} ${here.toFixed(2).padStart(13)} ms  to write one part's files (ten; each tick insert writes one) in ${dir}${inMemory}`);
 }

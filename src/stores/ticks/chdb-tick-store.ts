@@ -1,8 +1,9 @@
-import { accessSync, constants, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Session } from 'chdb';
+import { inMemoryTmp } from './in-memory-tmp.js';
 import type { TickStore } from './tick-store.js';
 import { TICK_COLUMNS, TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
@@ -119,15 +120,6 @@ function isRunning(pid: number): boolean {
     return true;
   } catch (error) {
     return (error as NodeJS.ErrnoException).code === 'EPERM'; // runs, as another user
-  }
-}
-
-function inMemoryTmp(): string | undefined {
-  try {
-    accessSync('/dev/shm', constants.W_OK);
-    return '/dev/shm';
-  } catch {
-    return undefined;
   }
 }
 
