@@ -106,7 +106,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   const ingest =
     stream.kind === 'durable'
       ? createDurableWritePath(stores, stream, metrics, { ...ingestOptions, sinkGroup: config.kafka!.sinkGroup })
-      : createLocalWritePath(stores, stream, metrics, { ...ingestOptions, minInsertIntervalMs: config.ingestMinInsertIntervalMs });
+      : createLocalWritePath(stores, stream, metrics, { ...ingestOptions, minInsertIntervalMs: config.ingestMinInsertIntervalMs, groupWaitMs: config.ingestGroupWaitMs });
   await ingest.start();
   if (stream.kind === 'durable') {
     started.stream.then(

@@ -14,6 +14,10 @@ import { createBatchQueue, createNewestStored, offerToCache, type TickIngest, ty
 // about 15 MB: the ticks are the batches' own objects, held a little longer. (500,000 grew a
 // gateway's RSS by about 80 MiB more while a demo feed ran.)
 const MAX_RECENT_TICKS = 100_000;
+// A group of this many ticks is stored without waiting for more (INGEST_GROUP_WAIT_MS): the
+// engine's fixed cost per insert is spread over enough ticks, and clients sending batches this
+// large keep the engine busy with no wait.
+const ENOUGH_TICKS_TO_GO = 10_000;
 
 /** A batch's accepted ticks, numbered, and their symbols' spans: what a group commit stores. */
 interface NumberedBatch {
@@ -26,6 +30,8 @@ export interface LocalWritePathOptions extends TickIngestOptions {
   maxRecentTicks?: number;
   /** The least time between the starts of two inserts (INGEST_MIN_INSERT_INTERVAL_MS); default 0. */
   minInsertIntervalMs?: number;
+  /** How long after an insert the next group waits for the clients it answered (INGEST_GROUP_WAIT_MS); default 0. */
+  groupWaitMs?: number;
 }
 
 /**
@@ -55,7 +61,10 @@ export function createLocalWritePath(
   /**
    * While one insert runs, and until `minInsertIntervalMs` has passed since it started, the
    * batches accepted meanwhile wait and go together in the next: the tick store's cost per insert
-   * (a part of the engine's, ten files) is paid once per group, not once per request.
+   * (a part of the engine's, ten files) is paid once per group, not once per request. After an
+   * insert, the next group also waits up to `groupWaitMs` for the batches of the bridges it
+   * answered (they send the next at once), unless it holds ENOUGH_TICKS_TO_GO: without it, bridges
+   * sending one batch at a time settle into two groups that take turns.
    */
   const groups = createGroupCommit<NumberedBatch>(async (batches) => {
     const numbered = batches.length === 1 ? batches[0]!.ticks : ([] as StoredTick[]).concat(...batches.map((b) => b.ticks)); // concat copies; flat() visits each tick
@@ -65,7 +74,10 @@ export function createLocalWritePath(
     await retireLateCandles(stores.cache, spans, now()).catch(() => undefined);
     await offerToCache(stores, latestOf(spans));
     await stream.publish(numbered);
-  }, { tracer, name: 'insertTicks group commit', sizeOf: (b) => b.ticks.length, minIntervalMs: options.minInsertIntervalMs });
+  }, { tracer, name: 'insertTicks group commit', sizeOf: (b) => b.ticks.length, minIntervalMs: options.minInsertIntervalMs,
+    regroupMs: options.groupWaitMs,
+    enoughItems: ENOUGH_TICKS_TO_GO,
+  });
 
   /**
    * The ticks that repeat no tick stored, being stored, or earlier in the batch; in batch order.

@@ -80,4 +80,90 @@ describe('group commit', () => {
       await group.idle();
     });
   });
+
+  describe('waiting for the clients a write answered (regroupMs)', () => {
+    const REGROUP_MS = 300; // long, so that a loaded machine cannot pass it by accident
+    const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+    /** A group whose writes wait for `release`; `writes` records each write's items as it starts. */
+    function held(options: { enoughItems?: number; regroupMs?: number } = {}) {
+      const writes: number[][] = [];
+      const gates: (() => void)[] = [];
+      const group = createGroupCommit<number[]>(
+        async (batches) => {
+          writes.push(batches.flat());
+          await new Promise<void>((r) => gates.push(r));
+        },
+        { regroupMs: REGROUP_MS, sizeOf: (b) => b.length, ...options },
+      );
+      return { group, writes, release: () => gates.shift()!() };
+    }
+
+    it('holds the next group until the clients answered are back, then writes it at once', async () => {
+      const { group, writes, release } = held();
+      const first = group.add([1]);
+      const second = group.add([2]); // waits for the first write
+      release();
+      await first; // answered: its client sends again; [2] waits for it
+      await sleep(50);
+      expect(writes).toEqual([[1]]);
+      const third = group.add([3]); // the group holds what it waited for: 1 waiting + 1 answered
+      expect(writes).toEqual([[1], [2, 3]]); // started within add, long before REGROUP_MS
+      release();
+      await Promise.all([second, third]);
+      await group.idle();
+    });
+
+    it('never holds a lone client, who sends one batch at a time', async () => {
+      const { group, writes, release } = held();
+      for (let i = 0; i < 3; i++) {
+        const added = group.add([i]);
+        expect(writes.length).toBe(i + 1); // written at once: the write before answered one batch, this one
+        release();
+        await added;
+        await group.idle(); // the write's end is recorded
+      }
+      expect(writes).toEqual([[0], [1], [2]]);
+    });
+
+    it('writes a short group once REGROUP_MS has passed since the write before ended', async () => {
+      const { group, writes, release } = held({ regroupMs: 100 });
+      const first = group.add([1]);
+      const second = group.add([2]);
+      release();
+      const ended = performance.now();
+      await first;
+      await until(async () => writes.length, (n) => n === 2, 5_000, 5);
+      expect(writes).toEqual([[1], [2]]);
+      expect(performance.now() - ended).toBeGreaterThanOrEqual(95); // timers may fire a ms early
+      release();
+      await second;
+    });
+
+    it('does not hold a group that has enoughItems', async () => {
+      const { group, writes, release } = held({ enoughItems: 3 });
+      const first = group.add([1]);
+      const second = group.add([2, 3, 4]); // one batch of the two expected, but 3 items
+      release();
+      await first;
+      await until(async () => writes.length, (n) => n === 2, 1_000, 1);
+      expect(writes).toEqual([[1], [2, 3, 4]]);
+      release();
+      await second;
+    });
+
+    it('lets idle() wait through the hold', async () => {
+      const { group, writes, release } = held({ regroupMs: 50 });
+      const first = group.add([1]);
+      const second = group.add([2]);
+      release();
+      await first;
+      const idle = group.idle();
+      await until(async () => writes.length, (n) => n === 2, 5_000, 5);
+      release();
+      await idle; // resolves only once the held group is written
+      await second;
+      expect(writes).toEqual([[1], [2]]);
+    });
+  });
 });
