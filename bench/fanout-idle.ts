@@ -40,7 +40,7 @@ export async function idleMemory(url: string, pid: number, count: number, symbol
   await subscriptionsOpen(url, 2 * WORKERS);
   await warm.close();
   await subscriptionsOpen(url, 0);
-  const heap = async () => metricValue(await metricsText(url), 'marketgraph_nodejs_heap_size_used_bytes') / MB;
+  const heap = async () => metricValue(await metricsText(url), 'nodejs_heap_size_used_bytes') / MB;
   const before = await steadyRss(pid);
   const heapBefore = await heap();
   progress(`fanout: ${count.toLocaleString('en-US')} idle subscriptions; gateway RSS before: ${(before / MB).toFixed(1)} MB`);
