@@ -7,15 +7,18 @@ import { progress, type Row } from './report.js';
 /**
  * Many terminals sending small batches, as the bridge's Expert Advisor does: each client sends
  * the ticks of its 100 ms (`FlushIntervalMs`) and waits for the answer before the next, one
- * symbol each. What it costs the gateway with inserts at least PACED_MS apart
- * (INGEST_MIN_INSERT_INTERVAL_MS), against the same load on a gateway with the default (0, no
- * wait) in the same run: the engine's CPU, the gateway's JavaScript CPU, how long answers take.
+ * symbol each. What it costs the gateway with the defaults (the group commit waits up to
+ * INGEST_GROUP_WAIT_MS=5 for the terminals an insert answered), and with inserts at least
+ * PACED_MS apart (INGEST_MIN_INSERT_INTERVAL_MS), each against the same load on a gateway that
+ * never waits (both 0) in the same run: the engine's CPU, the gateway's JavaScript CPU, how long
+ * answers take.
  */
 const TERMINALS = 20;
 const TICKS_PER_BATCH = 50;
 const PERIOD_MS = 100;
 const SECONDS = scaled(15, 3);
 const PACED_MS = 20;
+const NO_WAIT = { INGEST_GROUP_WAIT_MS: '0', INGEST_MIN_INSERT_INTERVAL_MS: '0' };
 
 interface Measured {
   ticksPerS: number;
@@ -74,8 +77,8 @@ async function terminals(gateway: GatewayProcess, prefix: string): Promise<Measu
   };
 }
 
-async function withGateway(intervalMs: number | undefined, prefix: string): Promise<Measured> {
-  const env = gatewayEnv(intervalMs === undefined ? {} : { INGEST_MIN_INSERT_INTERVAL_MS: String(intervalMs) });
+async function withGateway(settings: Record<string, string>, prefix: string): Promise<Measured> {
+  const env = gatewayEnv(settings);
   const gateway = await spawnGateway(env, 60_000);
   try {
     return await terminals(gateway, prefix);
@@ -89,52 +92,36 @@ async function withGateway(intervalMs: number | undefined, prefix: string): Prom
 
 export async function benchBridges(): Promise<Row[]> {
   const label = `${TERMINALS} terminals, ${TICKS_PER_BATCH} ticks every ${PERIOD_MS} ms each, each waiting for its answer`;
-  progress(`bridges: ${label}, the default (no wait between inserts)`);
-  const none = await withGateway(undefined, 'BRN');
+  progress(`bridges: ${label}, no wait (INGEST_GROUP_WAIT_MS=0, INGEST_MIN_INSERT_INTERVAL_MS=0)`);
+  const none = await withGateway(NO_WAIT, 'BRN');
+  progress('bridges: the same, the defaults');
+  const defaults = await withGateway({}, 'BRD');
   progress(`bridges: the same, INGEST_MIN_INSERT_INTERVAL_MS=${PACED_MS}`);
-  const paced = await withGateway(PACED_MS, 'BRP');
-  const against = 'the same load, the default (INGEST_MIN_INSERT_INTERVAL_MS=0), same run';
-  const pct = (share: number) => share * 100;
+  const paced = await withGateway({ INGEST_MIN_INSERT_INTERVAL_MS: String(PACED_MS) }, 'BRP');
   return [
-    {
-      scenario: `bridges: ${label}, inserts at least ${PACED_MS} ms apart: ticks/s stored`,
-      figure: paced.ticksPerS,
-      unit: 'ticks/s',
-      baseline: none.ticksPerS,
-      baselineName: against,
-      ratio: paced.ticksPerS / none.ticksPerS,
-      target: 'report (the load is fixed: below 1x, terminals fell behind)',
-      pass: null,
-    },
-    {
-      scenario: `  the engine's CPU (in the kernel: ${pct(paced.engineKernel).toFixed(1)}% against ${pct(none.engineKernel).toFixed(1)}%)`,
-      figure: pct(paced.engine),
-      unit: '% of a core',
-      baseline: pct(none.engine),
-      baselineName: against,
-      ratio: paced.engine / none.engine,
-      target: 'report',
-      pass: null,
-    },
-    {
-      scenario: `  the gateway's JavaScript CPU`,
-      figure: pct(paced.js),
-      unit: '% of a core',
-      baseline: pct(none.js),
-      baselineName: against,
-      ratio: paced.js / none.js,
-      target: 'report',
-      pass: null,
-    },
-    {
-      scenario: `  answered in, p50 (p99: ${paced.p99Ms.toFixed(1)} ms against ${none.p99Ms.toFixed(1)} ms)`,
-      figure: paced.p50Ms,
-      unit: 'ms',
-      baseline: none.p50Ms,
-      baselineName: against,
-      ratio: paced.p50Ms / none.p50Ms,
-      target: 'report',
-      pass: null,
-    },
+    ...against(none, defaults, `bridges: ${label}, the defaults (a group waits up to 5 ms for the terminals an insert answered)`),
+    ...against(none, paced, `bridges: the same, inserts at least ${PACED_MS} ms apart`),
+  ];
+}
+
+/** `run`'s figures against the same load on a gateway that never waits, same run. */
+function against(none: Measured, run: Measured, scenario: string): Row[] {
+  const baselineName = 'the same load, no wait (INGEST_GROUP_WAIT_MS=0), same run';
+  const pct = (share: number) => share * 100;
+  const row = (scenario: string, figure: number, baseline: number, unit: string, target = 'report'): Row => ({
+    scenario,
+    figure,
+    unit,
+    baseline,
+    baselineName,
+    ratio: figure / baseline,
+    target,
+    pass: null,
+  });
+  return [
+    row(`${scenario}: ticks/s stored`, run.ticksPerS, none.ticksPerS, 'ticks/s', 'report (the load is fixed: below 1x, terminals fell behind)'),
+    row(`  the engine's CPU (in the kernel: ${pct(run.engineKernel).toFixed(1)}% against ${pct(none.engineKernel).toFixed(1)}%)`, pct(run.engine), pct(none.engine), '% of a core'),
+    row(`  the gateway's JavaScript CPU`, pct(run.js), pct(none.js), '% of a core'),
+    row(`  answered in, p50 (p99: ${run.p99Ms.toFixed(1)} ms against ${none.p99Ms.toFixed(1)} ms)`, run.p50Ms, none.p50Ms, 'ms'),
   ];
 }
