@@ -364,7 +364,7 @@ export async function benchIngest(): Promise<Row[]> {
     });
     if (topic) rows.push(...(await anchorRows(process.env.KAFKA_BROKERS!, topic, phases)));
     if (servers) rows.push(...(await embeddedBaselineRows(sent.figures, sent.idle)));
-    else rows.push(idleRow('embedded', sent.idle));
+    else rows.push(idleRow('embedded', sent.idle), await noGroupWaitRow(sent.figures.get(1_000)!));
   } finally {
     await topic?.discard();
     rmSync(dataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
@@ -372,6 +372,40 @@ export async function benchIngest(): Promise<Row[]> {
   if (servers) rows.push(...(await benchHttpSink(SYMBOLS)));
   rows.push(partFilesRow());
   return rows;
+}
+
+/**
+ * The 1,000-tick load on a gateway whose group commit does not wait for the clients an insert
+ * answered (INGEST_GROUP_WAIT_MS=0), against the run's gateway with the default: without the
+ * wait, 4 clients sending one batch at a time settle into groups of 2 batches taking turns.
+ */
+async function noGroupWaitRow(withWait: number): Promise<Row> {
+  const batch = 1_000;
+  progress(`ingest: batches of ${batch.toLocaleString('en-US')} on a gateway with INGEST_GROUP_WAIT_MS=0`);
+  const gateway = await spawnGateway(embeddedEnv({ INGEST_GROUP_WAIT_MS: '0', BODY_LIMIT_BYTES: String(64 * 2 ** 20), SLOW_STORE_OP_MS: '60000' }));
+  try {
+    await upsertInstruments(gateway, SYMBOLS);
+    await gatewayIngest(gateway.url, batch, async () => undefined, WARM_UP_TICKS);
+    let cpuBefore = threadCpuMs(gateway.child.pid!);
+    const load = await gatewayIngest(gateway.url, batch, async () => {
+      await quiet(gateway, `ingest without the group wait, batches of ${batch}`);
+      cpuBefore = threadCpuMs(gateway.child.pid!);
+    });
+    const engineUs = ((threadCpuMs(gateway.child.pid!).engine - cpuBefore.engine) * 1000) / load.accepted;
+    const without = load.accepted / load.seconds;
+    return {
+      scenario: `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients: the default against no group wait (the engine's CPU per tick without it: ${engineUs.toFixed(2)} µs)`,
+      figure: withWait,
+      unit: 'ticks/s',
+      baseline: without,
+      baselineName: 'the same load, INGEST_GROUP_WAIT_MS=0, same run',
+      ratio: withWait / without,
+      target: 'report',
+      pass: null,
+    };
+  } finally {
+    await gateway.stop();
+  }
 }
 
 /**
