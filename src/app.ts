@@ -110,7 +110,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   await ingest.start();
   if (stream.kind === 'durable') {
     started.stream.then(
-      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger, tracer),
+      () => startTickSink(stream, stores, config.kafka!.sinkGroup, logger, { tracer, metrics }),
     ).catch((error: unknown) => logger.error({ err: error }, 'tick sink stopped'));
   }
   // The graph's vertices follow the relational store (a graph store added later catches up).

@@ -39,6 +39,13 @@ export function createMetrics() {
       help: 'Ticks handed to insertTicks and not yet stored (bounded by INGEST_MAX_PENDING_TICKS).',
       registers: [registry],
     }),
+    ingestInsertTicks: new Histogram({
+      name: 'marketgraph_ingest_insert_ticks',
+      help: 'Ticks per insert into the tick store, by writer: group_commit (in-process stream: the insertTicks batches of one group; see INGEST_GROUP_WAIT_MS) or sink (stream server: one fetch of the log).',
+      labelNames: ['writer'] as const,
+      buckets: [10, 100, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 500_000],
+      registers: [registry],
+    }),
     subscriptionsActive: new Gauge({
       name: 'marketgraph_subscriptions_active',
       help: 'Tick subscriptions currently open on this gateway process.',

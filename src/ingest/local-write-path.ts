@@ -70,6 +70,7 @@ export function createLocalWritePath(
     const numbered = batches.length === 1 ? batches[0]!.ticks : ([] as StoredTick[]).concat(...batches.map((b) => b.ticks)); // concat copies; flat() visits each tick
     const spans = mergeSpans(batches.map((b) => b.spans));
     await stores.ticks.insert(numbered);
+    metrics.ingestInsertTicks.observe({ writer: 'group_commit' }, numbered.length);
     recent.add(numbered, spans);
     await retireLateCandles(stores.cache, spans, now()).catch(() => undefined);
     await offerToCache(stores, latestOf(spans));

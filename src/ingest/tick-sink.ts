@@ -1,5 +1,6 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
 import type { Logger } from '../logger.js';
+import type { Metrics } from '../metrics.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
@@ -19,7 +20,13 @@ import { storedNear, suspectRanges, withoutRepeats, type EarlierTicks } from './
  * The broker holds each fetch until enough bytes or time have gathered, so ClickHouse gets
  * few large inserts rather than many small ones.
  */
-export async function startTickSink(stream: DurableTickStream, stores: Stores, group: string, logger: Logger, tracer?: Tracer): Promise<void> {
+export async function startTickSink(
+  stream: DurableTickStream,
+  stores: Stores,
+  group: string,
+  logger: Logger,
+  { tracer, metrics }: { tracer?: Tracer; metrics?: Metrics } = {},
+): Promise<void> {
   let memory = createSinkMemory(stores.ticks);
   const store = async (runs: TickRun[]) => {
     const ticks: StoredTick[] = [];
@@ -34,6 +41,7 @@ export async function startTickSink(stream: DurableTickStream, stores: Stores, g
       throw error;
     }
     checkedWith.stored(runs);
+    if (fresh.length > 0) metrics?.ingestInsertTicks.observe({ writer: 'sink' }, fresh.length);
     await retireLateCandles(stores.cache, spansOf(fresh), Date.now()).catch(() => undefined);
     if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
   };

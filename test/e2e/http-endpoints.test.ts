@@ -104,6 +104,9 @@ describe('operational endpoints', () => {
     expect(text).toMatch(/marketgraph_store_operation_duration_seconds_count\{store="ticks",operation="insert",outcome="ok"\} 1/);
     expect(text).toMatch(/marketgraph_ticks_ingested_total\{outcome="accepted"\} 1/);
     expect(text).toMatch(/marketgraph_ticks_ingested_total\{outcome="rejected"\} 1/);
+    // One group commit of the one accepted tick.
+    expect(text).toMatch(/marketgraph_ingest_insert_ticks_count\{writer="group_commit"\} 1\n/);
+    expect(text).toMatch(/marketgraph_ingest_insert_ticks_sum\{writer="group_commit"\} 1\n/);
   });
 
   it('names the engine behind each store on /version', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTickSink } from '../../src/ingest/tick-sink.js';
 import { createLogger } from '../../src/logger.js';
+import { createMetrics } from '../../src/metrics.js';
 import { createMemoryCacheStore } from '../../src/stores/cache/memory-cache-store.js';
 import type { Stores } from '../../src/stores/stores.js';
 import type { DurableTickStream, TickRun } from '../../src/stores/stream/tick-stream.js';
@@ -26,6 +27,7 @@ describe('tick sink', () => {
   let newestAsked = 0;
   let failNextInsert = false;
   let duringInsert: (() => void) | undefined;
+  const metrics = createMetrics();
   // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
   const handle = (batch: StoredTick[]) =>
     handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], times: () => Float64Array.of(t.time), newest: () => t })));
@@ -55,7 +57,7 @@ describe('tick sink', () => {
       },
     };
     const stores = { ticks: seen, cache: createMemoryCacheStore() } as unknown as Stores;
-    await startTickSink(stream, stores, 'sink-test', createLogger('silent'));
+    await startTickSink(stream, stores, 'sink-test', createLogger('silent'), { metrics });
   });
   afterAll(async () => {
     await ticks.close();
@@ -71,6 +73,19 @@ describe('tick sink', () => {
     await handle(batch.slice(60));
     await handle(batch);
     expect(await stored(['SNKA', 'SNKB'])).toBe(200);
+  });
+
+  it('counts each insert and its ticks in marketgraph_ingest_insert_ticks (writer sink), and no insert for a batch stored already', async () => {
+    const observed = async () => {
+      const { values } = await metrics.ingestInsertTicks.get();
+      const of = (name: string) => values.find((v) => v.metricName === name && v.labels.writer === 'sink')?.value ?? 0;
+      return { inserts: of('marketgraph_ingest_insert_ticks_count'), ticks: of('marketgraph_ingest_insert_ticks_sum') };
+    };
+    const before = await observed();
+    const batch = Array.from({ length: 30 }, (_, i) => tick('SNKM', i));
+    await handle(batch);
+    await handle(batch); // every tick stored already: nothing to insert
+    expect(await observed()).toEqual({ inserts: before.inserts + 1, ticks: before.ticks + 30 });
   });
 
   it('stores ticks that differ from stored ones in any field, even at the same time', async () => {
