@@ -75,7 +75,11 @@ export function createLocalWritePath(
     await retireLateCandles(stores.cache, spans, now()).catch(() => undefined);
     await offerToCache(stores, latestOf(spans));
     await stream.publish(numbered);
-  }, { tracer, name: 'insertTicks group commit', sizeOf: (b) => b.ticks.length, minIntervalMs: options.minInsertIntervalMs,
+  }, {
+    tracer,
+    name: 'insertTicks group commit',
+    sizeOf: (b) => b.ticks.length,
+    minIntervalMs: options.minInsertIntervalMs,
     regroupMs: options.groupWaitMs,
     enoughItems: ENOUGH_TICKS_TO_GO,
   });
