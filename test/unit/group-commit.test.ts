@@ -82,7 +82,9 @@ describe('group commit', () => {
   });
 
   describe('waiting for the clients a write answered (regroupMs)', () => {
-    const REGROUP_MS = 300; // long, so that a loaded machine cannot pass it by accident
+    // Long, so that a loaded machine cannot reach it by accident: a test that the group goes
+    // early fails if it waited this long.
+    const REGROUP_MS = 2_000;
     const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
     /** A group whose writes wait for `release`; `writes` records each write's items as it starts. */
@@ -126,7 +128,7 @@ describe('group commit', () => {
       expect(writes).toEqual([[0], [1], [2]]);
     });
 
-    it('writes a short group once REGROUP_MS has passed since the write before ended', async () => {
+    it('writes a short group once regroupMs has passed since the write before ended', async () => {
       const { group, writes, release } = held({ regroupMs: 100 });
       const first = group.add([1]);
       const second = group.add([2]);
@@ -146,8 +148,8 @@ describe('group commit', () => {
       const second = group.add([2, 3, 4]); // one batch of the two expected, but 3 items
       release();
       await first;
-      await until(async () => writes.length, (n) => n === 2, 1_000, 1);
-      expect(writes).toEqual([[1], [2, 3, 4]]);
+      await until(async () => writes.length, (n) => n === 2, REGROUP_MS / 2, 1);
+      expect(writes).toEqual([[1], [2, 3, 4]]); // before REGROUP_MS: it did not wait
       release();
       await second;
     });
@@ -158,10 +160,12 @@ describe('group commit', () => {
       const second = group.add([2]);
       release();
       await first;
-      const idle = group.idle();
+      let idled = false;
+      const idle = group.idle().then(() => (idled = true));
       await until(async () => writes.length, (n) => n === 2, 5_000, 5);
+      expect(idled).toBe(false); // not while the group was held, nor while it is written
       release();
-      await idle; // resolves only once the held group is written
+      await idle;
       await second;
       expect(writes).toEqual([[1], [2]]);
     });
