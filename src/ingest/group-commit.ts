@@ -5,7 +5,7 @@ export interface GroupCommitOptions<B> {
   /** When set, each write is a span `name`, child of the first batch's caller, linked to the others'. */
   tracer?: Tracer;
   name?: string;
-  /** The items of a batch, counted in the span's attributes. */
+  /** The items of a batch, counted in the span's attributes and against `enoughItems`. */
   sizeOf?: (batch: B) => number;
   /**
    * The least time, ms, from the start of one write to the start of the next: batches added
@@ -75,7 +75,7 @@ export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { t
     lastStart = performance.now();
     const batches = waiting;
     const { resolve, reject } = settle!;
-    const run = tracer ? traced(tracer, name, callers, batches, sizeOf, write) : write(batches);
+    const run = tracer ? traced(tracer, name, callers, batches, items, write) : write(batches);
     waiting = [];
     items = 0;
     callers = [];
@@ -108,14 +108,12 @@ export function createGroupCommit<B>(write: (batches: B[]) => Promise<void>, { t
 
 // A group serves several requests, each with its own trace: the span belongs to the first one's
 // trace and links to the others' (OpenTelemetry's way for a batch with many parents).
-function traced<B>(tracer: Tracer, name: string, callers: TraceContext[], batches: B[], sizeOf: ((batch: B) => number) | undefined, write: (batches: B[]) => Promise<void>) {
+function traced<B>(tracer: Tracer, name: string, callers: TraceContext[], batches: B[], items: number, write: (batches: B[]) => Promise<void>) {
   const links: Link[] = [];
   for (const caller of callers.slice(1)) {
     const spanContext = trace.getSpanContext(caller);
     if (spanContext) links.push({ context: spanContext });
   }
-  let items = 0;
-  for (const batch of batches) items += sizeOf?.(batch) ?? 1;
   const attributes = { 'marketgraph.group.batches': batches.length, 'marketgraph.group.items': items };
   return inSpan(tracer, name, { parent: callers[0], links, attributes }, () => write(batches));
 }
