@@ -46,6 +46,22 @@ function ticks(count: number, symbols: readonly string[] = SYMBOLS): TickInput[]
 }
 
 /**
+ * The timed load of one batch size against `gateway`, once it and this process are idle, with
+ * the gateway's CPU per tick over it (threadCpuMs: its JavaScript, the engine's threads).
+ */
+async function timedIngest(gateway: GatewayProcess, batch: number, label: string): Promise<{ load: Load; cpu: CpuPerTick }> {
+  let cpuBefore = threadCpuMs(gateway.child.pid!);
+  const load = await gatewayIngest(gateway.url, batch, async () => {
+    await quiet(gateway, label);
+    cpuBefore = threadCpuMs(gateway.child.pid!); // once idle: the CPU counted is the load's
+  });
+  const cpuAfter = threadCpuMs(gateway.child.pid!);
+  const perTick = (ms: number) => (ms * 1000) / load.accepted;
+  const cpu = { jsUs: perTick(cpuAfter.js - cpuBefore.js), engineUs: perTick(cpuAfter.engine - cpuBefore.engine), engineKernelUs: perTick(cpuAfter.engineKernel - cpuBefore.engineKernel) };
+  return { load, cpu };
+}
+
+/**
  * CLIENTS clients sending `total` ticks in batches of `batch`. `settled` runs once the bodies
  * are built, before the clock starts.
  */
@@ -251,14 +267,7 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
     progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
     const label = `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`;
     const from = await topic?.marks();
-    let cpuBefore = threadCpuMs(gateway.child.pid!);
-    const load = await gatewayIngest(gateway.url, batch, async () => {
-      await quiet(gateway, `ingest, batches of ${batch}`);
-      cpuBefore = threadCpuMs(gateway.child.pid!); // once idle: the CPU counted is the load's
-    });
-    const cpuAfter = threadCpuMs(gateway.child.pid!);
-    const perTick = (ms: number) => (ms * 1000) / load.accepted;
-    const cpu = { jsUs: perTick(cpuAfter.js - cpuBefore.js), engineUs: perTick(cpuAfter.engine - cpuBefore.engine), engineKernelUs: perTick(cpuAfter.engineKernel - cpuBefore.engineKernel) };
+    const { load, cpu } = await timedIngest(gateway, batch, `ingest, batches of ${batch}`);
     accepted += load.accepted;
     figures.set(batch, load.accepted / load.seconds);
     rows.push(...rowsOfBatch(label, batch, load.accepted / load.seconds, graphqlJs, chdb, chdbText, cpu));
@@ -386,15 +395,10 @@ async function noGroupWaitRow(withWait: number): Promise<Row> {
   try {
     await upsertInstruments(gateway, SYMBOLS);
     await gatewayIngest(gateway.url, batch, async () => undefined, WARM_UP_TICKS);
-    let cpuBefore = threadCpuMs(gateway.child.pid!);
-    const load = await gatewayIngest(gateway.url, batch, async () => {
-      await quiet(gateway, `ingest without the group wait, batches of ${batch}`);
-      cpuBefore = threadCpuMs(gateway.child.pid!);
-    });
-    const engineUs = ((threadCpuMs(gateway.child.pid!).engine - cpuBefore.engine) * 1000) / load.accepted;
+    const { load, cpu } = await timedIngest(gateway, batch, `ingest without the group wait, batches of ${batch}`);
     const without = load.accepted / load.seconds;
     return {
-      scenario: `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients: the default against no group wait (the engine's CPU per tick without it: ${engineUs.toFixed(2)} µs)`,
+      scenario: `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients: the default against no group wait (the engine's CPU per tick without it: ${cpu.engineUs.toFixed(2)} µs)`,
       figure: withWait,
       unit: 'ticks/s',
       baseline: without,
