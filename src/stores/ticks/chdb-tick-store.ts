@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -87,21 +87,42 @@ export function createChdbTickStore(dataDir: string): TickStore {
  * Where Native insert bodies wait for chDB to read them: a private directory in memory
  * (/dev/shm) where there is one, else in the system's temporary directory. Its name carries
  * the process id, so that a later process can remove what a killed one left behind.
+ *
+ * In memory, a body is written and deleted on the JavaScript thread: it is a copy into memory
+ * (0.5 ms for a group of 20,000 ticks), where an asynchronous write took five trips through
+ * libuv's threads, each waiting for the JavaScript thread to be free between the requests it
+ * parses: 6 to 14 ms that every group commit waited before its insert could start.
  */
 export interface NativeSpool {
-  file(): string;
+  /** Writes a body to a file of its own, for one insert; returns the file's path. */
+  put(body: Buffer): Promise<string>;
+  /** Deletes a file `put` returned, once its insert is over. */
+  discard(file: string): Promise<void>;
+  /** Deletes the directory and what it holds. */
   remove(): void;
 }
 
 const SPOOL_PREFIX = 'marketgraph-chdb-';
 const SPOOL_OWNER = new RegExp(`^${SPOOL_PREFIX}(\\d+)-`); // the process id in a spool's name
 
-export function createNativeSpool(base = inMemoryTmp() ?? tmpdir()): NativeSpool {
+export function createNativeSpool(base?: string): NativeSpool {
+  const memory = inMemoryTmp();
+  base ??= memory ?? tmpdir();
   removeOrphanSpools(base);
   const dir = mkdtempSync(join(base, `${SPOOL_PREFIX}${process.pid}-`));
+  const inMemory = base === memory;
   let files = 0;
   return {
-    file: () => join(dir, `${++files}.native`),
+    async put(body) {
+      const file = join(dir, `${++files}.native`);
+      if (inMemory) writeFileSync(file, body);
+      else await writeFile(file, body);
+      return file;
+    },
+    async discard(file) {
+      if (inMemory) rmSync(file, { force: true });
+      else await rm(file, { force: true });
+    },
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
@@ -132,11 +153,10 @@ const INSERT_NATIVE = `INSERT INTO ${TICKS_TABLE} (${TICK_COLUMNS.join(', ')})
  * the engine copies columns instead of parsing text, which takes 40% less of its CPU per row.
  */
 export async function insertNative(session: Session, spool: NativeSpool, body: Buffer): Promise<void> {
-  const file = spool.file();
+  const file = await spool.put(body);
   try {
-    await writeFile(file, body);
     await session.queryBindAsync(INSERT_NATIVE, { file });
   } finally {
-    await rm(file, { force: true });
+    await spool.discard(file);
   }
 }
