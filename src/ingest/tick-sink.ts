@@ -29,21 +29,19 @@ export async function startTickSink(
 ): Promise<void> {
   let memory = createSinkMemory(stores.ticks);
   const store = async (runs: TickRun[]) => {
-    const ticks: StoredTick[] = [];
-    for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
     // The memory the batch was checked with: one taken meanwhile (a new deal) learns from the store.
     const checkedWith = memory;
-    const fresh = await dropStored(stores, checkedWith, runs, ticks);
+    let written: Written;
     try {
-      await stores.ticks.insert(fresh);
+      written = await write(stores, checkedWith, runs);
     } catch (error) {
       memory = createSinkMemory(stores.ticks); // the insert may have been applied: the store answers
       throw error;
     }
     checkedWith.stored(runs);
-    if (fresh.length > 0) metrics?.ingestInsertTicks.observe({ writer: 'sink' }, fresh.length);
-    await retireLateCandles(stores.cache, spansOf(fresh), Date.now()).catch(() => undefined);
-    if (fresh.length < ticks.length) logger.info({ received: ticks.length, stored: fresh.length }, 'sink dropped ticks already stored');
+    if (written.stored > 0) metrics?.ingestInsertTicks.observe({ writer: 'sink' }, written.stored);
+    await retireLateCandles(stores.cache, written.oldest, Date.now()).catch(() => undefined);
+    if (written.stored < written.received) logger.info({ received: written.received, stored: written.stored }, 'sink dropped ticks already stored');
   };
   const handler = tracer ? (runs: TickRun[]) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store;
   // Partitions dealt again: another member may have stored ticks of this one's symbols.
@@ -81,6 +79,59 @@ function sinkSpan(group: string, count: number) {
       'messaging.batch.message_count': count,
     },
   };
+}
+
+/** What a batch's write did: the ticks received and stored, and each symbol's oldest stored. */
+interface Written {
+  received: number;
+  stored: number;
+  oldest: ReadonlyMap<string, { readonly oldest: number }>;
+}
+
+/**
+ * Stores the runs' ticks not stored yet. A batch whose every tick is after its symbol's newest
+ * stored time and the batch's earlier ticks of its symbol (bridges sending in time order: the
+ * common case) is new as a whole: its records' rows go to the store as they are, with no tick
+ * decoded. Any other batch is decoded and compared (dropStored).
+ */
+async function write(stores: Stores, memory: SinkMemory, runs: readonly TickRun[]): Promise<Written> {
+  await memory.load([...new Set(runs.map((run) => run.symbol))]);
+  if (runs.every((run) => run.rowBinary) && inOrderAfter(runs, memory.newestOf)) {
+    await stores.ticks.insertRowBinary(runs.map((run) => run.rowBinary!));
+    const count = runs.reduce((n, run) => n + run.count, 0);
+    return { received: count, stored: count, oldest: oldestOf(runs) };
+  }
+  const ticks: StoredTick[] = [];
+  for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
+  const fresh = await dropStored(stores, memory, runs, ticks);
+  await stores.ticks.insert(fresh);
+  return { received: ticks.length, stored: fresh.length, oldest: spansOf(fresh) };
+}
+
+/** Whether each tick is after its symbol's `newestOf` and the runs' earlier ticks of its symbol (suspectRanges finds none). */
+function inOrderAfter(runs: readonly TickRun[], newestOf: (symbol: string) => number): boolean {
+  const newest = new Map<string, number>();
+  for (const run of runs) {
+    let mark = newest.get(run.symbol) ?? newestOf(run.symbol);
+    if (run.minTime <= mark) return false;
+    for (const time of run.times()) {
+      if (time <= mark) return false;
+      mark = time;
+    }
+    newest.set(run.symbol, mark);
+  }
+  return true;
+}
+
+/** Each symbol's oldest time in the runs (their headers'). */
+function oldestOf(runs: readonly TickRun[]): Map<string, { oldest: number }> {
+  const oldest = new Map<string, { oldest: number }>();
+  for (const run of runs) {
+    const span = oldest.get(run.symbol);
+    if (!span) oldest.set(run.symbol, { oldest: run.minTime });
+    else span.oldest = Math.min(span.oldest, run.minTime);
+  }
+  return oldest;
 }
 
 /** The runs' ticks (`ticks`, in run order) that are not stored yet. */

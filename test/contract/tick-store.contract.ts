@@ -1,5 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RowBinaryTicks } from '../../src/stores/ticks/row-binary-ticks.js';
+import { writeLeb128, writeRowBinaryValues } from '../../src/stores/ticks/tick-rows.js';
 import type { StoredTick, TickStore } from '../../src/stores/ticks/tick-store.js';
+
+/** Ticks as the log's records hold them (row-binary-ticks.ts): their seqs must follow one another. */
+function rowBinaryOf(ticks: readonly StoredTick[]): RowBinaryTicks {
+  const rows = Buffer.alloc(ticks.length * 100 + ticks.reduce((n, t) => n + Buffer.byteLength(t.symbol), 0));
+  const view = new DataView(rows.buffer, rows.byteOffset, rows.byteLength);
+  let at = 0;
+  for (const t of ticks) {
+    const symbol = Buffer.from(t.symbol);
+    at = writeLeb128(rows, at, symbol.length);
+    at += symbol.copy(rows, at);
+    at = writeRowBinaryValues(rows, view, at, t);
+  }
+  return { rows: rows.subarray(0, at), firstSeq: ticks[0]!.seq, count: ticks.length };
+}
 
 /** What every TickStore adapter must do, run against each one that can start here. */
 export function tickStoreContract(name: string, open: () => Promise<TickStore>, close: (store: TickStore) => Promise<void> = (s) => s.close()) {
@@ -158,6 +174,33 @@ export function tickStoreContract(name: string, open: () => Promise<TickStore>, 
         const back = await store.ticksBetween([symbols[k]!], t0, t0 + 5_000);
         expect(back.sort((x, y) => x.seq - y.seq)).toEqual(ticks);
       }
+    });
+
+    it("stores the log's RowBinary rows exactly, each part numbered from its firstSeq, without tick objects", async () => {
+      const odd = `€📈\t${run}`;
+      const H = `H${run}`;
+      const first = Array.from({ length: 3_000 }, (_, i) =>
+        tick(H, t0 + i, 2 ** 53 - 3_000 + i, 1 + i / 1e5, { last: i % 3 === 0 ? null : 2 + i, volume: i % 5 === 0 ? null : i / 7, flags: i % 2 === 0 ? null : 0xffff_ffff - i }),
+      );
+      const second = [tick(odd, t0, 40, Number.MIN_VALUE, { ask: 1e300, last: 0.1 + 0.2, volume: 0, flags: 0 }), tick(odd, t0 + 1, 41, 2)];
+      await store.insertRowBinary([rowBinaryOf(first), rowBinaryOf(second)]);
+      const back = await store.ticksBetween([H, odd], t0, t0 + 3_000);
+      expect(back.sort((x, y) => x.seq - y.seq)).toEqual([...second, ...first]);
+    });
+
+    it('refuses RowBinary parts that are not their count of whole rows, storing none of the insert', async () => {
+      const I = `I${run}`;
+      const good = rowBinaryOf([tick(I, t0, 1), tick(I, t0 + 1, 2)]);
+      const short = rowBinaryOf([tick(I, t0 + 2, 3), tick(I, t0 + 3, 4)]);
+      for (const bad of [
+        { ...short, count: 3 }, // fewer rows than counted
+        { ...short, count: 1 }, // more
+        { ...short, rows: short.rows.subarray(0, short.rows.length - 1) }, // a row cut short
+        { ...short, rows: Buffer.concat([short.rows, Buffer.from([2])]) }, // bytes after the last row
+      ]) {
+        await expect(store.insertRowBinary([good, bad])).rejects.toThrow(/not \d+ whole rows/);
+      }
+      expect(await store.ticksBetween([I], t0, t0 + 10)).toEqual([]);
     });
 
     it('treats symbols as values, never as SQL', async () => {

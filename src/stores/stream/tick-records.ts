@@ -1,4 +1,5 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
+import type { RowBinaryTicks } from '../ticks/row-binary-ticks.js';
 import { createJsonWriter, readJsonLines, readJsonRows, readLastJsonRow } from './json-records.js';
 import { createRowBinaryWriter, readLastRowBinary, readRowBinary, readRowBinaryTimes } from './row-binary-records.js';
 
@@ -63,6 +64,8 @@ export interface TickRun {
   times(): Float64Array;
   /** The run's newest tick (the last one with the greatest time), decoding as little as it can. */
   newest(): StoredTick;
+  /** A format-3 record's rows as they are, for a store to insert without decoding them (absent for other formats). */
+  readonly rowBinary?: RowBinaryTicks;
 }
 
 /** A format's times read through its ticks (JSON: parsing a row costs the same either way). */
@@ -194,5 +197,6 @@ export function runOf(record: IncomingRecord): TickRun {
     const last = format.lastRow(bytes, firstSeq + count - 1);
     return last.time === maxTime ? last : newestOf(ticks());
   };
-  return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, times, newest };
+  const rowBinary = format === FORMATS.rowbinary ? { rows: bytes, firstSeq, count } : undefined;
+  return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, times, newest, rowBinary };
 }

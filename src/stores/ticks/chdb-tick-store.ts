@@ -7,6 +7,7 @@ import { inMemoryTmp } from './in-memory-tmp.js';
 import type { TickStore } from './tick-store.js';
 import { TICK_COLUMNS, TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
+import { rowBinaryToNative } from './row-binary-ticks.js';
 import { ticksToNative, ticksToTabSeparated } from './tick-rows.js';
 
 // From this many rows an insert goes in Native format through a file; below, TabSeparated through
@@ -32,6 +33,18 @@ export function createChdbTickStore(dataDir: string): TickStore {
     const memory = body.buffer;
     if (memory.byteLength <= KEPT_NATIVE_BYTES && memory.byteLength > (nativeMemory?.length ?? 0)) nativeMemory = Buffer.from(memory);
   };
+
+  /** Inserts a Native body `encode` writes, in the memory the last one left when it is large enough. */
+  async function insertInNative(encode: (memory: Buffer | undefined) => Buffer): Promise<void> {
+    const memory = nativeMemory;
+    nativeMemory = undefined;
+    const body = encode(memory);
+    try {
+      await insertNative(open(), spool!, body);
+    } finally {
+      keepNativeMemory(body);
+    }
+  }
 
   function open(): Session {
     if (!session) throw new Error('chdb tick store is not started');
@@ -69,15 +82,11 @@ export function createChdbTickStore(dataDir: string): TickStore {
     },
     async insert(ticks) {
       if (ticks.length === 0) return;
-      if (ticks.length >= NATIVE_FROM_ROWS) {
-        const body = ticksToNative(ticks, nativeMemory);
-        nativeMemory = undefined;
-        try {
-          await insertNative(open(), spool!, body);
-        } finally {
-          keepNativeMemory(body);
-        }
-      } else await open().insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: ticksToTabSeparated(ticks), format: 'TabSeparated' });
+      if (ticks.length >= NATIVE_FROM_ROWS) await insertInNative((memory) => ticksToNative(ticks, memory));
+      else await open().insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: ticksToTabSeparated(ticks), format: 'TabSeparated' });
+    },
+    async insertRowBinary(parts) {
+      if (parts.length > 0) await insertInNative((memory) => rowBinaryToNative(parts, memory));
     },
     ...tickReads(rows),
   };

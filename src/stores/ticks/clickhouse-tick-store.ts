@@ -4,6 +4,7 @@ import { ClickHouseError, ClickHouseLogLevel, createClient, type ClickHouseClien
 import type { TickStore } from './tick-store.js';
 import { TICK_COLUMNS, TICKS_TABLE, type Sql } from './ticks-sql.js';
 import { tickReads } from './tick-queries.js';
+import { rowBinaryWithSeq } from './row-binary-ticks.js';
 import { ticksToRowBinary } from './tick-rows.js';
 
 export interface ClickHouseTickStoreOptions {
@@ -42,6 +43,16 @@ export function createClickHouseTickStore(options: ClickHouseTickStoreOptions): 
       // Failures reach the caller as rejections and are logged once, at the GraphQL edge.
       log: { level: ClickHouseLogLevel.OFF },
     });
+
+  /**
+   * One request for a whole insert: the query goes in the URL, the rows stream as the body, in
+   * RowBinary (tick-rows.ts), which the server copies rather than parses.
+   */
+  async function insertRowBinaryBody(body: Buffer): Promise<void> {
+    const result = await open().exec({ query: INSERT_ROW_BINARY, values: Readable.from([body], { objectMode: false }) });
+    result.stream.resume();
+    await finished(result.stream);
+  }
 
   function open(): ClickHouseClient {
     if (!client) throw new Error('clickhouse tick store is not started');
@@ -94,15 +105,10 @@ export function createClickHouseTickStore(options: ClickHouseTickStoreOptions): 
       client = undefined;
     },
     async insert(ticks) {
-      if (ticks.length === 0) return;
-      // One request for the whole batch: the query goes in the URL, the rows stream as the
-      // body, in RowBinary (tick-rows.ts), which the server copies rather than parses.
-      const result = await open().exec({
-        query: INSERT_ROW_BINARY,
-        values: Readable.from([ticksToRowBinary(ticks)], { objectMode: false }),
-      });
-      result.stream.resume();
-      await finished(result.stream);
+      if (ticks.length > 0) await insertRowBinaryBody(ticksToRowBinary(ticks));
+    },
+    async insertRowBinary(parts) {
+      if (parts.length > 0) await insertRowBinaryBody(rowBinaryWithSeq(parts));
     },
     ...tickReads(rows),
   };

@@ -128,31 +128,13 @@ const ROW_BINARY_NULL = 1;
  */
 export function ticksToNative(ticks: readonly StoredTick[], memory?: Buffer): Buffer {
   const n = ticks.length;
-  // Where each column's values start. The insert reads columns by name, so `symbol`, whose size
-  // is known only once every tick is read, goes last; every other column has a fixed size per row.
-  let at = writeLeb128(LEB128_SCRATCH, 0, TICK_COLUMNS.length);
-  at = writeLeb128(LEB128_SCRATCH, at, n);
-  const time = at + NATIVE_HEADERS.time.length;
-  const bid = time + 8 * n + NATIVE_HEADERS.bid.length;
-  const ask = bid + 8 * n + NATIVE_HEADERS.ask.length;
-  const lastNull = ask + 8 * n + NATIVE_HEADERS.last.length;
-  const last = lastNull + n;
-  const volumeNull = last + 8 * n + NATIVE_HEADERS.volume.length;
-  const volume = volumeNull + n;
-  const flagsNull = volume + 8 * n + NATIVE_HEADERS.flags.length;
-  const flags = flagsNull + n;
-  const seq = flags + 4 * n + NATIVE_HEADERS.seq.length;
-  const symbol = seq + 8 * n + NATIVE_HEADERS.symbol.length;
-  const guess = symbol + n * SYMBOL_BYTES_GUESS;
-  let out = memory && memory.length >= guess ? memory : Buffer.allocUnsafeSlow(guess);
-  LEB128_SCRATCH.copy(out, 0, 0, at);
-  for (const name of NATIVE_COLUMN_ORDER) at += NATIVE_HEADERS[name].copy(out, at) + (name === 'symbol' ? 0 : NATIVE_VALUE_BYTES[name] * n);
+  let { out, view, column } = nativeLayout(n, n * SYMBOL_BYTES_GUESS, memory);
+  const { time, bid, ask, lastNull, last, volumeNull, volume, flagsNull, flags, seq } = column;
   // One pass over the ticks, each column written at its own offset (a pass per column read every
   // tick object eight times: issue 15, this function was 15% of the gateway's busy time). DataView's
   // setters compile to plain stores, where Buffer's write*LE are calls.
-  let view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   const symbols = new Map<string, Buffer>();
-  let s = symbol;
+  let s = column.symbol;
   for (let i = 0; i < n; i++) {
     const t = ticks[i]!;
     writeInt53(view, time + 8 * i, t.time);
@@ -178,8 +160,37 @@ export function ticksToNative(ticks: readonly StoredTick[], memory?: Buffer): Bu
   return out.subarray(0, s);
 }
 
+/**
+ * A Native block of `n` rows laid out (see ticksToNative): the block's header and every
+ * column's name and type written, and where each column's values start. The insert reads
+ * columns by name, so `symbol`, whose size is known only once every row is read, goes last;
+ * every other column has a fixed size per row. The memory is `memory` when it holds `symbolBytes`
+ * for the symbols, else memory of its own (never Node's shared pool).
+ */
+export function nativeLayout(n: number, symbolBytes: number, memory?: Buffer) {
+  let at = writeLeb128(LEB128_SCRATCH, 0, TICK_COLUMNS.length);
+  at = writeLeb128(LEB128_SCRATCH, at, n);
+  const time = at + NATIVE_HEADERS.time.length;
+  const bid = time + 8 * n + NATIVE_HEADERS.bid.length;
+  const ask = bid + 8 * n + NATIVE_HEADERS.ask.length;
+  const lastNull = ask + 8 * n + NATIVE_HEADERS.last.length;
+  const last = lastNull + n;
+  const volumeNull = last + 8 * n + NATIVE_HEADERS.volume.length;
+  const volume = volumeNull + n;
+  const flagsNull = volume + 8 * n + NATIVE_HEADERS.flags.length;
+  const flags = flagsNull + n;
+  const seq = flags + 4 * n + NATIVE_HEADERS.seq.length;
+  const symbol = seq + 8 * n + NATIVE_HEADERS.symbol.length;
+  const size = symbol + symbolBytes;
+  const out = memory && memory.length >= size ? memory : Buffer.allocUnsafeSlow(size);
+  LEB128_SCRATCH.copy(out, 0, 0, at);
+  for (const name of NATIVE_COLUMN_ORDER) at += NATIVE_HEADERS[name].copy(out, at) + (name === 'symbol' ? 0 : NATIVE_VALUE_BYTES[name] * n);
+  const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
+  return { out, view, column: { time, bid, ask, lastNull, last, volumeNull, volume, flagsNull, flags, seq, symbol } };
+}
+
 /** A whole number in [0, 2^53) as UInt64, little-endian: its two 32-bit halves. */
-function writeInt53(view: DataView, at: number, x: number): void {
+export function writeInt53(view: DataView, at: number, x: number): void {
   const high = Math.floor(x / TWO_32);
   view.setUint32(at, x - high * TWO_32, true); // a fraction is cut off, as floor would
   view.setUint32(at + 4, high, true);

@@ -1,3 +1,5 @@
+import type { RowBinaryTicks } from './row-binary-ticks.js';
+
 /** The port resolvers and the ingest path use for ticks. Times are epoch milliseconds, UTC. */
 
 export interface TickInput {
@@ -80,6 +82,11 @@ export interface TickStore {
   clickhouseSql?(): ClickHouseSql;
   /** Appends ticks as given; deduplication is the caller's (see ingest/). */
   insert(ticks: readonly StoredTick[]): Promise<void>;
+  /**
+   * Appends ticks as the log's records hold them (RowBinary rows, row-binary-ticks.ts), without
+   * a tick object made for them; refuses, storing none, parts that are not their count of rows.
+   */
+  insertRowBinary(parts: readonly RowBinaryTicks[]): Promise<void>;
   /** Stored ticks of these symbols with time in [from, to], for duplicate checks. */
   ticksBetween(symbols: readonly string[], from: number, to: number): Promise<StoredTick[]>;
   /**
