@@ -50,6 +50,12 @@ const SYSTEMS: Record<string, string> = {
  * {target}`), with the port's operation and, for a batch, how many keys or rows it carries;
  * never the values. Appends to Kafka are messaging spans (`send`, kind producer).
  */
+/** A batch call's size: its list's length, or the rows of the parts it holds (insertRowBinary's). */
+const sizeOf = (list: readonly unknown[]) =>
+  list.every((item) => typeof (item as { count?: unknown } | null)?.count === 'number') && list.length > 0
+    ? list.reduce<number>((rows, item) => rows + (item as { count: number }).count, 0)
+    : list.length;
+
 export function storeSpan(tracer: Tracer, store: string, engine: string, operation: string) {
   const system = engine.split(' ')[0]!;
   const messaging = system === 'kafka';
@@ -62,7 +68,7 @@ export function storeSpan(tracer: Tracer, store: string, engine: string, operati
   const name = `${operation} ${store}`;
   return <T>(args: readonly unknown[], run: () => Promise<T>): Promise<T> => {
     const first = args[0];
-    const batch = Array.isArray(first) ? { [messaging ? 'messaging.batch.message_count' : 'db.operation.batch.size']: first.length } : undefined;
+    const batch = Array.isArray(first) ? { [messaging ? 'messaging.batch.message_count' : 'db.operation.batch.size']: sizeOf(first) } : undefined;
     return inSpan(tracer, name, { kind, attributes: batch ? { ...attributes, ...batch } : attributes }, run);
   };
 }

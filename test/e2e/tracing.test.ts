@@ -204,19 +204,20 @@ describe.skipIf(!haveKafka)(`traces of the Kafka write path in a real Jaeger${ha
     expect(tag(append, 'messaging.operation.type')).toBe('send');
     expect(tag(append, 'messaging.batch.message_count')).toBe(1);
 
-    // The sink stores the log in batches of its own, each a trace with the tick store's insert in it.
+    // The sink stores the log in batches of its own, each a trace with the tick store's insert in
+    // it: a batch in time order, as this one, goes as its records' rows (insertRowBinary).
     const search = `${queryUrl}/api/traces?service=${service}&operation=${encodeURIComponent('tick sink batch')}&limit=20`;
     const found = await until(
       async () => ((await (await fetch(search)).json()) as { data: { spans: JaegerSpan[] }[] }).data ?? [],
-      (traces) => traces.some((t) => t.spans.some((s) => s.operationName === 'insert ticks')),
+      (traces) => traces.some((t) => t.spans.some((s) => s.operationName === 'insertRowBinary ticks')),
       20_000,
       500,
     );
-    const batch = found.find((t) => t.spans.some((s) => s.operationName === 'insert ticks'))!.spans;
+    const batch = found.find((t) => t.spans.some((s) => s.operationName === 'insertRowBinary ticks'))!.spans;
     const sink = named(batch, 'tick sink batch');
     expect(tag(sink, 'span.kind')).toBe('consumer');
     expect(tag(sink, 'messaging.consumer.group.name')).toMatch(/^tracing-/);
-    expect(parentOf(named(batch, 'insert ticks'))).toBe(sink!.spanID);
+    expect(parentOf(named(batch, 'insertRowBinary ticks'))).toBe(sink!.spanID);
   });
 });
 
