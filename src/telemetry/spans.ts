@@ -45,17 +45,17 @@ const SYSTEMS: Record<string, string> = {
   weaviate: 'weaviate',
 };
 
-/**
- * A store call's span: named `<operation> <store>` (semantic conventions: `{db.operation.name}
- * {target}`), with the port's operation and, for a batch, how many keys or rows it carries;
- * never the values. Appends to Kafka are messaging spans (`send`, kind producer).
- */
 /** A batch call's size: its list's length, or the rows of the parts it holds (insertRowBinary's). */
 const sizeOf = (list: readonly unknown[]) =>
   list.every((item) => typeof (item as { count?: unknown } | null)?.count === 'number') && list.length > 0
     ? list.reduce<number>((rows, item) => rows + (item as { count: number }).count, 0)
     : list.length;
 
+/**
+ * A store call's span: named `<operation> <store>` (semantic conventions: `{db.operation.name}
+ * {target}`), with the port's operation and, for a batch, how many keys or rows it carries;
+ * never the values. Appends to Kafka are messaging spans (`send`, kind producer).
+ */
 export function storeSpan(tracer: Tracer, store: string, engine: string, operation: string) {
   const system = engine.split(' ')[0]!;
   const messaging = system === 'kafka';
