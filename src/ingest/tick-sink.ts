@@ -89,21 +89,26 @@ interface Written {
 }
 
 /**
- * Stores the runs' ticks not stored yet. A batch whose every tick is after its symbol's newest
- * stored time and the batch's earlier ticks of its symbol (bridges sending in time order: the
- * common case) is new as a whole: its records' rows go to the store as they are, with no tick
- * decoded. Any other batch is decoded and compared (dropStored).
+ * Stores the runs' ticks not stored yet. A tick after its symbol's newest stored time and the
+ * batch's earlier ticks of its symbol is new: a batch of such ticks only (bridges sending in time
+ * order, the common case) asks the store nothing and goes in whole. Records of format 3 are
+ * checked on their times alone and their rows go to the store as they are, with no tick decoded;
+ * records of other formats are checked once decoded. Any other batch is compared (dropStored).
  */
 async function write(stores: Stores, memory: SinkMemory, runs: readonly TickRun[]): Promise<Written> {
-  await memory.load([...new Set(runs.map((run) => run.symbol))]);
-  if (runs.every((run) => run.rowBinary) && inOrderAfter(runs, memory.newestOf)) {
+  const symbols = [...new Set(runs.map((run) => run.symbol))];
+  await memory.load(symbols);
+  const asRows = runs.every((run) => run.rowBinary);
+  if (asRows && inOrderAfter(runs, memory.newestOf)) {
     await stores.ticks.insertRowBinary(runs.map((run) => run.rowBinary!));
     const count = runs.reduce((n, run) => n + run.count, 0);
     return { received: count, stored: count, oldest: oldestOf(runs) };
   }
   const ticks: StoredTick[] = [];
   for (const run of runs) for (const tick of run.ticks()) ticks.push(tick);
-  const fresh = await dropStored(stores, memory, runs, ticks);
+  // Format-3 runs failed the same check on their times just now.
+  const inOrder = !asRows && suspectRanges(ticks, memory.newestOf).size === 0;
+  const fresh = inOrder ? ticks : await dropStored(stores, memory, symbols, runs, ticks);
   await stores.ticks.insert(fresh);
   return { received: ticks.length, stored: fresh.length, oldest: spansOf(fresh) };
 }
@@ -134,19 +139,17 @@ function oldestOf(runs: readonly TickRun[]): Map<string, { oldest: number }> {
   return oldest;
 }
 
-/** The runs' ticks (`ticks`, in run order) that are not stored yet. */
-async function dropStored(stores: Stores, memory: SinkMemory, runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
-  // A tick after its symbol's newest stored time (and after the batch's earlier ticks of its
-  // symbol) is new: ticks in time order, the common case, need no query at all. Otherwise each
-  // symbol's newest stored time between the batch's oldest and newest tick is one small
+/**
+ * The runs' ticks (`ticks`, in run order) that are not stored yet, for a batch with ticks at or
+ * before their symbol's newest stored time (in memory) or an earlier tick of the batch.
+ */
+async function dropStored(stores: Stores, memory: SinkMemory, symbols: readonly string[], runs: readonly TickRun[], ticks: StoredTick[]): Promise<StoredTick[]> {
+  // Each symbol's newest stored time between the batch's oldest and newest tick is one small
   // aggregate, and only the ticks at or before it are compared with the stored ticks of their
   // time range: those held in memory and, up to where memory does not know them, those read
   // back with one query. A history import (ticks older than the stored ones, in a range
   // nothing is stored in) has no such time, so its ticks are new too. The runs' headers give
-  // the range and the symbols without a pass over the ticks.
-  const symbols = [...new Set(runs.map((run) => run.symbol))];
-  await memory.load(symbols);
-  if (suspectRanges(ticks, memory.newestOf).size === 0) return ticks;
+  // the range without a pass over the ticks.
   let from = Infinity;
   let to = -Infinity;
   for (const run of runs) (from = Math.min(from, run.minTime)), (to = Math.max(to, run.maxTime));
