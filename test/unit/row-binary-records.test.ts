@@ -5,6 +5,7 @@ import { Session } from 'chdb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRowBinary, readRowBinaryTimes } from '../../src/stores/stream/row-binary-records.js';
 import { toRecords } from '../../src/stores/stream/tick-records.js';
+import { rowBinaryToNative, rowBinaryWithSeq } from '../../src/stores/ticks/row-binary-ticks.js';
 import type { TickInput } from '../../src/stores/ticks/tick-store.js';
 
 /**
@@ -60,5 +61,24 @@ describe('RowBinary records (format 3)', () => {
     const times = new Float64Array(ticks.length);
     expect(readRowBinaryTimes(bytes, times)).toBe(ticks.length);
     expect([...times]).toEqual(ticks.map((t) => t.time));
+  });
+});
+
+describe('RowBinary rows that are not whole', () => {
+  const [record] = toRecords(ticks.slice(0, 2));
+  const rows = Buffer.from(record!.value);
+  const flagAt = 1 + 'EURUSD'.length + 24; // the first row's `last` flag
+  const malformed: [string, Buffer, RegExp][] = [
+    ['cut short', rows.subarray(0, rows.length - 3), /a row ends 3 bytes past the record/],
+    ['a Nullable flag of 2', Buffer.concat([rows.subarray(0, flagAt), Buffer.from([2]), rows.subarray(flagAt + 1)]), /a Nullable's flag is 2/],
+    ['a symbol length of six bytes', Buffer.from([0x80, 0x80, 0x80, 0x80, 0x80, 0x01]), /a string length runs past 5 bytes/],
+  ];
+
+  it.each(malformed)('are refused for the same reason by the log reader and the store encoders (%s)', (_, bytes, why) => {
+    expect(() => readRowBinary(bytes, 0)).toThrow(why);
+    expect(() => readRowBinaryTimes(bytes, new Float64Array(4))).toThrow(why);
+    const part = { rows: bytes, firstSeq: 0, count: 2 };
+    expect(() => rowBinaryToNative([part])).toThrow(why);
+    expect(() => rowBinaryWithSeq([part])).toThrow(why);
   });
 });

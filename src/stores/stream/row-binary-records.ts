@@ -1,4 +1,5 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
+import { walkRow, whyNotWhole, type RowBounds } from '../ticks/row-binary-ticks.js';
 import { ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBinaryValues } from '../ticks/tick-rows.js';
 
 /**
@@ -70,7 +71,7 @@ export function readRowBinary(bytes: Buffer, firstSeq: number): StoredTick[] {
   const r = new RowReader(bytes);
   const ticks: StoredTick[] = [];
   let seq = firstSeq;
-  while (r.at < bytes.length) ticks.push(r.row(seq++));
+  while (r.next()) ticks.push(r.tick(seq++));
   return ticks;
 }
 
@@ -82,9 +83,8 @@ export function readRowBinary(bytes: Buffer, firstSeq: number): StoredTick[] {
 export function readRowBinaryTimes(bytes: Buffer, times: Float64Array): number {
   const r = new RowReader(bytes);
   let rows = 0;
-  while (r.at < bytes.length) {
-    const time = r.time();
-    if (rows < times.length) times[rows] = time;
+  while (r.next()) {
+    if (rows < times.length) times[rows] = r.time();
     rows++;
   }
   return rows;
@@ -94,16 +94,14 @@ export function readRowBinaryTimes(bytes: Buffer, times: Float64Array): number {
 export function readLastRowBinary(bytes: Buffer, seq: number): StoredTick {
   const r = new RowReader(bytes);
   let last = 0;
-  while (r.at < bytes.length) {
-    last = r.at;
-    r.time();
-  }
-  r.at = last;
-  return r.row(seq);
+  while (r.next()) last = r.row.start;
+  r.back(last);
+  return r.tick(seq);
 }
 
+/** A record's rows one at a time: `next()` walks to the next row (walkRow), the rest read it. */
 class RowReader {
-  at = 0;
+  readonly row: RowBounds = { start: 0, symbol: 0, values: 0, end: 0 };
   private readonly view: DataView;
   private symbol = '';
   private symbolAt = -1;
@@ -113,80 +111,52 @@ class RowReader {
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
-  row(seq: number): StoredTick {
-    const symbol = this.readSymbol();
+  /** Walks to the next row; false past the last one. */
+  next(): boolean {
+    const at = this.row.end;
+    if (at >= this.bytes.length) return false;
+    const walk = walkRow(this.bytes, at, this.row);
+    if (walk !== 'whole') throw new Error(`a format-3 record is not RowBinary ticks (${ROW_BINARY_STRUCTURE}): ${whyNotWhole(this.bytes, this.row, walk)}`);
+    return true;
+  }
+
+  /** Walks again from `start`, where a row `next()` walked starts. */
+  back(start: number): void {
+    this.row.end = start;
+    this.next();
+  }
+
+  time(): number {
+    const at = this.row.values;
+    return this.view.getUint32(at, true) + this.view.getInt32(at + 4, true) * TWO_32;
+  }
+
+  tick(seq: number): StoredTick {
+    const b = this.bytes;
     const v = this.view;
-    const at = this.pass(24);
-    const time = v.getUint32(at, true) + v.getInt32(at + 4, true) * TWO_32;
-    const bid = v.getFloat64(at + 8, true);
-    const ask = v.getFloat64(at + 16, true);
-    const last = this.isNull() ? null : this.float64();
-    const volume = this.isNull() ? null : this.float64();
-    const flags = this.isNull() ? null : this.uint32();
+    const symbol = this.readSymbol();
+    const time = this.time();
+    let at = this.row.values + 8;
+    const bid = v.getFloat64(at, true);
+    const ask = v.getFloat64(at + 8, true);
+    at += 16;
+    const last = b[at] === NULL_FLAG ? null : v.getFloat64(at + 1, true);
+    at += last === null ? 1 : 9;
+    const volume = b[at] === NULL_FLAG ? null : v.getFloat64(at + 1, true);
+    at += volume === null ? 1 : 9;
+    const flags = b[at] === NULL_FLAG ? null : v.getUint32(at + 1, true);
     return { symbol, time, bid, ask, last, volume, flags, seq };
   }
 
-  /** Passes a row, returning its time. */
-  time(): number {
-    const length = this.leb128();
-    const at = this.pass(length + 24) + length;
-    const time = this.view.getUint32(at, true) + this.view.getInt32(at + 4, true) * TWO_32;
-    if (!this.isNull()) this.pass(8);
-    if (!this.isNull()) this.pass(8);
-    if (!this.isNull()) this.pass(4);
-    return time;
-  }
-
   private readSymbol(): string {
-    const length = this.leb128();
-    const start = this.pass(length);
+    const { symbol: start, values } = this.row;
+    const length = values - start;
     const b = this.bytes;
     if (length === this.symbolLength && this.symbolAt >= 0 && sameBytes(b, start, this.symbolAt, length)) return this.symbol;
-    this.symbol = b.toString('utf8', start, start + length);
+    this.symbol = b.toString('utf8', start, values);
     this.symbolAt = start;
     this.symbolLength = length;
     return this.symbol;
-  }
-
-  private isNull(): boolean {
-    this.need(1);
-    const flag = this.bytes[this.at++]!;
-    if (flag > NULL_FLAG) this.fail(`a Nullable's flag is ${flag}`);
-    return flag === NULL_FLAG;
-  }
-
-  private float64(): number {
-    return this.view.getFloat64(this.pass(8), true);
-  }
-
-  private uint32(): number {
-    return this.view.getUint32(this.pass(4), true);
-  }
-
-  /** Passes `bytes` bytes of the row; returns where they start. */
-  private pass(bytes: number): number {
-    this.need(bytes);
-    this.at += bytes;
-    return this.at - bytes;
-  }
-
-  private leb128(): number {
-    let value = 0;
-    for (let shift = 0; shift < 35; shift += 7) {
-      this.need(1);
-      const byte = this.bytes[this.at++]!;
-      value += (byte & 0x7f) * 2 ** shift;
-      if (byte < 0x80) return value;
-    }
-    return this.fail('a string length runs past 5 bytes');
-  }
-
-  private need(bytes: number): void {
-    if (this.at + bytes > this.bytes.length) this.fail(`a row ends ${this.at + bytes - this.bytes.length} bytes past the record`);
-  }
-
-  private fail(why: string): never {
-    throw new Error(`a format-3 record is not RowBinary ticks (${ROW_BINARY_STRUCTURE}): ${why}`);
   }
 }
 

@@ -16,56 +16,90 @@ export interface RowBinaryTicks {
 }
 
 const NULL = 1;
+// The Nullable values after bid and ask, in order (last, volume, flags): their widths in bytes.
+const NULLABLE_WIDTHS = [8, 8, 4] as const;
 
-/** Where a String (its length as LEB128, then its bytes) at `at` ends; past `b` when it does not fit. */
-function stringEnd(b: Buffer, at: number): number {
+/** Where one row lies in its bytes, as `walkRow` finds it. */
+export interface RowBounds {
+  /** Where the row starts: its symbol's length. */
+  start: number;
+  /** Where the symbol's bytes start (past its length). */
+  symbol: number;
+  /** Where the values start (past the symbol): time, bid, ask, then the Nullables. */
+  values: number;
+  /** Where the row ends: where the next one starts. */
+  end: number;
+}
+
+/** What walkRow found: a whole row, or why the bytes are not one. */
+export type RowWalk = 'whole' | 'past the end' | 'bad flag' | 'long length';
+
+/**
+ * Finds the row that starts at `at` in `b`, sets `row` to its bounds and says whether it is a
+ * whole row of the ticks' structure. When it runs past the end of `b`, `row.end` is where it
+ * would end at least; when a Nullable's flag is neither 0 nor 1, where that flag is. The one
+ * walk of the structure: the log's reader (src/stores/stream/row-binary-records.ts) and the
+ * encoders below go through it, so what one refuses the other refuses too.
+ */
+export function walkRow(b: Buffer, at: number, row: RowBounds): RowWalk {
+  row.start = at;
   let length = 0;
-  let scale = 1;
-  for (let c = 0x80; c & 0x80; scale *= 128) {
-    if (at >= b.length) return Infinity;
+  for (let scale = 1, c = 0x80; c & 0x80; scale *= 128) {
+    if (scale === 128 ** 5) return 'long length';
+    if (at >= b.length) {
+      row.end = at + 1;
+      return 'past the end';
+    }
     c = b[at++]!;
     length += (c & 0x7f) * scale;
   }
-  return at + length;
+  row.symbol = at;
+  row.values = at + length;
+  at = row.values + 24; // time, bid, ask
+  for (const width of NULLABLE_WIDTHS) {
+    if (at >= b.length) {
+      row.end = at + 1;
+      return 'past the end';
+    }
+    const flag = b[at]!;
+    if (flag > NULL) {
+      row.end = at;
+      return 'bad flag';
+    }
+    at += flag === NULL ? 1 : 1 + width;
+  }
+  row.end = at;
+  return at > b.length ? 'past the end' : 'whole';
 }
 
-/** Where a Nullable of `width` bytes at `at` ends; -1 when its flag is neither 0 nor 1. */
-function nullableEnd(b: Buffer, at: number, width: number): number {
-  const flag = b[at];
-  return flag === 0 ? at + 1 + width : flag === NULL ? at + 1 : -1;
+/** Why the row walkRow found to be `walk` is not whole, in words. */
+export function whyNotWhole(b: Buffer, row: RowBounds, walk: RowWalk): string {
+  if (walk === 'long length') return 'a string length runs past 5 bytes';
+  if (walk === 'bad flag') return `a Nullable's flag is ${b[row.end]}`;
+  return `a row ends ${row.end - b.length} bytes past the record`;
 }
 
-/** Where the row whose values start at `values` ends; past `b` (or -1) when it is not whole. */
-function valuesEnd(b: Buffer, values: number): number {
-  let at = nullableEnd(b, values + 24, 8); // last
-  if (at >= 0) at = nullableEnd(b, at, 8); // volume
-  if (at >= 0) at = nullableEnd(b, at, 4); // flags
-  return at < 0 ? Infinity : at;
-}
-
-function refuse(part: RowBinaryTicks): never {
-  throw new Error(`RowBinary ticks numbered from ${part.firstSeq} are not ${part.count} whole rows of the ticks' structure`);
+function refuse(part: RowBinaryTicks, why: string): never {
+  throw new Error(`RowBinary ticks numbered from ${part.firstSeq} are not ${part.count} whole rows of the ticks' structure: ${why}`);
 }
 
 /**
- * Calls `row` for every row of every part in order, with where it starts, where its values
- * start, where it ends and its seq; throws when a part is not `count` whole rows (what was
- * handed on by then is to be thrown away).
+ * Calls `row` for every row of every part in order, with its bounds and its seq; throws when a
+ * part is not `count` whole rows (what was handed on by then is to be thrown away).
  */
-function eachRow(parts: readonly RowBinaryTicks[], row: (b: Buffer, view: DataView, start: number, values: number, end: number, seq: number) => void): void {
+function eachRow(parts: readonly RowBinaryTicks[], row: (b: Buffer, view: DataView, bounds: RowBounds, seq: number) => void): void {
+  const bounds: RowBounds = { start: 0, symbol: 0, values: 0, end: 0 };
   for (const part of parts) {
     const b = part.rows;
     const view = new DataView(b.buffer, b.byteOffset, b.byteLength);
-    let at = 0;
     let count = 0;
-    while (at < b.length) {
-      const values = stringEnd(b, at);
-      const end = valuesEnd(b, values);
-      if (end > b.length || count === part.count) refuse(part);
-      row(b, view, at, values, end, part.firstSeq + count++);
-      at = end;
+    for (let at = 0; at < b.length; at = bounds.end) {
+      const walk = walkRow(b, at, bounds);
+      if (walk !== 'whole') refuse(part, whyNotWhole(b, bounds, walk));
+      if (count === part.count) refuse(part, 'it holds more');
+      row(b, view, bounds, part.firstSeq + count++);
     }
-    if (count !== part.count) refuse(part);
+    if (count !== part.count) refuse(part, `it holds ${count}`);
   }
 }
 
@@ -82,7 +116,7 @@ export function rowBinaryToNative(parts: readonly RowBinaryTicks[], memory?: Buf
   const { out, view, column } = nativeLayout(rowCount(parts), byteCount(parts), memory);
   let s = column.symbol;
   let i = 0;
-  eachRow(parts, (b, v, start, values, _end, seq) => {
+  eachRow(parts, (b, v, { start, values }, seq) => {
     for (let k = start; k < values; k++) out[s++] = b[k]!;
     view.setUint32(column.time + 8 * i, v.getUint32(values, true), true);
     view.setUint32(column.time + 8 * i + 4, v.getUint32(values + 4, true), true);
@@ -91,10 +125,10 @@ export function rowBinaryToNative(parts: readonly RowBinaryTicks[], memory?: Buf
     let at = values + 24;
     out[column.lastNull + i] = b[at]!;
     view.setFloat64(column.last + 8 * i, b[at] === NULL ? 0 : v.getFloat64(at + 1, true), true);
-    at = nullableEnd(b, at, 8);
+    at += b[at] === NULL ? 1 : 9;
     out[column.volumeNull + i] = b[at]!;
     view.setFloat64(column.volume + 8 * i, b[at] === NULL ? 0 : v.getFloat64(at + 1, true), true);
-    at = nullableEnd(b, at, 8);
+    at += b[at] === NULL ? 1 : 9;
     out[column.flagsNull + i] = b[at]!;
     view.setUint32(column.flags + 4 * i, b[at] === NULL ? 0 : v.getUint32(at + 1, true), true);
     writeInt53(view, column.seq + 8 * i, seq);
@@ -111,7 +145,7 @@ export function rowBinaryWithSeq(parts: readonly RowBinaryTicks[]): Buffer {
   const out = Buffer.allocUnsafe(byteCount(parts) + 8 * rowCount(parts));
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   let at = 0;
-  eachRow(parts, (b, _v, start, _values, end, seq) => {
+  eachRow(parts, (b, _v, { start, end }, seq) => {
     at += b.copy(out, at, start, end);
     writeInt53(view, at, seq);
     at += 8;
