@@ -38,7 +38,13 @@ export function createChdbTickStore(dataDir: string): TickStore {
   async function insertInNative(encode: (memory: Buffer | undefined) => Buffer): Promise<void> {
     const memory = nativeMemory;
     nativeMemory = undefined;
-    const body = encode(memory);
+    let body: Buffer;
+    try {
+      body = encode(memory);
+    } catch (error) {
+      nativeMemory ??= memory; // a refused body (rowBinaryToNative) leaves the memory for the next
+      throw error;
+    }
     try {
       await insertNative(open(), spool!, body);
     } finally {
