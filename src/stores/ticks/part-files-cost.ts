@@ -17,7 +17,7 @@ export interface PartFilesCost {
  * measures is creating them), the mean of `parts`, in a fresh directory removed afterwards. Each
  * insert of the embedded tick store writes one part, so on a disk where creating a file is slow this
  * is a large share of the engine's CPU per insert: on the development machine's virtual disk, 2 to 9
- * ms of kernel CPU a part, against under 0.15 ms in memory (README, "Ninth session").
+ * ms of kernel CPU a part, against under 0.15 ms in memory (bench/ingest-history.md, "Ninth session").
  */
 export function partFilesCost(base: string, parts = 20): PartFilesCost {
   const dir = mkdtempSync(join(base, '.marketgraph-part-files-'));
