@@ -22,7 +22,7 @@ const ticks: TickInput[] = [
   { symbol: 'EURUSD', time: 946_684_800_000, bid: 123_456.789, ask: 1e-7, last: 2 ** 53 + 2, volume: null, flags: 0 },
 ];
 
-describe('RowBinary records (format 3)', () => {
+describe('RowBinary records (format 3), and the Native bodies the chDB store makes of them', () => {
   let dir: string;
   let session: Session;
   beforeAll(() => {
@@ -61,6 +61,28 @@ describe('RowBinary records (format 3)', () => {
     const times = new Float64Array(ticks.length);
     expect(readRowBinaryTimes(bytes, times)).toBe(ticks.length);
     expect([...times]).toEqual(ticks.map((t) => t.time));
+  });
+
+  it("sizes a body of the log's records (one symbol each) exactly, so that the memory a store keeps for the next insert holds it", () => {
+    const batch = Array.from({ length: 10_000 }, (_, i): TickInput => ({ ...ticks[i % ticks.length]!, symbol: `S${i % 50}`, time: 1_767_225_600_000 + i }));
+    const parts = toRecords(batch).map((r, k) => ({ rows: Buffer.from(r.value), firstSeq: k * 1024, count: Number(r.headers['marketgraph-ticks']) }));
+    const body = rowBinaryToNative(parts);
+    expect(body.buffer.byteLength).toBe(body.length); // the rows' whole size as the symbols' room made it 1.7 times as large
+  });
+
+  it('writes a body ClickHouse reads back exactly when later rows name longer symbols than the first (room is guessed from the first)', async () => {
+    const mixed = Array.from({ length: 2_000 }, (_, i): TickInput => ({ ...ticks[i % ticks.length]!, symbol: i === 0 || i % 7 ? 'S' : `L${'x'.repeat(300)}${i}` }));
+    // Rows in this order (toRecords would group them by symbol).
+    const part = { rows: Buffer.concat(mixed.map((t) => Buffer.from(toRecords([t])[0]!.value))), firstSeq: 5, count: mixed.length };
+    const file = join(dir, 'mixed.native');
+    writeFileSync(file, rowBinaryToNative([part])); // no memory handed in: the body's own, sized by the guess
+    const result = await session.queryBindAsync(
+      `SELECT symbol, toUnixTimestamp64Milli(time) AS time, bid, ask, last, volume, flags, seq FROM file({file:String}, 'Native')`,
+      { file },
+      { format: 'JSONEachRow' },
+    );
+    const rows = result.text().trimEnd().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(rows.map((r) => ({ ...r, time: Number(r.time), seq: Number(r.seq) }))).toEqual(mixed.map((t, n) => ({ ...t, seq: 5 + n })));
   });
 });
 

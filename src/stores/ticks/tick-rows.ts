@@ -150,9 +150,7 @@ export function ticksToNative(ticks: readonly StoredTick[], memory?: Buffer): Bu
     let encoded = symbols.get(t.symbol);
     if (!encoded) symbols.set(t.symbol, (encoded = lengthPrefixed(Buffer.from(t.symbol))));
     if (s + encoded.length > out.length) {
-      const grown = Buffer.allocUnsafeSlow(Math.max(2 * out.length, s + encoded.length));
-      out.copy(grown, 0, 0, s);
-      out = grown;
+      out = withRoom(out, s, encoded.length);
       view = new DataView(out.buffer, out.byteOffset, out.byteLength);
     }
     for (let k = 0; k < encoded.length; k++) out[s++] = encoded[k]!;
@@ -187,6 +185,16 @@ export function nativeLayout(n: number, symbolBytes: number, memory?: Buffer) {
   for (const name of NATIVE_COLUMN_ORDER) at += NATIVE_HEADERS[name].copy(out, at) + (name === 'symbol' ? 0 : NATIVE_VALUE_BYTES[name] * n);
   const view = new DataView(out.buffer, out.byteOffset, out.byteLength);
   return { out, view, column: { time, bid, ask, lastNull, last, volumeNull, volume, flagsNull, flags, seq, symbol } };
+}
+
+/**
+ * A Native body whose symbol column, written up to `end`, needs `bytes` more than the guess
+ * nativeLayout was given: a copy of it twice as large (or as large as needed), in memory of its own.
+ */
+export function withRoom(out: Buffer, end: number, bytes: number): Buffer {
+  const grown = Buffer.allocUnsafeSlow(Math.max(2 * out.length, end + bytes));
+  out.copy(grown, 0, 0, end);
+  return grown;
 }
 
 /** A whole number in [0, 2^53) as UInt64, little-endian: its two 32-bit halves. */
