@@ -45,11 +45,11 @@ const SYSTEMS: Record<string, string> = {
   weaviate: 'weaviate',
 };
 
-/** A batch call's size: its list's length, or the rows of the parts it holds (insertRowBinary's). */
-const sizeOf = (list: readonly unknown[]) =>
-  list.every((item) => typeof (item as { count?: unknown } | null)?.count === 'number') && list.length > 0
-    ? list.reduce<number>((rows, item) => rows + (item as { count: number }).count, 0)
-    : list.length;
+// A batch call's size is its list's length, but for the calls whose list holds parts of rows:
+// the rows they hold (TickStore.insertRowBinary's parts, each `count` rows).
+const rowsOfParts = (parts: readonly unknown[]) => parts.reduce<number>((rows, part) => rows + (part as { count: number }).count, 0);
+const BATCH_SIZES: Record<string, (list: readonly unknown[]) => number> = { insertRowBinary: rowsOfParts };
+const lengthOf = (list: readonly unknown[]) => list.length;
 
 /**
  * A store call's span: named `<operation> <store>` (semantic conventions: `{db.operation.name}
@@ -66,6 +66,7 @@ export function storeSpan(tracer: Tracer, store: string, engine: string, operati
   attributes['marketgraph.store.engine'] = system;
   const kind = messaging && operation === 'append' ? SpanKind.PRODUCER : SpanKind.CLIENT;
   const name = `${operation} ${store}`;
+  const sizeOf = BATCH_SIZES[operation] ?? lengthOf;
   return <T>(args: readonly unknown[], run: () => Promise<T>): Promise<T> => {
     const first = args[0];
     const batch = Array.isArray(first) ? { [messaging ? 'messaging.batch.message_count' : 'db.operation.batch.size']: sizeOf(first) } : undefined;
