@@ -1,6 +1,6 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { walkRow, whyNotWhole, type RowBounds } from '../ticks/row-binary-ticks.js';
-import { ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBinaryValues } from '../ticks/tick-rows.js';
+import { ROW_BINARY_NULL, ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBinaryValues } from '../ticks/tick-rows.js';
 
 /**
  * Format 3 of the log's records (tick-records.ts has the layout around it): ticks as rows of
@@ -19,7 +19,6 @@ export const ROW_BINARY_STRUCTURE =
   "symbol String, time DateTime64(3, 'UTC'), bid Float64, ask Float64, last Nullable(Float64), volume Nullable(Float64), flags Nullable(UInt32)";
 
 const TWO_32 = 2 ** 32;
-const NULL_FLAG = 1;
 
 /**
  * Writes one symbol's ticks as RowBinary rows. Like the JSON writer (json-records.ts), the
@@ -140,11 +139,11 @@ class RowReader {
     const bid = v.getFloat64(at, true);
     const ask = v.getFloat64(at + 8, true);
     at += 16;
-    const last = b[at] === NULL_FLAG ? null : v.getFloat64(at + 1, true);
+    const last = b[at] === ROW_BINARY_NULL ? null : v.getFloat64(at + 1, true);
     at += last === null ? 1 : 9;
-    const volume = b[at] === NULL_FLAG ? null : v.getFloat64(at + 1, true);
+    const volume = b[at] === ROW_BINARY_NULL ? null : v.getFloat64(at + 1, true);
     at += volume === null ? 1 : 9;
-    const flags = b[at] === NULL_FLAG ? null : v.getUint32(at + 1, true);
+    const flags = b[at] === ROW_BINARY_NULL ? null : v.getUint32(at + 1, true);
     return { symbol, time, bid, ask, last, volume, flags, seq };
   }
 

@@ -1,4 +1,4 @@
-import { nativeLayout, withRoom, writeInt53 } from './tick-rows.js';
+import { nativeLayout, ROW_BINARY_NULL, withRoom, writeInt53 } from './tick-rows.js';
 
 /**
  * Ticks as the log's records hold them (format 3, src/stores/stream/row-binary-records.ts): rows
@@ -15,7 +15,6 @@ export interface RowBinaryTicks {
   count: number;
 }
 
-const NULL = 1;
 // The Nullable values after bid and ask, in order (last, volume, flags): their widths in bytes.
 const NULLABLE_WIDTHS = [8, 8, 4] as const;
 
@@ -62,11 +61,11 @@ export function walkRow(b: Buffer, at: number, row: RowBounds): RowWalk {
       return 'past the end';
     }
     const flag = b[at]!;
-    if (flag > NULL) {
+    if (flag > ROW_BINARY_NULL) {
       row.end = at;
       return 'bad flag';
     }
-    at += flag === NULL ? 1 : 1 + width;
+    at += flag === ROW_BINARY_NULL ? 1 : 1 + width;
   }
   row.end = at;
   return at > b.length ? 'past the end' : 'whole';
@@ -140,13 +139,13 @@ export function rowBinaryToNative(parts: readonly RowBinaryTicks[], memory?: Buf
     view.setFloat64(column.ask + 8 * i, v.getFloat64(values + 16, true), true);
     let at = values + 24;
     out[column.lastNull + i] = b[at]!;
-    view.setFloat64(column.last + 8 * i, b[at] === NULL ? 0 : v.getFloat64(at + 1, true), true);
-    at += b[at] === NULL ? 1 : 9;
+    view.setFloat64(column.last + 8 * i, b[at] === ROW_BINARY_NULL ? 0 : v.getFloat64(at + 1, true), true);
+    at += b[at] === ROW_BINARY_NULL ? 1 : 9;
     out[column.volumeNull + i] = b[at]!;
-    view.setFloat64(column.volume + 8 * i, b[at] === NULL ? 0 : v.getFloat64(at + 1, true), true);
-    at += b[at] === NULL ? 1 : 9;
+    view.setFloat64(column.volume + 8 * i, b[at] === ROW_BINARY_NULL ? 0 : v.getFloat64(at + 1, true), true);
+    at += b[at] === ROW_BINARY_NULL ? 1 : 9;
     out[column.flagsNull + i] = b[at]!;
-    view.setUint32(column.flags + 4 * i, b[at] === NULL ? 0 : v.getUint32(at + 1, true), true);
+    view.setUint32(column.flags + 4 * i, b[at] === ROW_BINARY_NULL ? 0 : v.getUint32(at + 1, true), true);
     writeInt53(view, column.seq + 8 * i, seq);
     i++;
   });

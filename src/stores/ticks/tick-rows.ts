@@ -108,7 +108,8 @@ export function writeRowBinaryValues(out: Buffer, view: DataView, at: number, t:
 
 /** The most bytes writeRowBinaryValues writes: time, bid, ask, and the three Nullables with their values. */
 export const ROW_BINARY_VALUES_MAX_BYTES = 8 + 8 + 8 + (1 + 8) + (1 + 8) + (1 + 4);
-const ROW_BINARY_NULL = 1;
+/** A Nullable's flag byte in RowBinary (and Native's null map) when the value is NULL. */
+export const ROW_BINARY_NULL = 1;
 
 /**
  * ClickHouse's Native format (columnar, little-endian) for an insert: each column is copied,
