@@ -105,7 +105,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
   const stream = stores.stream;
   const ingest =
     stream.kind === 'durable'
-      ? createDurableWritePath(stores, stream, metrics, { ...ingestOptions, sinkGroup: config.kafka!.sinkGroup })
+      ? createDurableWritePath(stores, stream, metrics, { ...ingestOptions, sinkGroup: config.kafka!.sinkGroup, logger })
       : createLocalWritePath(stores, stream, metrics, { ...ingestOptions, minInsertIntervalMs: config.ingestMinInsertIntervalMs, groupWaitMs: config.ingestGroupWaitMs });
   await ingest.start();
   if (stream.kind === 'durable') {

@@ -68,6 +68,12 @@ export function createMetrics() {
       labelNames: ['action'] as const,
       registers: [registry],
     }),
+    unreadableRecords: new Counter({
+      name: 'marketgraph_stream_unreadable_records_total',
+      help: 'Records of the stream server\'s topic this process could not read, by reader (sink, live_feed) and outcome: skipped (passed over, no version reads it) or stopped (the sink stopped its partition at a record a later version wrote).',
+      labelNames: ['reader', 'outcome'] as const,
+      registers: [registry],
+    }),
     ticksDelivered: new Counter({
       name: 'marketgraph_subscription_ticks_delivered_total',
       help: 'Ticks handed to subscriptions (one per subscription a tick matches).',

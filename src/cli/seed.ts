@@ -29,7 +29,7 @@ export const seedCommand: Command = {
       const { stream } = stores;
       const ingest =
         stream.kind === 'durable'
-          ? createDurableWritePath(stores, stream, createMetrics(), { ...options, sinkGroup: config.kafka!.sinkGroup })
+          ? createDurableWritePath(stores, stream, createMetrics(), { ...options, sinkGroup: config.kafka!.sinkGroup, logger })
           : createLocalWritePath(stores, stream, createMetrics(), options);
       await ingest.start();
       const seeded = await seedDemoData(stores, ingest, logger, (step) => process.stderr.write(`${step}\n`));

@@ -1,5 +1,6 @@
 import { GraphQLError } from 'graphql';
 import { ErrorCode } from '../errors.js';
+import type { Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { Stores } from '../stores/stores.js';
 import type { DurableTickStream, TickRun } from '../stores/stream/tick-stream.js';
@@ -8,6 +9,7 @@ import { createRecentRuns } from './recent-runs.js';
 import { createStoredGaps, oldestAfterIn } from './stored-gaps.js';
 import { storedNear, suspectRanges, withoutRepeats, type EarlierTicks, type TimeRange } from './tick-identity.js';
 import { sinkReached } from './tick-sink.js';
+import { reportUnreadable } from './unreadable-records.js';
 import { createBatchQueue, createNewestStored, offerToCache, type AcceptedListener, type TickIngest, type TickIngestOptions } from './tick-ingest.js';
 
 export interface DurableWritePathOptions extends TickIngestOptions {
@@ -15,6 +17,8 @@ export interface DurableWritePathOptions extends TickIngestOptions {
   sinkGroup: string;
   /** Ticks of recent runs held in memory for the duplicate check, at most. */
   maxRecentTicks?: number;
+  /** Where the live feed says it passed over a record it could not read. */
+  logger?: Logger;
 }
 
 // About 2 s of the target rate (250,000 ticks/s); at about 100 bytes a tick, 50 MB.
@@ -172,6 +176,7 @@ export function createDurableWritePath(
    * the sink stored it. Ticks are decoded only for symbols someone listens to.
    */
   function followLiveFeed(): () => void {
+    const unreadable = options.logger ? reportUnreadable('live_feed', options.logger, metrics) : undefined;
     return stream.follow((runs) => {
       const through = new Map<number, number>();
       const ticks: StoredTick[] = [];
@@ -185,7 +190,7 @@ export function createDurableWritePath(
       }
       void offerToCache(stores, newest); // best effort: the write path already did it for its own
       for (const listener of listeners.keys()) listener(ticks, through);
-    });
+    }, unreadable);
   }
 
   return {

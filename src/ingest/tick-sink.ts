@@ -8,6 +8,7 @@ import type { StoredTick } from '../stores/ticks/tick-store.js';
 import { retireLateCandles } from '../candles/candle-cache.js';
 import { spansOf } from './symbol-spans.js';
 import { createSinkMemory, type SinkMemory } from './sink-memory.js';
+import { reportUnreadable } from './unreadable-records.js';
 import { storedNear, suspectRanges, withoutRepeats, type EarlierTicks } from './tick-identity.js';
 
 /**
@@ -45,7 +46,10 @@ export async function startTickSink(
   };
   const handler = tracer ? (runs: TickRun[]) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store;
   // Partitions dealt again: another member may have stored ticks of this one's symbols.
-  await stream.consume(group, handler, () => void (memory = createSinkMemory(stores.ticks)));
+  await stream.consume(group, handler, {
+    dealt: () => void (memory = createSinkMemory(stores.ticks)),
+    unreadable: reportUnreadable('sink', logger, metrics),
+  });
 }
 
 /**

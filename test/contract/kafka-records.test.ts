@@ -5,8 +5,8 @@ import { Session } from 'chdb';
 import { Kafka, logLevel } from 'kafkajs';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createKafkaTickStream } from '../../src/stores/stream/kafka-tick-stream.js';
-import { MAX_TICKS_PER_RECORD, SEQ_STRIDE, toRecords, type RecordFormat } from '../../src/stores/stream/tick-records.js';
-import type { DurableTickStream, TickRun } from '../../src/stores/stream/tick-stream.js';
+import { MAX_TICKS_PER_RECORD, positionAfter, SEQ_STRIDE, toRecords, type RecordFormat } from '../../src/stores/stream/tick-records.js';
+import type { DurableTickStream, TickRun, UnreadableRecord } from '../../src/stores/stream/tick-stream.js';
 import type { StoredTick, TickInput } from '../../src/stores/ticks/tick-store.js';
 import { until } from '../helpers/until.js';
 
@@ -27,7 +27,7 @@ if (!brokers) {
   describe('Kafka record format', () => {
     const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
     const kafka = new Kafka({ clientId: `records-${run}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    const topics = { upgrade: `records-upgrade-${run}`, rows: `records-rows-${run}`, json: `records-json-${run}` };
+    const topics = { upgrade: `records-upgrade-${run}`, rows: `records-rows-${run}`, json: `records-json-${run}`, unreadable: `records-unreadable-${run}` };
     const streams = new Map<string, DurableTickStream>();
     const open = async (topic: string, recordFormat?: RecordFormat) => {
       const stream = createKafkaTickStream({ brokers: brokers.split(','), topic, partitions: 1, replicationFactor: 1, clientId: `records-${run}`, requestTimeoutMs: 10_000, sinkMinBytes: 1, sinkMaxWaitMs: 100, recordFormat });
@@ -146,6 +146,51 @@ if (!brokers) {
       const columns = 'symbol String, time UInt64, bid Float64, ask Float64, last Nullable(Float64), volume Nullable(Float64), flags Nullable(UInt32)';
       const fromClickHouse = (await readByClickHouse(topics.json, 'JSONEachRow', columns, ticks.length)).map((r) => ({ ...r, time: Number(r.time) }));
       for (const symbol of ['ROWA', 'ROWB']) expect(fromClickHouse.filter((r) => r.symbol === symbol)).toEqual(ticks.filter((t) => t.symbol === symbol));
+    }, 60_000);
+
+    it('passes over a record no version reads (live feed and sink alike, saying why), and stops the sink at a record a later version wrote, after storing what came before', async () => {
+      // On a version without these checks, the first such record stopped the partition's live
+      // feed and its sink for good, silently: every later tick was acknowledged and never stored.
+      const topic = topics.unreadable;
+      const stream = await open(topic);
+      const live: StoredTick[] = [];
+      const liveTold: UnreadableRecord[] = [];
+      const off = stream.follow((runs) => live.push(...runs.flatMap((r) => r.ticks())), (record) => liveTold.push(record));
+      const producer = kafka.producer();
+      await producer.connect();
+      const raw = (value: Buffer | string, headers: Record<string, string> = {}) => producer.send({ topic, acks: -1, messages: [{ key: 'UNREAD', value, headers }] });
+      const [rows] = toRecords([tick('UNREAD', 9)]);
+      const [json] = toRecords([tick('UNREAD', 9)], 'json');
+      await stream.append([tick('UNREAD', 1)]); // offset 0
+      await raw('not a tick'); // 1: no header, not JSON
+      await raw(rows!.value.subarray(0, rows!.value.length - 3), rows!.headers); // 2: rows cut short
+      await raw(json!.value.toString().replace(/"bid":[^,]+/, '"bid":"1.1"'), json!.headers); // 3: a JSON row that is not a tick
+      await stream.append([tick('UNREAD', 2)]); // 4
+      await raw(rows!.value, { ...rows!.headers, 'marketgraph-format': '9' }); // 5: a later version's
+      await stream.append([tick('UNREAD', 3)]); // 6
+      await producer.disconnect();
+      await until(async () => live.length, (n) => n >= 3, 20_000);
+      off();
+      expect(live.map((t) => [t.time, t.seq])).toEqual([[tick('', 1).time, 0], [tick('', 2).time, 4 * SEQ_STRIDE], [tick('', 3).time, 6 * SEQ_STRIDE]]);
+      expect(liveTold.map((r) => [r.offset, r.newer, r.skipped])).toEqual([[1, false, true], [2, false, true], [3, false, true], [5, true, true]]);
+      expect(liveTold.map((r) => r.reason)).toEqual([
+        expect.stringMatching(/no marketgraph-format header and is not one JSON tick|JSON/),
+        expect.stringMatching(/a row ends 3 bytes past the record/),
+        expect.stringMatching(/bid is not a finite number/),
+        expect.stringMatching(/marketgraph-format 9, which this version does not read/),
+      ]);
+      // The sink: past the junk, up to the later version's record, and no further.
+      const group = `records-unreadable-sink-${run}`;
+      const handed: number[] = [];
+      const sinkTold: UnreadableRecord[] = [];
+      await stream.consume(group, async (batch) => void handed.push(...batch.flatMap((r) => r.ticks()).map((t) => t.seq)), { unreadable: (record) => sinkTold.push(record) });
+      await until(async () => sinkTold.length, (n) => n >= 4, 20_000);
+      expect(sinkTold.map((r) => [r.offset, r.newer, r.skipped])).toEqual([[1, false, true], [2, false, true], [3, false, true], [5, true, false]]);
+      // Committed up to the record it stopped at: the member that takes the partition next starts there.
+      expect(await until(async () => (await stream.positions(group)).get(0), (seq) => seq === positionAfter(4), 20_000)).toBe(positionAfter(4));
+      await new Promise((r) => setTimeout(r, 1_500)); // fetches the paused partition would have made
+      expect(handed).toEqual([0, 4 * SEQ_STRIDE]);
+      expect((await stream.positions(group)).get(0)).toBe(positionAfter(4));
     }, 60_000);
   });
 }

@@ -127,7 +127,7 @@ export function tickStreamContract(name: string, open: () => Promise<[TickStream
           async (runs) => {
             for (const r of runs) if (r.symbol.endsWith(run)) events[m]!.push('batch'), handed.push(...r.ticks().map((t) => `${t.symbol} ${t.time}`));
           },
-          () => void events[m]!.push('dealt'),
+          { dealt: () => void events[m]!.push('dealt') },
         );
       const batch = (from: number) => Array.from({ length: 60 }, (_, i) => tick(`K${i % 6}`, from + i));
       const missing = (ticks: StoredTick[]) => async () => ticks.filter((t) => !handed.includes(`${t.symbol} ${t.time}`)).length;

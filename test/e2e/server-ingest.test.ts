@@ -145,6 +145,42 @@ describe.skipIf(!haveServers)(`ingest through Kafka into ClickHouse${haveServers
     ]);
   });
 
+  it('keeps storing and delivering ticks after a record it cannot read lands on the topic, and says so in its log and metrics', async () => {
+    // Another program writing to the topic: before, its record stopped the partition's sink and
+    // live feed for good, while insertTicks went on acknowledging ticks that were never stored.
+    const a = gateways[0] ?? (await start());
+    const symbol = SYMBOLS[3]!;
+    const client = createClient({ url: a.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, retryAttempts: 0 });
+    const received: number[] = [];
+    let connected = false;
+    client.on('connected', () => (connected = true));
+    const dispose = client.subscribe(
+      { query: `subscription($s: [String!]!) { ticks(symbols: $s) { bid } }`, variables: { s: [symbol] } },
+      { next: (m) => void received.push((m.data as any).ticks.bid), error: () => undefined, complete: () => undefined },
+    );
+    while (!connected) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 300)); // the subscribe message is processed after connect
+    // Keyed by the symbol: the partition its ticks go to (the same default partitioner).
+    const producer = new Kafka({ clientId: `junk-${run}`, brokers: KAFKA_BROKERS!.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    await producer.send({ topic: env.KAFKA_TOPIC!, acks: -1, messages: [{ key: symbol, value: 'not a tick' }] });
+    await producer.disconnect();
+    const time = Date.now() - 30_000;
+    expect((await a.gql(INSERT, { ticks: [{ symbol, time, bid: 42, ask: 43 }] })).data.insertTicks.accepted).toBe(1);
+    const delivered = await within(VISIBILITY_BOUND_MS, async () => received, (bids) => bids.includes(42));
+    dispose();
+    await client.dispose();
+    expect(delivered.value).toContain(42);
+    const stored = await within(VISIBILITY_BOUND_MS, async () => (await a.gql(`query($s: String!) { ticks(symbol: $s, first: 50) { edges { node { bid } } } }`, { s: symbol })).data.ticks.edges.map((e: any) => e.node.bid), (bids) => bids.includes(42));
+    expect(stored.value).toContain(42);
+    // Every process's live feed reads the record; the sink of whichever process holds the partition.
+    const said = gateways.flatMap((g) => g.logs).filter((line) => line.includes('passed over a record of the tick topic')).map((line) => JSON.parse(line));
+    expect(said.map((l) => l.reader)).toEqual(expect.arrayContaining(['live_feed', 'sink']));
+    expect(said[0].reason).toMatch(/not one JSON tick|JSON/);
+    const metrics = await (await fetch(a.url.replace('/graphql', '/metrics'))).text();
+    expect(metrics).toMatch(/marketgraph_stream_unreadable_records_total\{reader="live_feed",outcome="skipped"\} [1-9]/);
+  });
+
   it('loses no acknowledged tick and stores none twice when a gateway is killed mid-load', async () => {
     const victim = await start();
     const symbol = SYMBOLS[0]!;

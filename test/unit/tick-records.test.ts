@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TICKS_PER_RECORD, positionAfter, RECORD_FORMATS, runOf, SEQ_STRIDE, toRecords } from '../../src/stores/stream/tick-records.js';
+import { MAX_TICKS_PER_RECORD, positionAfter, readRun, RECORD_FORMATS, runOf, SEQ_STRIDE, toRecords } from '../../src/stores/stream/tick-records.js';
 import type { TickInput } from '../../src/stores/ticks/tick-store.js';
 
 const tick = (symbol: string, time: number, over: Partial<TickInput> = {}): TickInput => ({ symbol, time, bid: 1.1, ask: 1.1002, last: null, volume: 1, flags: 6, ...over });
@@ -66,5 +66,30 @@ describe('tick records', () => {
     ];
     const run = runOf({ key: Buffer.from('EURUSD'), value: Buffer.from(rows.map((r) => JSON.stringify(r)).join('\n')), offset: 3, partition: 0, headers: { 'marketgraph-format': Buffer.from('2'), 'marketgraph-ticks': Buffer.from('2'), 'marketgraph-times': Buffer.from('1-2') } });
     expect(run.ticks().map((t) => [t.time, t.flags, t.seq])).toEqual([[1, 4_294_967_295, 3 * SEQ_STRIDE], [2, null, 3 * SEQ_STRIDE + 1]]);
+  });
+
+  it('checks a record read from the log whole before handing it on, and says why one cannot be read and whether a later version wrote it', () => {
+    const [good] = toRecords([tick('EURUSD', 1), tick('EURUSD', 2)]);
+    const [json] = toRecords([tick('EURUSD', 1), tick('EURUSD', 2)], 'json');
+    const why = (record: Parameters<typeof readRun>[0]) => {
+      const read = readRun(record);
+      return 'run' in read ? 'read' : { newer: read.newer, reason: read.unreadable };
+    };
+    expect(why(read(good!, 0))).toBe('read');
+    expect(why(read(json!, 0))).toBe('read');
+    // runOf reads the headers only; the rows cut short are found by readRun, not by a reader later.
+    const cut = read({ ...good!, value: good!.value.subarray(0, good!.value.length - 3) }, 0);
+    expect(() => runOf(cut)).not.toThrow();
+    expect(why(cut)).toEqual({ newer: false, reason: expect.stringMatching(/a row ends 3 bytes past the record/) });
+    expect(why(read({ ...good!, headers: { ...good!.headers, 'marketgraph-format': '4' } }, 0))).toEqual({ newer: true, reason: expect.stringMatching(/marketgraph-format 4, which this version does not read/) });
+    expect(why(read({ ...good!, headers: { ...good!.headers, 'marketgraph-format': 'x' } }, 0))).toMatchObject({ newer: false });
+    // Another program's JSON: a row that is not a tick never reaches the store or a subscriber.
+    const badJson = { ...json!, value: Buffer.from(json!.value.toString().replace('"bid":1.1', '"bid":"1.1"')) };
+    expect(why(read(badJson, 0))).toEqual({ newer: false, reason: expect.stringMatching(/line 1 is not a tick: bid is not a finite number/) });
+    const headerless = (value: string) => why({ key: Buffer.from('EURUSD'), value: Buffer.from(value), offset: 5, partition: 0, headers: {} });
+    expect(headerless('junk')).toMatchObject({ newer: false });
+    expect(headerless('')).toEqual({ newer: false, reason: expect.stringMatching(/no marketgraph-format header and is not one JSON tick/) });
+    expect(headerless('{"symbol":"EURUSD","time":1,"bid":1,"ask":1,"flags":"6"}')).toEqual({ newer: false, reason: expect.stringMatching(/flags is neither null nor a finite number/) });
+    expect(headerless(JSON.stringify(tick('EURUSD', 1)))).toBe('read');
   });
 });

@@ -41,7 +41,7 @@ describe('tick sink', () => {
     ticks = await startMigrated('ticks', createChdbTickStore(dir));
     const stream = {
       kind: 'durable',
-      consume: async (_group: string, handler: typeof handleRuns, dealt: () => void) => void ((handleRuns = handler), (dealAgain = dealt)),
+      consume: async (_group: string, handler: typeof handleRuns, events: { dealt: () => void }) => void ((handleRuns = handler), (dealAgain = events.dealt)),
     } as unknown as DurableTickStream;
     const seen: TickStore = {
       ...ticks,

@@ -22,10 +22,27 @@ export function readJsonRows(bytes: Buffer, firstSeq: number): StoredTick[] {
   return ticks;
 }
 
-/** Decodes JSONEachRow lines (one line: a format-1 record) into ticks numbered from `firstSeq`. */
+/**
+ * Decodes JSONEachRow lines (one line: a format-1 record) into ticks numbered from `firstSeq`.
+ * A line that is not a tick (another program's record) is refused, naming the line and field:
+ * its values would otherwise reach the store and subscribers as they are.
+ */
 export function readJsonLines(text: string, firstSeq: number): StoredTick[] {
-  const rows = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as TickInput[];
-  return rows.map((t, n) => numbered(t, firstSeq + n));
+  const rows = JSON.parse(`[${text.replaceAll('\n', ',')}]`) as unknown[];
+  return rows.map((row, n) => numbered(asTick(row, n), firstSeq + n));
+}
+
+const NUMBERS = ['time', 'bid', 'ask'] as const;
+const NULLABLE_NUMBERS = ['last', 'volume', 'flags'] as const;
+
+function asTick(row: unknown, n: number): TickInput {
+  const notTick = (why: string) => new Error(`line ${n + 1} is not a tick: ${why}`);
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) throw notTick('not a JSON object');
+  const t = row as Record<string, unknown>;
+  if (typeof t.symbol !== 'string') throw notTick('symbol is not a string');
+  for (const key of NUMBERS) if (!Number.isFinite(t[key])) throw notTick(`${key} is not a finite number`);
+  for (const key of NULLABLE_NUMBERS) if (t[key] !== undefined && t[key] !== null && !Number.isFinite(t[key])) throw notTick(`${key} is neither null nor a finite number`);
+  return t as unknown as TickInput;
 }
 
 /** The last line of a record, numbered `seq`: ticks in time order end with their newest. */

@@ -4,8 +4,8 @@ import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { createSendQueue } from './send-queue.js';
-import { positionAfter, runOf, toRecords, type RecordFormat } from './tick-records.js';
-import type { DurableTickStream, RunListener } from './tick-stream.js';
+import { positionAfter, readRun, runOf, toRecords, type RecordFormat } from './tick-records.js';
+import type { DurableTickStream, RunListener, TickRun, UnreadableListener } from './tick-stream.js';
 
 export interface KafkaStreamOptions {
   brokers: string[];
@@ -39,7 +39,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     logLevel: logLevel.NOTHING,
   });
   const producer = createRecordProducer({ brokers: options.brokers, clientId: options.clientId, topic: options.topic, requestTimeoutMs: options.requestTimeoutMs });
-  const listeners = new Set<RunListener>();
+  const listeners = new Map<RunListener, UnreadableListener | undefined>();
   const consumers: Consumer[] = [];
   // The producer's default partitioner (murmur2 of the key, as the Java client), applied here
   // so that we know each tick's partition and can give it its offset from the broker's answer.
@@ -77,8 +77,10 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     await consumer.run({
       autoCommit: false, // nothing to resume: a restarted process serves live ticks from then on
       eachBatch: async ({ batch }) => {
-        const runs = batch.messages.map((m) => runOf(asRecord(m, batch.partition)));
-        for (const listener of listeners) listener(runs);
+        const { runs } = readBatch(batch.messages, batch.partition, (record) => {
+          for (const unreadable of listeners.values()) unreadable?.(record);
+        });
+        if (runs.length > 0) for (const listener of listeners.keys()) listener(runs);
       },
     });
     await joined;
@@ -115,8 +117,8 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       // for a while (the duplicate check), and the batch's tick objects can be collected.
       return addressed.map(({ record, partition }, i) => runOf({ key: record.symbol, value: record.value, offset: offsets[i]!, partition, headers: record.headers }));
     },
-    follow(listener) {
-      listeners.add(listener);
+    follow(listener, unreadable) {
+      listeners.set(listener, unreadable);
       return () => listeners.delete(listener);
     },
     partitionOf,
@@ -137,7 +139,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         await admin.disconnect();
       }
     },
-    async consume(group, handler, dealt) {
+    async consume(group, handler, { dealt, unreadable } = {}) {
       const consumer = kafka.consumer({
         groupId: group,
         minBytes: options.sinkMinBytes,
@@ -155,15 +157,17 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
       await consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
-        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
-          if (batch.messages.length === 0) return;
-          const runs = batch.messages.map((m) => runOf(asRecord(m, batch.partition)));
-          await handler(runs);
-          const last = batch.messages.at(-1)!.offset;
-          resolveOffset(last);
-          // Committed only after the handler stored the batch: a crash before this line
-          // means the batch comes again, and the handler drops what it already stored.
-          await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(last) + 1n) }]);
+        eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
+          const { runs, through, stoppedAt } = readBatch(batch.messages, batch.partition, unreadable, { stopAtNewer: true });
+          if (runs.length > 0) await handler(runs);
+          if (through !== undefined) {
+            resolveOffset(through);
+            // Committed only after the handler stored the batch: a crash before this line
+            // means the batch comes again, and the handler drops what it already stored.
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(through) + 1n) }]);
+          }
+          // Paused until this process ends: the group's next member to hold the partition starts at the record.
+          if (stoppedAt !== undefined) pause();
           await heartbeat();
         },
       });
@@ -173,6 +177,26 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
 
 const SINK_FETCH_BYTES_PER_PARTITION = 16 * 2 ** 20;
 const SINK_FETCH_BYTES = 64 * 2 ** 20;
+
+/**
+ * A fetched batch's records as runs (tick-records.ts, readRun), each unreadable one told to
+ * `unreadable` and passed over; with `stopAtNewer`, the batch ends before the first one a later
+ * version wrote (`stoppedAt`). `through`: the offset of the last record read or passed over.
+ */
+function readBatch(messages: KafkaMessage[], partition: number, unreadable: UnreadableListener | undefined, { stopAtNewer = false } = {}) {
+  const runs: TickRun[] = [];
+  let through: string | undefined;
+  for (const message of messages) {
+    const read = readRun(asRecord(message, partition));
+    if ('unreadable' in read) {
+      const stop = stopAtNewer && read.newer;
+      unreadable?.({ partition, offset: Number(message.offset), reason: read.unreadable, newer: read.newer, skipped: !stop });
+      if (stop) return { runs, through, stoppedAt: message.offset };
+    } else runs.push(read.run);
+    through = message.offset;
+  }
+  return { runs, through, stoppedAt: undefined };
+}
 
 const asRecord = (message: KafkaMessage, partition: number) => ({
   key: message.key,

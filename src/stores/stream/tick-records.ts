@@ -157,7 +157,9 @@ export function runOf(record: IncomingRecord): TickRun {
   const formatHeader = headerText(record.headers?.[FORMAT_HEADER]);
   if (formatHeader === undefined) {
     // Format 1: one tick, read now (its time is needed, and there is nothing to save).
-    const [tick] = readJsonLines(bytes.toString('utf8'), record.offset);
+    const rows = readJsonLines(bytes.toString('utf8'), record.offset);
+    if (rows.length !== 1) throw new Error(`record at offset ${record.offset} of partition ${record.partition} has no marketgraph-format header and is not one JSON tick`);
+    const [tick] = rows;
     const one = { symbol: tick!.symbol, partition: record.partition, firstSeq: record.offset, count: 1, minTime: tick!.time, maxTime: tick!.time };
     return { ...one, ticks: () => [{ ...tick! }], times: () => Float64Array.of(tick!.time), newest: () => tick! };
   }
@@ -200,3 +202,29 @@ export function runOf(record: IncomingRecord): TickRun {
   const rowBinary = format === FORMATS.rowbinary ? { rows: bytes, firstSeq, count } : undefined;
   return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, times, newest, rowBinary };
 }
+
+/** What a reader of the log makes of a record: a run, or why it cannot be read. */
+export type ReadRecord = { run: TickRun } | { unreadable: string; newer: boolean };
+
+/**
+ * A record read from the log, checked whole before anyone is given it: its headers, every row
+ * (format 3: walked; formats 1 and 2: decoded, each line a tick), the header's count and times.
+ * A run's ticks are decoded later, by whoever needs them, and that must not fail there: in the
+ * sink it would stop every later record of the partition, and a run held for the duplicate
+ * check would fail each batch compared with it. `newer`: the record names a format after the
+ * ones this version reads, so a later version of marketgraph wrote it (and reads it).
+ */
+export function readRun(record: IncomingRecord): ReadRecord {
+  try {
+    const run = runOf(record);
+    run.times();
+    return { run };
+  } catch (error) {
+    const format = Number(headerText(record.headers?.[FORMAT_HEADER]));
+    const newer = Number.isInteger(format) && format > NEWEST_FORMAT;
+    return { unreadable: error instanceof Error ? error.message : String(error), newer };
+  }
+}
+
+const NEWEST_FORMAT = Math.max(...[...BY_HEADER.keys()].map(Number));
+

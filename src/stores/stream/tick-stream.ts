@@ -35,6 +35,19 @@ export interface LocalTickStream extends StreamLifecycle {
 /** Receives runs of the log (each one symbol's ticks, in log order per partition). */
 export type RunListener = (runs: readonly TickRun[]) => void;
 
+/** A record of the log its reader could not read (tick-records.ts, readRun), and what became of it. */
+export interface UnreadableRecord {
+  partition: number;
+  offset: number;
+  reason: string;
+  /** It names a record format after the ones this version reads: a later version wrote it. */
+  newer: boolean;
+  /** Passed over; false where the sink stopped at it. */
+  skipped: boolean;
+}
+
+export type UnreadableListener = (record: UnreadableRecord) => void;
+
 /**
  * A durable, partitioned log (Kafka protocol: Redpanda, Apache Kafka). Appending is the
  * acknowledgement: the log assigns each tick's `seq` (its offset), every gateway process's
@@ -51,9 +64,10 @@ export interface DurableTickStream extends StreamLifecycle {
   append(ticks: readonly TickInput[]): Promise<TickRun[]>;
   /**
    * Live delivery to this gateway process of every process's appends, from now on, as runs
-   * whose ticks are decoded only if asked for; returns the function that unsubscribes.
+   * whose ticks are decoded only if asked for; returns the function that unsubscribes. A record
+   * that cannot be read is passed over and told to `unreadable`: the records after it still come.
    */
-  follow(listener: RunListener): () => void;
+  follow(listener: RunListener, unreadable?: UnreadableListener): () => void;
   /**
    * Hands every tick ever appended to `handler`, batch by batch, at least once, in order per
    * symbol, sharing partitions with the other members of `group`. A batch's position is
@@ -61,8 +75,14 @@ export interface DurableTickStream extends StreamLifecycle {
    * the handler must be idempotent. `dealt` is called whenever the group deals out the
    * partitions again, before the first batch that follows: from then on, other members may
    * have stored what this one is handed.
+   *
+   * A record that cannot be read is told to `unreadable`. One a later version of marketgraph
+   * wrote stops its partition here: what comes before it is handed and committed, the rest
+   * waits for a member that reads it (the group deals the partition to it once this process
+   * is upgraded). Any other is passed over: no version reads it, and the records after it are
+   * what the gateway acknowledged.
    */
-  consume(group: string, handler: (runs: TickRun[]) => Promise<void>, dealt?: () => void): Promise<void>;
+  consume(group: string, handler: (runs: TickRun[]) => Promise<void>, events?: { dealt?: () => void; unreadable?: UnreadableListener }): Promise<void>;
   /**
    * The last seq per partition that the log holds or, with `group`, that this consumer group
    * handled and committed (-1 where nothing is). A seq past every tick of the last record.
