@@ -21,3 +21,20 @@ function activeTraceIds(): Record<string, string> {
   const { traceId, spanId } = span.spanContext();
   return { trace_id: traceId, span_id: spanId };
 }
+
+/**
+ * For an event that can repeat many times a second (a failure retried, records another program
+ * wrote): `write` runs at most once per `everyMs`, told how many times the event was passed over
+ * since, so that the log says it without being flooded.
+ */
+export function atMostEvery(everyMs: number): (write: (passedOver: number) => void) => void {
+  let writtenAt = -Infinity;
+  let passedOver = 0;
+  return (write) => {
+    const now = Date.now();
+    if (now - writtenAt < everyMs) return void passedOver++;
+    write(passedOver);
+    writtenAt = now;
+    passedOver = 0;
+  };
+}

@@ -1,5 +1,5 @@
 import { SpanKind, type Tracer } from '@opentelemetry/api';
-import type { Logger } from '../logger.js';
+import { atMostEvery, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import { inSpan } from '../telemetry/spans.js';
 import type { Stores } from '../stores/stores.js';
@@ -29,6 +29,7 @@ export async function startTickSink(
   { tracer, metrics }: { tracer?: Tracer; metrics?: Metrics } = {},
 ): Promise<void> {
   let memory = createSinkMemory(stores.ticks);
+  const failed = atMostEvery(FAILURE_LOG_EVERY_MS);
   const store = async (runs: TickRun[]) => {
     // The memory the batch was checked with: one taken meanwhile (a new deal) learns from the store.
     const checkedWith = memory;
@@ -37,6 +38,8 @@ export async function startTickSink(
       written = await write(stores, checkedWith, runs);
     } catch (error) {
       memory = createSinkMemory(stores.ticks); // the insert may have been applied: the store answers
+      // Not committed: the stream hands the batch again (the tick store down, say, until it is back).
+      failed((since) => logger.warn({ err: error, failedSinceLastLog: since }, 'tick sink: a batch could not be stored; it comes again'));
       throw error;
     }
     checkedWith.stored(runs);
@@ -51,6 +54,9 @@ export async function startTickSink(
     unreadable: reportUnreadable('sink', logger, metrics),
   });
 }
+
+// A batch that fails is handed again at once and again: said at most this often.
+const FAILURE_LOG_EVERY_MS = 10_000;
 
 /**
  * Waits until `group` has committed each partition of `upto` up to its position (the last seq

@@ -1,4 +1,4 @@
-import type { Logger } from '../logger.js';
+import { atMostEvery, type Logger } from '../logger.js';
 import type { Metrics } from '../metrics.js';
 import type { UnreadableListener } from '../stores/stream/tick-stream.js';
 
@@ -12,8 +12,7 @@ const LOG_EVERY_MS = 10_000;
  * junk to the topic cannot flood the log.
  */
 export function reportUnreadable(reader: 'sink' | 'live_feed', logger: Logger, metrics?: Metrics): UnreadableListener {
-  let loggedAt = -Infinity;
-  let unlogged = 0;
+  const passedOver = atMostEvery(LOG_EVERY_MS);
   return (record) => {
     metrics?.unreadableRecords.inc({ reader, outcome: record.skipped ? 'skipped' : 'stopped' });
     const { partition, offset, reason } = record;
@@ -24,10 +23,8 @@ export function reportUnreadable(reader: 'sink' | 'live_feed', logger: Logger, m
       );
       return;
     }
-    const now = Date.now();
-    if (now - loggedAt < LOG_EVERY_MS) return void unlogged++;
-    logger.error({ reader, partition, offset, reason, newer: record.newer, passedOverSinceLastLog: unlogged }, 'passed over a record of the tick topic that this version cannot read');
-    loggedAt = now;
-    unlogged = 0;
+    passedOver((since) =>
+      logger.error({ reader, partition, offset, reason, newer: record.newer, passedOverSinceLastLog: since }, 'passed over a record of the tick topic that this version cannot read'),
+    );
   };
 }

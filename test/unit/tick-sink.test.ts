@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTickSink } from '../../src/ingest/tick-sink.js';
 import { runOf, toRecords } from '../../src/stores/stream/tick-records.js';
-import { createLogger } from '../../src/logger.js';
+import { pino } from 'pino';
 import { createMetrics } from '../../src/metrics.js';
 import { createMemoryCacheStore } from '../../src/stores/cache/memory-cache-store.js';
 import type { Stores } from '../../src/stores/stores.js';
@@ -29,6 +29,7 @@ describe('tick sink', () => {
   let failNextInsert = false;
   let duringInsert: (() => void) | undefined;
   const metrics = createMetrics();
+  const logged: { level: number; msg: string; err?: { message: string } }[] = [];
   // Each tick as a run of its own: the sink is handed runs, as the stream reads them.
   const handle = (batch: StoredTick[]) =>
     handleRuns(batch.map((t) => ({ symbol: t.symbol, partition: 0, firstSeq: t.seq, count: 1, minTime: t.time, maxTime: t.time, ticks: () => [t], times: () => Float64Array.of(t.time), newest: () => t })));
@@ -58,7 +59,7 @@ describe('tick sink', () => {
       },
     };
     const stores = { ticks: seen, cache: createMemoryCacheStore() } as unknown as Stores;
-    await startTickSink(stream, stores, 'sink-test', createLogger('silent'), { metrics });
+    await startTickSink(stream, stores, 'sink-test', pino({ level: 'info' }, { write: (line: string) => void logged.push(JSON.parse(line)) }), { metrics });
   });
   afterAll(async () => {
     await ticks.close();
@@ -174,6 +175,8 @@ describe('tick sink', () => {
     await handle(batches[1]!);
     failNextInsert = true;
     await expect(handle(batches[2]!)).rejects.toThrow('insert timed out');
+    // Said in the log (a warning: the batch is not committed, and comes again).
+    expect(logged.filter((l) => l.msg.includes('could not be stored')).map((l) => [l.level, l.err?.message])).toEqual([[40, 'insert timed out']]);
     await handle(batches[2]!); // the batch comes again
     await handle(batches[3]!);
     expect(await stored(['SNKG'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
