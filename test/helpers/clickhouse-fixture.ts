@@ -15,6 +15,8 @@ export interface ClickHouseFixture {
   url: string;
   /** Every statement received so far, in order. */
   requests: readonly FixtureRequest[];
+  /** The fixture's process: a test may freeze it (SIGSTOP) as a hung server. */
+  pid: number;
   stop(): Promise<void>;
 }
 
@@ -47,6 +49,7 @@ export async function startClickHouseFixture(auth?: { username: string; password
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    pid: child.pid!,
     async stop() {
       if (child.exitCode === null) child.kill('SIGTERM');
       await exited;
