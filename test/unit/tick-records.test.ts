@@ -91,5 +91,12 @@ describe('tick records', () => {
     expect(headerless('')).toEqual({ newer: false, reason: expect.stringMatching(/no marketgraph-format header and is not one JSON tick/) });
     expect(headerless('{"symbol":"EURUSD","time":1,"bid":1,"ask":1,"flags":"6"}')).toEqual({ newer: false, reason: expect.stringMatching(/flags is neither null nor a finite number/) });
     expect(headerless(JSON.stringify(tick('EURUSD', 1)))).toBe('read');
+    // keepTimes: the times read for the check are what times() gives, with no second walk.
+    const kept = readRun(read(good!, 0), { keepTimes: true });
+    const again = readRun(read(good!, 0));
+    if (!('run' in kept) || !('run' in again)) throw new Error('unreadable');
+    expect(kept.run.times()).toBe(kept.run.times());
+    expect(again.run.times()).not.toBe(again.run.times());
+    expect([...kept.run.times()]).toEqual([...again.run.times()]);
   });
 });

@@ -158,7 +158,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
-          const { runs, through, stoppedAt } = readBatch(batch.messages, batch.partition, unreadable, { stopAtNewer: true });
+          const { runs, through, stoppedAt } = readBatch(batch.messages, batch.partition, unreadable, { stopAtNewer: true, keepTimes: true });
           if (runs.length > 0) await handler(runs);
           if (through !== undefined) {
             resolveOffset(through);
@@ -182,12 +182,14 @@ const SINK_FETCH_BYTES = 64 * 2 ** 20;
  * A fetched batch's records as runs (tick-records.ts, readRun), each unreadable one told to
  * `unreadable` and passed over; with `stopAtNewer`, the batch ends before the first one a later
  * version wrote (`stoppedAt`). `through`: the offset of the last record read or passed over.
+ * `keepTimes` (the sink, which checks the times next and lets the runs go): the runs keep the
+ * times read for the check, which a reader holding runs for seconds would keep alive too.
  */
-function readBatch(messages: KafkaMessage[], partition: number, unreadable: UnreadableListener | undefined, { stopAtNewer = false } = {}) {
+function readBatch(messages: KafkaMessage[], partition: number, unreadable: UnreadableListener | undefined, { stopAtNewer = false, keepTimes = false } = {}) {
   const runs: TickRun[] = [];
   let through: string | undefined;
   for (const message of messages) {
-    const read = readRun(asRecord(message, partition));
+    const read = readRun(asRecord(message, partition), { keepTimes });
     if ('unreadable' in read) {
       const stop = stopAtNewer && read.newer;
       unreadable?.({ partition, offset: Number(message.offset), reason: read.unreadable, newer: read.newer, skipped: !stop });

@@ -213,12 +213,14 @@ export type ReadRecord = { run: TickRun } | { unreadable: string; newer: boolean
  * sink it would stop every later record of the partition, and a run held for the duplicate
  * check would fail each batch compared with it. `newer`: the record names a format after the
  * ones this version reads, so a later version of marketgraph wrote it (and reads it).
+ * `keepTimes`: the run's `times()` gives the times read for the check (the same array each call).
  */
-export function readRun(record: IncomingRecord): ReadRecord {
+export function readRun(record: IncomingRecord, { keepTimes = false } = {}): ReadRecord {
   try {
     const run = runOf(record);
-    run.times();
-    return { run };
+    const times = run.times();
+    // For a reader that uses the times soon and lets the run go (the sink), not one that holds it.
+    return { run: keepTimes ? { ...run, times: () => times } : run };
   } catch (error) {
     const format = Number(headerText(record.headers?.[FORMAT_HEADER]));
     const newer = Number.isInteger(format) && format > NEWEST_FORMAT;
