@@ -18,7 +18,7 @@
 #   MG_CACHE_DIR      Kafka jars + Maven repo, kept between runs (default /var/cache/marketgraph-ci)
 #   MG_KAFKA_VERSION  Kafka version to fetch           (default 3.9.2, the newest 3.9.x on Maven Central)
 #   MG_START_TIMEOUT  seconds to wait for each server  (default 120)
-#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT
+#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT, MG_KAFKA_SECURE_PORT
 #                     ports (default 55432, 56379, 59092, 59093); give the same
 #                     ones to every command of one set of servers
 set -euo pipefail
@@ -40,6 +40,11 @@ KAFKA_CONTROLLER_PORT=${MG_KAFKA_CONTROLLER_PORT:-59093}
 # bootstrap (Kafka clients connect to the advertised address) goes through the proxy.
 KAFKA_FAULTS_PORT=${MG_KAFKA_FAULTS_PORT:-59094}
 KAFKA_FAULTS_PROXY_PORT=${MG_KAFKA_FAULTS_PROXY_PORT:-59095}
+# A third listener as managed Kafka services run them: SASL (PLAIN, SCRAM-SHA-256 and -512) over
+# TLS, with a certificate from a throwaway CA made here (openssl) and one user.
+KAFKA_SECURE_PORT=${MG_KAFKA_SECURE_PORT:-59096}
+KAFKA_SECURE_USER=marketgraph
+KAFKA_SECURE_PASSWORD=marketgraph-secret
 
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DIR=$CI_DIR/postgres
@@ -101,7 +106,8 @@ packages_for() {
         postgres) [[ -x $PG_BIN/postgres && -x $PG_BIN/initdb ]] && command -v psql >/dev/null || echo postgresql ;;
         redis)    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || echo redis-server ;;
         kafka)    command -v java >/dev/null || echo default-jre-headless
-                  command -v mvn >/dev/null || echo maven ;;
+                  command -v mvn >/dev/null || echo maven
+                  command -v openssl >/dev/null || echo openssl ;; # the secure listener's certificate
     esac
 }
 
@@ -372,11 +378,17 @@ write_kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PROXY_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PORT,SECURE://127.0.0.1:$KAFKA_SECURE_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PROXY_PORT,SECURE://127.0.0.1:$KAFKA_SECURE_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,FAULTS:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,FAULTS:PLAINTEXT,SECURE:SASL_SSL
+listener.name.secure.ssl.keystore.type=PEM
+listener.name.secure.ssl.keystore.location=$KAFKA_DIR/tls/broker.pem
+listener.name.secure.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
+listener.name.secure.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_$KAFKA_SECURE_USER="$KAFKA_SECURE_PASSWORD";
+listener.name.secure.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.secure.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 log.dirs=$KAFKA_DIR/data
 num.partitions=1
 auto.create.topics.enable=true
@@ -411,6 +423,36 @@ log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
 EOF
 }
 
+# The secure listener's certificate: a CA (tls/ca.pem, what clients trust) and the broker's key
+# and certificate for 127.0.0.1, both in tls/broker.pem as Kafka's PEM keystore takes them.
+write_kafka_tls() {
+    local d=$KAFKA_DIR/tls
+    [[ -s $d/broker.pem && -s $d/ca.pem ]] && return 0
+    mkdir -p "$d"
+    {
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=marketgraph-ci-ca \
+            -keyout "$d/ca.key" -out "$d/ca.pem" &&
+            openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
+                -keyout "$d/broker.key" -out "$d/broker.csr" &&
+            openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+                -days 3650 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost') -out "$d/broker.crt" &&
+            openssl pkcs8 -topk8 -nocrypt -in "$d/broker.key" -out "$d/broker.p8" &&
+            cat "$d/broker.p8" "$d/broker.crt" >"$d/broker.pem"
+    } >"$d/openssl.log" 2>&1 || die "could not make the Kafka secure listener's certificate" "$d/openssl.log"
+}
+
+# The secure listener's SCRAM credentials live in the cluster's metadata: set (again) once it is up.
+add_kafka_scram_user() {
+    local mechanism
+    kafka_jvm tools-log4j.properties 256m
+    for mechanism in SCRAM-SHA-256 SCRAM-SHA-512; do # one credential per request
+        timeout 60 "${JVM[@]}" kafka.admin.ConfigCommand --bootstrap-server "127.0.0.1:$KAFKA_PORT" \
+            --alter --entity-type users --entity-name "$KAFKA_SECURE_USER" \
+            --add-config "$mechanism=[password=$KAFKA_SECURE_PASSWORD]" \
+            >"$KAFKA_DIR/scram.log" 2>&1 || die "could not add the Kafka $mechanism user" "$KAFKA_DIR/scram.log"
+    done
+}
+
 # kafka_jvm LOG4J-CONFIG HEAP: sets JVM=(java ...) with Kafka's jars on the
 # classpath (an array, not a function, so setsid/timeout can run it).
 kafka_jvm() {
@@ -420,8 +462,9 @@ kafka_jvm() {
 
 launch_kafka() {
     running_pid "$KAFKA_DIR/pid" >/dev/null && return 0
-    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_FAULTS_PORT"
+    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_FAULTS_PORT" "$KAFKA_SECURE_PORT"
     write_kafka_config
+    write_kafka_tls
     if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
         # KRaft needs formatted storage; any random base64url UUID is a cluster id.
         local cluster_id
@@ -444,6 +487,7 @@ ready_kafka() {
     # A real round trip through the admin API: the broker serves metadata.
     kafka_topics --list >/dev/null 2>"$KAFKA_DIR/check.log" ||
         die "kafka is up but does not answer admin requests" "$KAFKA_DIR/check.log" "$KAFKA_DIR/server.log"
+    add_kafka_scram_user
 }
 kafka_started() {
     tcp_open "$KAFKA_PORT" && grep -q 'Kafka Server started' "$KAFKA_DIR/server.log"
@@ -468,6 +512,11 @@ ENV_LINES=(
     # Fault tests: a proxy on KAFKA_FAULTS_PROXY_PORT forwarding to this listener.
     "export KAFKA_FAULTS_LISTENER=127.0.0.1:$KAFKA_FAULTS_PORT"
     "export KAFKA_FAULTS_PROXY_PORT=$KAFKA_FAULTS_PROXY_PORT"
+    # Security tests: SASL over TLS (the CA that signed the listener's certificate, one user).
+    "export KAFKA_SECURE_BROKERS=127.0.0.1:$KAFKA_SECURE_PORT"
+    "export KAFKA_SECURE_CA_FILE=$KAFKA_DIR/tls/ca.pem"
+    "export KAFKA_SECURE_USER=$KAFKA_SECURE_USER"
+    "export KAFKA_SECURE_PASSWORD=$KAFKA_SECURE_PASSWORD"
 )
 write_env() {
     local line

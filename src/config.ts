@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { STORE_NAMES, type StoreName } from './stores/store-names.js';
+import { SASL_MECHANISMS, type KafkaSecurity } from './stores/stream/kafka-security.js';
 import { RECORD_FORMATS, type RecordFormat } from './stores/stream/tick-records.js';
 
 /**
@@ -101,6 +103,12 @@ const schema = z.object({
   // The sink's fetch waits for this much data or this long: ClickHouse wants few large inserts.
   KAFKA_SINK_MIN_BYTES: z.coerce.number().int().positive().default(64 * 1024), // bytes (~600 ticks)
   KAFKA_SINK_MAX_WAIT_MS: z.coerce.number().int().positive().default(500), // milliseconds
+  // Brokers that ask for TLS and SASL (managed Kafka services): kafka-security.ts.
+  KAFKA_SSL: z.stringbool().default(false), // TLS, the brokers' certificates checked against the system's CAs
+  KAFKA_SSL_CA_FILE: z.string().min(1).optional(), // PEM file of the CAs to check them against instead; implies KAFKA_SSL
+  KAFKA_SASL_MECHANISM: z.enum(SASL_MECHANISMS).optional(),
+  KAFKA_SASL_USERNAME: z.string().min(1).optional(),
+  KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
   ARANGO_URL: z.url().optional(),
   ARANGO_DATABASE: z.string().min(1).default('marketgraph'),
   ARANGO_USER: z.string().optional(),
@@ -238,6 +246,7 @@ export type Config = Readonly<{
     recordFormat: RecordFormat;
     sinkMinBytes: number;
     sinkMaxWaitMs: number;
+    security: KafkaSecurity;
   }>;
 }>;
 
@@ -351,9 +360,32 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): Config {
           recordFormat: e.KAFKA_RECORD_FORMAT,
           sinkMinBytes: e.KAFKA_SINK_MIN_BYTES,
           sinkMaxWaitMs: e.KAFKA_SINK_MAX_WAIT_MS,
+          security: kafkaSecurity(e),
         }
       : undefined,
   });
+}
+
+/** TLS and SASL for the Kafka clients; the CA file is read now, so that a wrong path stops the start with its name. */
+function kafkaSecurity(e: z.infer<typeof schema>): KafkaSecurity {
+  const { KAFKA_SASL_MECHANISM: mechanism, KAFKA_SASL_USERNAME: username, KAFKA_SASL_PASSWORD: password } = e;
+  if ((username !== undefined || password !== undefined) && !mechanism)
+    throw new ConfigError('invalid configuration: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
+  if (mechanism && (username === undefined || password === undefined))
+    throw new ConfigError(`invalid configuration: KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
+  let ca: string | undefined;
+  if (e.KAFKA_SSL_CA_FILE !== undefined) {
+    try {
+      ca = readFileSync(e.KAFKA_SSL_CA_FILE, 'utf8');
+    } catch (error) {
+      throw new ConfigError(`invalid configuration: KAFKA_SSL_CA_FILE: cannot read ${e.KAFKA_SSL_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+    }
+    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`invalid configuration: KAFKA_SSL_CA_FILE: ${e.KAFKA_SSL_CA_FILE} holds no PEM certificate`);
+  }
+  return {
+    tls: e.KAFKA_SSL || ca !== undefined ? { ca } : undefined,
+    sasl: mechanism ? { mechanism, username: username!, password: password! } : undefined,
+  };
 }
 
 const list = (text: string): string[] => text.split(',').map((item) => item.trim()).filter(Boolean);

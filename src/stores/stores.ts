@@ -80,6 +80,7 @@ export async function createStores(config: Config): Promise<Stores> {
           sinkMinBytes: kafka.sinkMinBytes,
           sinkMaxWaitMs: kafka.sinkMaxWaitMs,
           recordFormat: kafka.recordFormat,
+          security: kafka.security,
         })
       : createMemoryTickStream(),
     graph:

@@ -1,4 +1,5 @@
 import { Producer, ProduceAcks, stringSerializer } from '@platformatic/kafka';
+import { platformaticSecurity, type KafkaSecurity } from './kafka-security.js';
 import type { SendRecords } from './send-queue.js';
 
 export interface RecordProducerOptions {
@@ -6,6 +7,7 @@ export interface RecordProducerOptions {
   clientId: string;
   topic: string;
   requestTimeoutMs: number;
+  security?: KafkaSecurity;
 }
 
 /**
@@ -32,6 +34,7 @@ export function createRecordProducer(options: RecordProducerOptions) {
     retries: 3,
     retryDelay: 100,
     autocreateTopics: false,
+    ...platformaticSecurity(options.security ?? {}),
   });
 
   const send: SendRecords = async (records) => {

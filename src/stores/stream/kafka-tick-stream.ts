@@ -3,6 +3,7 @@ import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type P
 import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
 import { createTopicAndWait } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
+import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.js';
 import { createSendQueue } from './send-queue.js';
 import { positionAfter, readRun, runOf, toRecords, type RecordFormat } from './tick-records.js';
 import type { DurableTickStream, RunListener, TickRun, UnreadableListener } from './tick-stream.js';
@@ -20,6 +21,8 @@ export interface KafkaStreamOptions {
   sinkMaxWaitMs: number;
   /** How appended ticks are written (tick-records.ts); records of every format are read. Default: rowbinary. */
   recordFormat?: RecordFormat;
+  /** TLS and SASL, for brokers that ask for them (kafka-security.ts). */
+  security?: KafkaSecurity;
 }
 
 /**
@@ -37,8 +40,9 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     connectionTimeout: options.requestTimeoutMs,
     retry: { retries: 3, initialRetryTime: 100, maxRetryTime: 1_000 },
     logLevel: logLevel.NOTHING,
+    ...kafkajsSecurity(options.security ?? {}),
   });
-  const producer = createRecordProducer({ brokers: options.brokers, clientId: options.clientId, topic: options.topic, requestTimeoutMs: options.requestTimeoutMs });
+  const producer = createRecordProducer({ brokers: options.brokers, clientId: options.clientId, topic: options.topic, requestTimeoutMs: options.requestTimeoutMs, security: options.security });
   const listeners = new Map<RunListener, UnreadableListener | undefined>();
   const consumers: Consumer[] = [];
   // The producer's default partitioner (murmur2 of the key, as the Java client), applied here
