@@ -134,6 +134,7 @@ export async function startApp({ config, logger, onStoreCall, stores: given, mig
     metrics,
     sinkGroup: config.kafka?.sinkGroup,
     replayMax: config.subscriptions.replayMax,
+    streamStarted: started.stream,
   });
   const hubStarted = hub.start();
   if (servers.size === 0) await hubStarted;

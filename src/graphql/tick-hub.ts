@@ -37,6 +37,12 @@ export interface TickHubOptions {
   sinkGroup?: string;
   /** Most ticks one resume may replay; beyond, the subscriber is told to re-read with `ticks`. */
   replayMax: number;
+  /**
+   * Resolves once the stream has started (a durable one: its live feed placed). The hub reads the
+   * stream's position only then: read before, it could be behind where the live feed starts,
+   * and a resume's replay would stop short of the first tick the feed hands on.
+   */
+  streamStarted?: Promise<unknown>;
 }
 
 // How long a resume waits for the stream's sink to store the ticks it must replay.
@@ -52,7 +58,7 @@ const POSITION_RETRY_MS = 2_000;
  * from a cursor replays the ticks of its symbols accepted after that position from the tick
  * store, then continues live, with no gap and no duplicate.
  */
-export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, replayMax }: TickHubOptions) {
+export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, replayMax, streamStarted }: TickHubOptions) {
   const bySymbol = new Map<string, Set<TickSubscriber>>();
   const seen = new Map<number, number>();
   let unsubscribe: (() => void) | undefined;
@@ -137,6 +143,7 @@ export function createTickHub({ onAccepted, stream, ticks, metrics, sinkGroup, r
      */
     async start() {
       unsubscribe = onAccepted(onTicks, (symbol) => bySymbol.has(symbol));
+      await streamStarted?.catch(() => undefined); // not started: the positions are asked for until they come
       while (!stopped) {
         try {
           const positions = stream.kind === 'durable' ? await stream.positions() : new Map([[0, await ticks.maxSeq()]]);

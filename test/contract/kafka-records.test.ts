@@ -27,7 +27,7 @@ if (!brokers) {
   describe('Kafka record format', () => {
     const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
     const kafka = new Kafka({ clientId: `records-${run}`, brokers: brokers.split(','), logLevel: logLevel.NOTHING });
-    const topics = { upgrade: `records-upgrade-${run}`, rows: `records-rows-${run}`, json: `records-json-${run}`, unreadable: `records-unreadable-${run}` };
+    const topics = { upgrade: `records-upgrade-${run}`, rows: `records-rows-${run}`, json: `records-json-${run}`, unreadable: `records-unreadable-${run}`, restart: `records-restart-${run}` };
     const streams = new Map<string, DurableTickStream>();
     const open = async (topic: string, recordFormat?: RecordFormat) => {
       const stream = createKafkaTickStream({ brokers: brokers.split(','), topic, partitions: 1, replicationFactor: 1, clientId: `records-${run}`, requestTimeoutMs: 10_000, sinkMinBytes: 1, sinkMaxWaitMs: 100, recordFormat });
@@ -191,6 +191,29 @@ if (!brokers) {
       await new Promise((r) => setTimeout(r, 1_500)); // fetches the paused partition would have made
       expect(handed).toEqual([0, 4 * SEQ_STRIDE]);
       expect((await stream.positions(group)).get(0)).toBe(positionAfter(4));
+    }, 60_000);
+
+    it('hands the live feed the records appended while its consumer started again after a crash, not only the ones after', async () => {
+      // A consumer whose batch keeps failing (here its listener; in production a broker away for
+      // longer than the retries) is started again by kafkajs and joins its group again. With
+      // nothing committed it then starts where the log ends: the record it was handed, and any
+      // appended meanwhile, reached no subscriber of this process.
+      const stream = await open(topics.restart);
+      const live: number[] = [];
+      let failures = 0;
+      stream.follow((runs) => {
+        if (failures < 4) {
+          failures++; // each of the consumer's attempts at the batch (kafkajs: one and 3 retries), then it crashes
+          throw new Error('listener failed');
+        }
+        live.push(...runs.flatMap((r) => r.ticks().map((t) => t.time)));
+      });
+      await stream.append([tick('RESTART', 1)]);
+      expect(await until(async () => live.length, (n) => n >= 1, 30_000)).toBe(1);
+      await stream.append([tick('RESTART', 2)]);
+      await until(async () => live.length, (n) => n >= 2, 20_000);
+      expect(live).toEqual([tick('', 1).time, tick('', 2).time]);
+      expect(failures).toBe(4);
     }, 60_000);
   });
 }

@@ -48,4 +48,18 @@ describe('live ticks across partitions', () => {
       [9, { 0: 9, 1: 8 }],
     ]);
   });
+
+  it("reads the stream's position only once the stream has started, so that it is not behind where the live feed starts", async () => {
+    let asked = 0;
+    let started!: () => void;
+    const streamStarted = new Promise<void>((resolve) => (started = resolve));
+    const stream = { kind: 'durable', partitionOf: () => 0, partitionCount: () => 1, positions: async () => (asked++, new Map([[0, 41]])) } as unknown as TickStream;
+    const h = createTickHub({ onAccepted: () => () => {}, stream, ticks: {} as TickStore, metrics: createMetrics(), replayMax: 100, streamStarted });
+    const starting = h.start();
+    await new Promise((r) => setTimeout(r, 20));
+    expect(asked).toBe(0);
+    started();
+    await starting;
+    expect(asked).toBe(1);
+  });
 });

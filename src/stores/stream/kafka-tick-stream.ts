@@ -70,14 +70,37 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     }
   }
 
-  /** This process's live feed: a consumer group of its own that starts at the end of the log. */
+  /**
+   * This process's live feed: a consumer group of its own, from the end of the log when it
+   * starts. Its consumer starts at offsets fetched before it joins, and again after the last
+   * record it handed on whenever it joins again (kafkajs starts a crashed consumer again): left
+   * to itself, a consumer with nothing committed starts wherever the log ends at its first
+   * fetch, and the records appended meanwhile would reach no subscriber of this process.
+   */
   async function startLiveFeed(): Promise<void> {
+    const next = new Map<number, string>(); // per partition, the offset of the next record to hand on
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      for (const { partition, high } of await admin.fetchTopicOffsets(options.topic)) next.set(partition, high);
+    } finally {
+      await admin.disconnect();
+    }
     // The broker answers a fetch as soon as a record arrives: the wait only sets how often an idle feed asks.
     const consumer = kafka.consumer({ groupId: `${options.clientId}-live-${randomUUID()}`, maxWaitTimeInMs: 500 });
     consumers.push(consumer);
     await consumer.connect();
     await consumer.subscribe({ topic: options.topic, fromBeginning: false });
-    const joined = new Promise<void>((resolve) => consumer.on(consumer.events.GROUP_JOIN, () => resolve()));
+    let joinedOnce: () => void;
+    const joined = new Promise<void>((resolve) => (joinedOnce = resolve));
+    // Emitted before the consumer's first fetch after each join: a seek here is where that fetch starts.
+    consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+      for (const partition of payload.memberAssignment[options.topic] ?? []) {
+        const offset = next.get(partition);
+        if (offset !== undefined) consumer.seek({ topic: options.topic, partition, offset });
+      }
+      joinedOnce();
+    });
     await consumer.run({
       autoCommit: false, // nothing to resume: a restarted process serves live ticks from then on
       eachBatch: async ({ batch }) => {
@@ -85,6 +108,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
           for (const unreadable of listeners.values()) unreadable?.(record);
         });
         if (runs.length > 0) for (const listener of listeners.keys()) listener(runs);
+        if (batch.messages.length > 0) next.set(batch.partition, String(BigInt(batch.messages.at(-1)!.offset) + 1n));
       },
     });
     await joined;
