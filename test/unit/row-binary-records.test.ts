@@ -59,7 +59,7 @@ describe('RowBinary records (format 3), and the Native bodies the chDB store mak
     expect(readRowBinary(bytes, 10)).toEqual(ticks.map((t, n) => ({ ...t, seq: 10 + n })));
     // Times alone, passing the other fields (NULLs and all) by their sizes.
     const times = new Float64Array(ticks.length);
-    expect(readRowBinaryTimes(bytes, times)).toBe(ticks.length);
+    expect(readRowBinaryTimes(bytes, times, Buffer.from(ticks[0]!.symbol))).toBe(ticks.length);
     expect([...times]).toEqual(ticks.map((t) => t.time));
   });
 
@@ -98,7 +98,7 @@ describe('RowBinary rows that are not whole', () => {
 
   it.each(malformed)('are refused for the same reason by the log reader and the store encoders (%s)', (_, bytes, why) => {
     expect(() => readRowBinary(bytes, 0)).toThrow(why);
-    expect(() => readRowBinaryTimes(bytes, new Float64Array(4))).toThrow(why);
+    expect(() => readRowBinaryTimes(bytes, new Float64Array(4), Buffer.from('EURUSD'))).toThrow(why);
     const part = { rows: bytes, firstSeq: 0, count: 2 };
     expect(() => rowBinaryToNative([part])).toThrow(why);
     expect(() => rowBinaryWithSeq([part])).toThrow(why);

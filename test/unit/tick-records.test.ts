@@ -91,6 +91,13 @@ describe('tick records', () => {
     expect(headerless('')).toEqual({ newer: false, reason: expect.stringMatching(/no marketgraph-format header and is not one JSON tick/) });
     expect(headerless('{"symbol":"EURUSD","time":1,"bid":1,"ask":1,"flags":"6"}')).toEqual({ newer: false, reason: expect.stringMatching(/flags is neither null nor a finite number/) });
     expect(headerless(JSON.stringify(tick('EURUSD', 1)))).toBe('read');
+    // Rows of another symbol than the key: readers take the key for the rows' symbol (the
+    // duplicate check's and the sink's memory), so such a record is refused, in either format.
+    for (const record of [good!, json!]) {
+      const otherKey = { ...read(record, 0), key: Buffer.from('GBPUSD') };
+      expect(why(otherKey)).toEqual({ newer: false, reason: expect.stringMatching(/a row names "EURUSD" where the record's key names "GBPUSD"/) });
+      expect(() => runOf(otherKey).ticks()).toThrow(/a row names "EURUSD" where the record's key names "GBPUSD"/);
+    }
     // keepTimes: the times read for the check are what times() gives, with no second walk.
     const kept = readRun(read(good!, 0), { keepTimes: true });
     const again = readRun(read(good!, 0));

@@ -77,12 +77,14 @@ export function readRowBinary(bytes: Buffer, firstSeq: number): StoredTick[] {
 /**
  * Reads a record's rows' times into `times`, in row order, without decoding the ticks (no
  * object, no string): what the duplicate check compares first. Returns how many rows the
- * record holds (rows past `times.length` are counted, not stored). Refused as readRowBinary refuses.
+ * record holds (rows past `times.length` are counted, not stored). Refused as readRowBinary
+ * refuses, and when a row names another symbol than `symbol` (the record's key, as bytes).
  */
-export function readRowBinaryTimes(bytes: Buffer, times: Float64Array): number {
+export function readRowBinaryTimes(bytes: Buffer, times: Float64Array, symbol: Buffer): number {
   const r = new RowReader(bytes);
   let rows = 0;
   while (r.next()) {
+    if (!r.symbolIs(symbol)) throw new Error(`a row names ${JSON.stringify(r.tick(0).symbol)} where the record's key names ${JSON.stringify(symbol.toString())}`);
     if (rows < times.length) times[rows] = r.time();
     rows++;
   }
@@ -123,6 +125,15 @@ class RowReader {
   back(start: number): void {
     this.row.end = start;
     this.next();
+  }
+
+  /** Whether the row's symbol is these bytes. */
+  symbolIs(symbol: Buffer): boolean {
+    const { symbol: start, values } = this.row;
+    if (values - start !== symbol.length) return false;
+    const b = this.bytes;
+    for (let i = 0; i < symbol.length; i++) if (b[start + i] !== symbol[i]) return false;
+    return true;
   }
 
   time(): number {

@@ -68,14 +68,18 @@ export interface TickRun {
   readonly rowBinary?: RowBinaryTicks;
 }
 
-/** A format's times read through its ticks (JSON: parsing a row costs the same either way). */
+/** A format's times read through its ticks (JSON: parsing a row costs the same either way); every row of `symbol`. */
 function timesOfRows(rows: (bytes: Buffer, firstSeq: number) => StoredTick[]) {
-  return (bytes: Buffer, times: Float64Array): number => {
+  return (bytes: Buffer, times: Float64Array, symbol: Buffer): number => {
     const ticks = rows(bytes, 0);
+    const name = symbol.toString();
+    for (const t of ticks) if (t.symbol !== name) throw notOfSymbol(t.symbol, name);
     for (let n = 0; n < ticks.length && n < times.length; n++) times[n] = ticks[n]!.time;
     return ticks.length;
   };
 }
+
+const notOfSymbol = (found: string, key: string) => new Error(`a row names ${JSON.stringify(found)} where the record's key names ${JSON.stringify(key)}`);
 
 /** The last tick with the greatest time. */
 const newestOf = (ticks: readonly StoredTick[]) => ticks.reduce((a, b) => (b.time >= a.time ? b : a));
@@ -164,6 +168,7 @@ export function runOf(record: IncomingRecord): TickRun {
     return { ...one, ticks: () => [{ ...tick! }], times: () => Float64Array.of(tick!.time), newest: () => tick! };
   }
   const where = `record at offset ${record.offset} of partition ${record.partition}`;
+  const symbol = String(record.key);
   const format = BY_HEADER.get(formatHeader);
   if (!format) throw new Error(`${where} has marketgraph-format ${formatHeader}, which this version does not read (it reads 1 to 3)`);
   const firstSeq = firstSeqOf(record.offset);
@@ -172,7 +177,7 @@ export function runOf(record: IncomingRecord): TickRun {
   if (!(count >= 1 && count <= SEQ_STRIDE) || !Number.isFinite(minTime) || !Number.isFinite(maxTime))
     throw new Error(`${where} has malformed marketgraph headers`);
   // Readers take the header's count and times for the record's (the sink's and the duplicate
-  // check's ranges): a record that does not hold them is refused.
+  // check's ranges), and its key for its rows' symbol: a record that does not hold them is refused.
   const counted = (rows: number) => {
     // More rows than the header counts would take the next record's seqs.
     if (rows !== count) throw new Error(`${where} holds ${rows} ticks where its header says ${count}`);
@@ -185,12 +190,21 @@ export function runOf(record: IncomingRecord): TickRun {
   const ticks = () => {
     const rows = format.rows(bytes, firstSeq);
     counted(rows.length);
-    for (const t of rows) inHeaderTimes(t.time);
+    for (const t of rows) {
+      inHeaderTimes(t.time);
+      if (t.symbol !== symbol) throw new Error(`${where}: ${notOfSymbol(t.symbol, symbol).message}`);
+    }
     return rows;
   };
   const times = () => {
     const read = new Float64Array(count);
-    counted(format.times(bytes, read));
+    let rows: number;
+    try {
+      rows = format.times(bytes, read, Buffer.from(symbol));
+    } catch (error) {
+      throw new Error(`${where}: ${(error as Error).message}`);
+    }
+    counted(rows);
     for (const time of read) inHeaderTimes(time);
     return read;
   };
@@ -200,7 +214,7 @@ export function runOf(record: IncomingRecord): TickRun {
     return last.time === maxTime ? last : newestOf(ticks());
   };
   const rowBinary = format === FORMATS.rowbinary ? { rows: bytes, firstSeq, count } : undefined;
-  return { symbol: String(record.key), partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, times, newest, rowBinary };
+  return { symbol, partition: record.partition, firstSeq, count, minTime: minTime!, maxTime: maxTime!, ticks, times, newest, rowBinary };
 }
 
 /** What a reader of the log makes of a record: a run, or why it cannot be read. */
