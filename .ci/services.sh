@@ -18,7 +18,7 @@
 #   MG_CACHE_DIR      Kafka jars + Maven repo, kept between runs (default /var/cache/marketgraph-ci)
 #   MG_KAFKA_VERSION  Kafka version to fetch           (default 3.9.2, the newest 3.9.x on Maven Central)
 #   MG_START_TIMEOUT  seconds to wait for each server  (default 120)
-#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT, MG_KAFKA_SECURE_PORT
+#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT, MG_KAFKA_SECURE_PORT, MG_KAFKA_MTLS_PORT
 #                     ports (default 55432, 56379, 59092, 59093); give the same
 #                     ones to every command of one set of servers
 set -euo pipefail
@@ -43,6 +43,8 @@ KAFKA_FAULTS_PROXY_PORT=${MG_KAFKA_FAULTS_PROXY_PORT:-59095}
 # A third listener as managed Kafka services run them: SASL (PLAIN, SCRAM-SHA-256 and -512) over
 # TLS, with a certificate from a throwaway CA made here (openssl) and one user.
 KAFKA_SECURE_PORT=${MG_KAFKA_SECURE_PORT:-59096}
+# A fourth that asks for a client certificate (mutual TLS) from the same CA, as Aiven and MSK offer.
+KAFKA_MTLS_PORT=${MG_KAFKA_MTLS_PORT:-59097}
 KAFKA_SECURE_USER=marketgraph
 KAFKA_SECURE_PASSWORD=marketgraph-secret
 
@@ -378,11 +380,16 @@ write_kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@127.0.0.1:$KAFKA_CONTROLLER_PORT
-listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PORT,SECURE://127.0.0.1:$KAFKA_SECURE_PORT
-advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PROXY_PORT,SECURE://127.0.0.1:$KAFKA_SECURE_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PORT,SECURE://127.0.0.1:$KAFKA_SECURE_PORT,MTLS://127.0.0.1:$KAFKA_MTLS_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,FAULTS://127.0.0.1:$KAFKA_FAULTS_PROXY_PORT,SECURE://127.0.0.1:$KAFKA_SECURE_PORT,MTLS://127.0.0.1:$KAFKA_MTLS_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,FAULTS:PLAINTEXT,SECURE:SASL_SSL
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,FAULTS:PLAINTEXT,SECURE:SASL_SSL,MTLS:SSL
+listener.name.mtls.ssl.keystore.type=PEM
+listener.name.mtls.ssl.keystore.location=$KAFKA_DIR/tls/broker.pem
+listener.name.mtls.ssl.truststore.type=PEM
+listener.name.mtls.ssl.truststore.location=$KAFKA_DIR/tls/ca.pem
+listener.name.mtls.ssl.client.auth=required
 listener.name.secure.ssl.keystore.type=PEM
 listener.name.secure.ssl.keystore.location=$KAFKA_DIR/tls/broker.pem
 listener.name.secure.sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
@@ -423,11 +430,12 @@ log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
 EOF
 }
 
-# The secure listener's certificate: a CA (tls/ca.pem, what clients trust) and the broker's key
-# and certificate for 127.0.0.1, both in tls/broker.pem as Kafka's PEM keystore takes them.
+# The secure listeners' certificates: a CA (tls/ca.pem, what clients trust), the broker's key and
+# certificate for 127.0.0.1, both in tls/broker.pem as Kafka's PEM keystore takes them, and a
+# client's (tls/client.crt, tls/client.key) for the listener that asks for one.
 write_kafka_tls() {
     local d=$KAFKA_DIR/tls
-    [[ -s $d/broker.pem && -s $d/ca.pem ]] && return 0
+    [[ -s $d/broker.pem && -s $d/ca.pem && -s $d/client.crt ]] && return 0
     mkdir -p "$d"
     {
         openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=marketgraph-ci-ca \
@@ -437,7 +445,11 @@ write_kafka_tls() {
             openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
                 -days 3650 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost') -out "$d/broker.crt" &&
             openssl pkcs8 -topk8 -nocrypt -in "$d/broker.key" -out "$d/broker.p8" &&
-            cat "$d/broker.p8" "$d/broker.crt" >"$d/broker.pem"
+            cat "$d/broker.p8" "$d/broker.crt" >"$d/broker.pem" &&
+            openssl req -newkey rsa:2048 -nodes -subj /CN=marketgraph \
+                -keyout "$d/client.key" -out "$d/client.csr" &&
+            openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+                -days 3650 -out "$d/client.crt"
     } >"$d/openssl.log" 2>&1 || die "could not make the Kafka secure listener's certificate" "$d/openssl.log"
 }
 
@@ -462,7 +474,7 @@ kafka_jvm() {
 
 launch_kafka() {
     running_pid "$KAFKA_DIR/pid" >/dev/null && return 0
-    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_FAULTS_PORT" "$KAFKA_SECURE_PORT"
+    ports_free kafka "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT" "$KAFKA_FAULTS_PORT" "$KAFKA_SECURE_PORT" "$KAFKA_MTLS_PORT"
     write_kafka_config
     write_kafka_tls
     if [[ ! -f $KAFKA_DIR/data/meta.properties ]]; then
@@ -517,6 +529,10 @@ ENV_LINES=(
     "export KAFKA_SECURE_CA_FILE=$KAFKA_DIR/tls/ca.pem"
     "export KAFKA_SECURE_USER=$KAFKA_SECURE_USER"
     "export KAFKA_SECURE_PASSWORD=$KAFKA_SECURE_PASSWORD"
+    # Mutual TLS: the listener, and a client certificate and key from the same CA.
+    "export KAFKA_MTLS_BROKERS=127.0.0.1:$KAFKA_MTLS_PORT"
+    "export KAFKA_MTLS_CERT_FILE=$KAFKA_DIR/tls/client.crt"
+    "export KAFKA_MTLS_KEY_FILE=$KAFKA_DIR/tls/client.key"
 )
 write_env() {
     local line

@@ -106,6 +106,8 @@ const schema = z.object({
   // Brokers that ask for TLS and SASL (managed Kafka services): kafka-security.ts.
   KAFKA_SSL: z.stringbool().default(false), // TLS, the brokers' certificates checked against the system's CAs
   KAFKA_SSL_CA_FILE: z.string().min(1).optional(), // PEM file of the CAs to check them against instead; implies KAFKA_SSL
+  KAFKA_SSL_CERT_FILE: z.string().min(1).optional(), // PEM client certificate, for brokers that ask for one; with KAFKA_SSL_KEY_FILE; implies KAFKA_SSL
+  KAFKA_SSL_KEY_FILE: z.string().min(1).optional(), // its private key (PEM)
   KAFKA_SASL_MECHANISM: z.enum(SASL_MECHANISMS).optional(),
   KAFKA_SASL_USERNAME: z.string().min(1).optional(),
   KAFKA_SASL_PASSWORD: z.string().min(1).optional(),
@@ -373,19 +375,29 @@ function kafkaSecurity(e: z.infer<typeof schema>): KafkaSecurity {
     throw new ConfigError('invalid configuration: KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)');
   if (mechanism && (username === undefined || password === undefined))
     throw new ConfigError(`invalid configuration: KAFKA_SASL_MECHANISM=${mechanism} needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD`);
-  let ca: string | undefined;
-  if (e.KAFKA_SSL_CA_FILE !== undefined) {
-    try {
-      ca = readFileSync(e.KAFKA_SSL_CA_FILE, 'utf8');
-    } catch (error) {
-      throw new ConfigError(`invalid configuration: KAFKA_SSL_CA_FILE: cannot read ${e.KAFKA_SSL_CA_FILE} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-    }
-    if (!ca.includes('-----BEGIN CERTIFICATE-----')) throw new ConfigError(`invalid configuration: KAFKA_SSL_CA_FILE: ${e.KAFKA_SSL_CA_FILE} holds no PEM certificate`);
-  }
+  if ((e.KAFKA_SSL_CERT_FILE === undefined) !== (e.KAFKA_SSL_KEY_FILE === undefined))
+    throw new ConfigError('invalid configuration: KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together (a client certificate and its key)');
+  const ca = pemFile('KAFKA_SSL_CA_FILE', e.KAFKA_SSL_CA_FILE, 'CERTIFICATE');
+  const cert = pemFile('KAFKA_SSL_CERT_FILE', e.KAFKA_SSL_CERT_FILE, 'CERTIFICATE');
+  const key = pemFile('KAFKA_SSL_KEY_FILE', e.KAFKA_SSL_KEY_FILE, 'PRIVATE KEY');
   return {
-    tls: e.KAFKA_SSL || ca !== undefined ? { ca } : undefined,
+    tls: e.KAFKA_SSL || ca !== undefined || cert !== undefined ? { ca, cert, key } : undefined,
     sasl: mechanism ? { mechanism, username: username!, password: password! } : undefined,
   };
+}
+
+/** A PEM file's text, read at start-up: one that cannot be read, or holds no such block, stops the start with its variable and path (never its content). */
+function pemFile(variable: string, path: string | undefined, label: 'CERTIFICATE' | 'PRIVATE KEY'): string | undefined {
+  if (path === undefined) return undefined;
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`invalid configuration: ${variable}: cannot read ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
+  }
+  // "PRIVATE KEY" also matches "RSA PRIVATE KEY" and "EC PRIVATE KEY".
+  if (!new RegExp(`-----BEGIN [A-Z ]*${label}-----`).test(text)) throw new ConfigError(`invalid configuration: ${variable}: ${path} holds no PEM ${label.toLowerCase()}`);
+  return text;
 }
 
 const list = (text: string): string[] => text.split(',').map((item) => item.trim()).filter(Boolean);

@@ -14,12 +14,14 @@ import { until } from '../helpers/until.js';
  */
 const { KAFKA_SECURE_BROKERS, KAFKA_SECURE_CA_FILE, KAFKA_SECURE_USER, KAFKA_SECURE_PASSWORD } = process.env;
 const ready = Boolean(KAFKA_SECURE_BROKERS && KAFKA_SECURE_CA_FILE && KAFKA_SECURE_USER && KAFKA_SECURE_PASSWORD);
+const { KAFKA_MTLS_BROKERS, KAFKA_MTLS_CERT_FILE, KAFKA_MTLS_KEY_FILE } = process.env;
+const mtlsReady = ready && Boolean(KAFKA_MTLS_BROKERS && KAFKA_MTLS_CERT_FILE && KAFKA_MTLS_KEY_FILE);
 
 describe.skipIf(!ready)(`Kafka over SASL and TLS${ready ? '' : ' (no .ci/services.sh Kafka with a secure listener)'}`, () => {
   const run = `${Date.now()}-${Math.random().toString(36).slice(2, 6)}`;
   const streams: DurableTickStream[] = [];
-  const open = (security: KafkaSecurity, topic = `secure-${run}`) => {
-    const stream = createKafkaTickStream({ brokers: KAFKA_SECURE_BROKERS!.split(','), topic, partitions: 1, replicationFactor: 1, clientId: `secure-${run}`, requestTimeoutMs: 5_000, sinkMinBytes: 1, sinkMaxWaitMs: 100, security });
+  const open = (security: KafkaSecurity, topic = `secure-${run}`, brokers = KAFKA_SECURE_BROKERS!) => {
+    const stream = createKafkaTickStream({ brokers: brokers.split(','), topic, partitions: 1, replicationFactor: 1, clientId: `secure-${run}`, requestTimeoutMs: 5_000, sinkMinBytes: 1, sinkMaxWaitMs: 100, security });
     streams.push(stream);
     return stream;
   };
@@ -43,6 +45,21 @@ describe.skipIf(!ready)(`Kafka over SASL and TLS${ready ? '' : ' (no .ci/service
     expect(await until(async () => consumed.length, (n) => n >= 2, 20_000)).toBe(2);
     expect(consumed).toEqual(live);
     await stream.ping();
+  }, 60_000);
+
+  it.skipIf(!mtlsReady)('appends, follows and consumes with a client certificate where the broker asks for one, and is refused without it', async () => {
+    const read = (path: string) => readFileSync(path, 'utf8');
+    const stream = open({ tls: { ca: ca(), cert: read(KAFKA_MTLS_CERT_FILE!), key: read(KAFKA_MTLS_KEY_FILE!) } }, `secure-mtls-${run}`, KAFKA_MTLS_BROKERS!);
+    await stream.start();
+    const live: number[] = [];
+    stream.follow((runs: readonly TickRun[]) => live.push(...runs.flatMap((r) => r.ticks().map((t) => t.time))));
+    await stream.append([tick(1), tick(2)]);
+    expect(await until(async () => live.length, (n) => n >= 2, 20_000)).toBe(2);
+    const consumed: number[] = [];
+    await stream.consume(`secure-sink-mtls-${run}`, async (runs) => void consumed.push(...runs.flatMap((r) => r.ticks().map((t) => t.time))));
+    expect(await until(async () => consumed.length, (n) => n >= 2, 20_000)).toBe(2);
+    // The same listener, no client certificate: the broker ends the handshake.
+    await expect(open({ tls: { ca: ca() } }, `secure-mtls-none-${run}`, KAFKA_MTLS_BROKERS!).start()).rejects.toThrow();
   }, 60_000);
 
   it('is refused with a wrong password, and by a client that does not trust the CA', async () => {
