@@ -105,7 +105,8 @@ apt_install() {
 # Packages each server needs (binaries checked too, in case of a half install).
 packages_for() {
     case $1 in
-        postgres) [[ -x $PG_BIN/postgres && -x $PG_BIN/initdb ]] && command -v psql >/dev/null || echo postgresql ;;
+        postgres) [[ -x $PG_BIN/postgres && -x $PG_BIN/initdb ]] && command -v psql >/dev/null || echo postgresql
+                  command -v openssl >/dev/null || echo openssl ;; # the server's certificate
         redis)    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || echo redis-server ;;
         kafka)    command -v java >/dev/null || echo default-jre-headless
                   command -v mvn >/dev/null || echo maven
@@ -333,8 +334,22 @@ full_page_writes = off
 logging_collector = off
 EOF
     fi
-    # postgres itself, not pg_ctl, so that it is our pid like the others.
-    launch "$PG_DIR/pid" "$PG_DIR/postgres.log" "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data"
+    write_postgres_tls
+    # postgres itself, not pg_ctl, so that it is our pid like the others. TLS is offered, not
+    # required: clients choose (POSTGRES_URL's sslmode).
+    launch "$PG_DIR/pid" "$PG_DIR/postgres.log" "${AS_POSTGRES[@]}" "$PG_BIN/postgres" -D "$PG_DIR/data" \
+        -c ssl=on -c "ssl_cert_file=$PG_DIR/tls/server.crt" -c "ssl_key_file=$PG_DIR/tls/server.key"
+}
+
+# The server's certificate for 127.0.0.1, from a CA of its own (tls/ca.pem); its key readable by postgres alone.
+write_postgres_tls() {
+    local d=$PG_DIR/tls
+    if [[ ! -s $d/server.crt ]]; then
+        { make_ca "$d" && make_cert "$d" server 127.0.0.1 IP:127.0.0.1,DNS:localhost; } >"$PG_DIR/openssl.log" 2>&1 ||
+            die "could not make PostgreSQL's certificate" "$PG_DIR/openssl.log"
+    fi
+    chown -R postgres: "$d"
+    chmod 600 "$d/server.key"
 }
 
 ready_postgres() {
@@ -430,27 +445,39 @@ log4j.appender.stderr.layout.ConversionPattern=[%d] %p %m (%c)%n
 EOF
 }
 
-# The secure listeners' certificates: a CA (tls/ca.pem, what clients trust), the broker's key and
-# certificate for 127.0.0.1, both in tls/broker.pem as Kafka's PEM keystore takes them, and a
-# client's (tls/client.crt, tls/client.key) for the listener that asks for one.
+# TLS for the servers that offer it: a CA of each server's own (DIR/ca.pem, what clients trust)
+# and certificates it signs, made with openssl.
+make_ca() { # DIR
+    [[ -s $1/ca.pem ]] && return 0
+    mkdir -p "$1"
+    openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=marketgraph-ci-ca \
+        -keyout "$1/ca.key" -out "$1/ca.pem"
+}
+make_cert() { # DIR NAME CN [SUBJECT-ALT-NAMES]: DIR/NAME.key and DIR/NAME.crt, signed by DIR's CA
+    local d=$1 name=$2 cn=$3 san=${4:-}
+    openssl req -newkey rsa:2048 -nodes -subj "/CN=$cn" -keyout "$d/$name.key" -out "$d/$name.csr" || return 1
+    if [[ -n $san ]]; then
+        openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+            -extfile <(printf 'subjectAltName=%s' "$san") -out "$d/$name.crt"
+    else
+        openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
+            -out "$d/$name.crt"
+    fi
+}
+
+# The secure listeners' certificates: the broker's key and certificate for 127.0.0.1, both in
+# tls/broker.pem as Kafka's PEM keystore takes them, and a client's (tls/client.crt,
+# tls/client.key) for the listener that asks for one.
 write_kafka_tls() {
     local d=$KAFKA_DIR/tls
     [[ -s $d/broker.pem && -s $d/ca.pem && -s $d/client.crt ]] && return 0
-    mkdir -p "$d"
     {
-        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj /CN=marketgraph-ci-ca \
-            -keyout "$d/ca.key" -out "$d/ca.pem" &&
-            openssl req -newkey rsa:2048 -nodes -subj /CN=127.0.0.1 \
-                -keyout "$d/broker.key" -out "$d/broker.csr" &&
-            openssl x509 -req -in "$d/broker.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-                -days 3650 -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost') -out "$d/broker.crt" &&
+        make_ca "$d" &&
+            make_cert "$d" broker 127.0.0.1 IP:127.0.0.1,DNS:localhost &&
             openssl pkcs8 -topk8 -nocrypt -in "$d/broker.key" -out "$d/broker.p8" &&
             cat "$d/broker.p8" "$d/broker.crt" >"$d/broker.pem" &&
-            openssl req -newkey rsa:2048 -nodes -subj /CN=marketgraph \
-                -keyout "$d/client.key" -out "$d/client.csr" &&
-            openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
-                -days 3650 -out "$d/client.crt"
-    } >"$d/openssl.log" 2>&1 || die "could not make the Kafka secure listener's certificate" "$d/openssl.log"
+            make_cert "$d" client marketgraph
+    } >"$KAFKA_DIR/openssl.log" 2>&1 || die "could not make the Kafka secure listener's certificate" "$KAFKA_DIR/openssl.log"
 }
 
 # The secure listener's SCRAM credentials live in the cluster's metadata: set (again) once it is up.
@@ -519,6 +546,8 @@ stop_kafka() { stop_server kafka "$KAFKA_DIR/pid" TERM; } # SIGTERM = controlled
 # (weaviate.sh): only add our own lines, and on stop remove only what is ours.
 ENV_LINES=(
     "export POSTGRES_URL=postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph"
+    # The same database over TLS, the server's certificate checked against its CA.
+    "export POSTGRES_TLS_URL='postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph?sslmode=verify-full&sslrootcert=$PG_DIR/tls/ca.pem'"
     "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
     "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     # Fault tests: a proxy on KAFKA_FAULTS_PROXY_PORT forwarding to this listener.
