@@ -18,7 +18,7 @@
 #   MG_CACHE_DIR      Kafka jars + Maven repo, kept between runs (default /var/cache/marketgraph-ci)
 #   MG_KAFKA_VERSION  Kafka version to fetch           (default 3.9.2, the newest 3.9.x on Maven Central)
 #   MG_START_TIMEOUT  seconds to wait for each server  (default 120)
-#   MG_PG_PORT, MG_REDIS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT, MG_KAFKA_SECURE_PORT, MG_KAFKA_MTLS_PORT
+#   MG_PG_PORT, MG_REDIS_PORT, MG_REDIS_TLS_PORT, MG_KAFKA_PORT, MG_KAFKA_CONTROLLER_PORT, MG_KAFKA_FAULTS_PORT, MG_KAFKA_FAULTS_PROXY_PORT, MG_KAFKA_SECURE_PORT, MG_KAFKA_MTLS_PORT
 #                     ports (default 55432, 56379, 59092, 59093); give the same
 #                     ones to every command of one set of servers
 set -euo pipefail
@@ -33,6 +33,7 @@ START_TIMEOUT=${MG_START_TIMEOUT:-120}
 # private set (another MG_CI_DIR) can run next to the shared one, e.g. for fault tests.
 PG_PORT=${MG_PG_PORT:-55432}
 REDIS_PORT=${MG_REDIS_PORT:-56379}
+REDIS_TLS_PORT=${MG_REDIS_TLS_PORT:-56380} # the same server over TLS, a certificate from a CA of its own
 KAFKA_PORT=${MG_KAFKA_PORT:-59092}
 KAFKA_CONTROLLER_PORT=${MG_KAFKA_CONTROLLER_PORT:-59093}
 # A second listener for fault-injection tests: it advertises a port where the test runs a TCP
@@ -107,7 +108,8 @@ packages_for() {
     case $1 in
         postgres) [[ -x $PG_BIN/postgres && -x $PG_BIN/initdb ]] && command -v psql >/dev/null || echo postgresql
                   command -v openssl >/dev/null || echo openssl ;; # the server's certificate
-        redis)    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || echo redis-server ;;
+        redis)    command -v redis-server >/dev/null && command -v redis-cli >/dev/null || echo redis-server
+                  command -v openssl >/dev/null || echo openssl ;; # the TLS port's certificate
         kafka)    command -v java >/dev/null || echo default-jre-headless
                   command -v mvn >/dev/null || echo maven
                   command -v openssl >/dev/null || echo openssl ;; # the secure listener's certificate
@@ -371,11 +373,18 @@ stop_postgres() { stop_server postgres "$PG_DIR/pid" INT; } # SIGINT = fast shut
 
 launch_redis() {
     running_pid "$REDIS_DIR/pid" >/dev/null && return 0
-    ports_free redis "$REDIS_PORT"
+    ports_free redis "$REDIS_PORT" "$REDIS_TLS_PORT"
     mkdir -p "$REDIS_DIR"
-    # No persistence: no RDB snapshots, no AOF.
+    local tls=$REDIS_DIR/tls
+    if [[ ! -s $tls/server.crt ]]; then
+        { make_ca "$tls" && make_cert "$tls" server 127.0.0.1 IP:127.0.0.1,DNS:localhost; } >"$REDIS_DIR/openssl.log" 2>&1 ||
+            die "could not make Redis's certificate" "$REDIS_DIR/openssl.log"
+    fi
+    # No persistence: no RDB snapshots, no AOF. TLS on a port of its own, no client certificate asked.
     launch "$REDIS_DIR/pid" "$REDIS_DIR/redis.log" redis-server \
         --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
+        --tls-port "$REDIS_TLS_PORT" --tls-cert-file "$tls/server.crt" --tls-key-file "$tls/server.key" \
+        --tls-ca-cert-file "$tls/ca.pem" --tls-auth-clients no \
         --save '' --appendonly no --daemonize no
 }
 
@@ -549,6 +558,9 @@ ENV_LINES=(
     # The same database over TLS, the server's certificate checked against its CA.
     "export POSTGRES_TLS_URL='postgres://marketgraph:marketgraph@127.0.0.1:$PG_PORT/marketgraph?sslmode=verify-full&sslrootcert=$PG_DIR/tls/ca.pem'"
     "export REDIS_URL=redis://127.0.0.1:$REDIS_PORT"
+    # The same server over TLS, and the CA that signed its certificate.
+    "export REDIS_TLS_URL=rediss://127.0.0.1:$REDIS_TLS_PORT"
+    "export REDIS_TLS_CA_FILE=$REDIS_DIR/tls/ca.pem"
     "export KAFKA_BROKERS=127.0.0.1:$KAFKA_PORT"
     # Fault tests: a proxy on KAFKA_FAULTS_PROXY_PORT forwarding to this listener.
     "export KAFKA_FAULTS_LISTENER=127.0.0.1:$KAFKA_FAULTS_PORT"
