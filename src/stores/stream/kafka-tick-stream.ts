@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Kafka, Partitioners, logLevel, type Consumer, type KafkaMessage, type PartitionMetadata } from 'kafkajs';
 import { stopKafkajsIdleLoop } from './kafkajs-idle-loop.js';
-import { createTopicAndWait } from './kafka-topics.js';
+import { createTopicAndWait, endOffsets } from './kafka-topics.js';
 import { createRecordProducer } from './kafka-producer.js';
 import { kafkajsSecurity, type KafkaSecurity } from './kafka-security.js';
 import { createSendQueue } from './send-queue.js';
@@ -78,11 +78,11 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
    * fetch, and the records appended meanwhile would reach no subscriber of this process.
    */
   async function startLiveFeed(): Promise<void> {
-    const next = new Map<number, string>(); // per partition, the offset of the next record to hand on
     const admin = kafka.admin();
     await admin.connect();
+    let next: Map<number, string>; // per partition, the offset of the next record to hand on
     try {
-      for (const { partition, high } of await admin.fetchTopicOffsets(options.topic)) next.set(partition, high);
+      next = await endOffsets(admin, options.topic);
     } finally {
       await admin.disconnect();
     }
