@@ -25,12 +25,19 @@ const fixturePath = fileURLToPath(new URL('../fixtures/clickhouse-http.ts', impo
 /**
  * Starts the ClickHouse HTTP test fixture (test/fixtures/clickhouse-http.ts) in a child process:
  * chDB binds one data directory per process, and the test process may already have one.
- * With `auth`, the fixture refuses requests that do not carry these credentials.
+ * With `auth`, the fixture refuses requests that do not carry these credentials; with `tls`
+ * (PEM files), it serves HTTPS.
  */
-export async function startClickHouseFixture(auth?: { username: string; password: string }): Promise<ClickHouseFixture> {
+export async function startClickHouseFixture(auth?: { username: string; password: string }, tls?: { certFile: string; keyFile: string }): Promise<ClickHouseFixture> {
   const dataDir = mkdtempSync(join(tmpdir(), 'marketgraph-clickhouse-fixture-'));
   const child = spawn(process.execPath, ['--import', 'tsx', fixturePath, dataDir], {
-    env: { ...process.env, CLICKHOUSE_FIXTURE_USER: auth?.username, CLICKHOUSE_FIXTURE_PASSWORD: auth?.password },
+    env: {
+      ...process.env,
+      CLICKHOUSE_FIXTURE_USER: auth?.username,
+      CLICKHOUSE_FIXTURE_PASSWORD: auth?.password,
+      CLICKHOUSE_FIXTURE_TLS_CERT: tls?.certFile,
+      CLICKHOUSE_FIXTURE_TLS_KEY: tls?.keyFile,
+    },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -47,7 +54,7 @@ export async function startClickHouseFixture(auth?: { username: string; password
   });
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     pid: child.pid!,
     async stop() {
