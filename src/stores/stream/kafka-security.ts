@@ -32,7 +32,7 @@ export function kafkajsSecurity({ tls, sasl }: KafkaSecurity): Pick<KafkaConfig,
   const options = tls && tlsOptions(tls);
   return {
     ssl: options ? (Object.keys(options).length > 0 ? options : true) : undefined,
-    sasl: sasl && ({ mechanism: sasl.mechanism, username: sasl.username, password: sasl.password } as KafkaConfig['sasl']),
+    sasl: sasl as KafkaConfig['sasl'], // kafkajs names the mechanisms as the settings do
   };
 }
 

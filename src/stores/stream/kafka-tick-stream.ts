@@ -104,11 +104,11 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
     await consumer.run({
       autoCommit: false, // nothing to resume: a restarted process serves live ticks from then on
       eachBatch: async ({ batch }) => {
-        const { runs } = readBatch(batch.messages, batch.partition, (record) => {
+        const { runs, through } = readBatch(batch.messages, batch.partition, (record) => {
           for (const unreadable of listeners.values()) unreadable?.(record);
         });
         if (runs.length > 0) for (const listener of listeners.keys()) listener(runs);
-        if (batch.messages.length > 0) next.set(batch.partition, String(BigInt(batch.messages.at(-1)!.offset) + 1n));
+        if (through !== undefined) next.set(batch.partition, offsetAfter(through));
       },
     });
     await joined;
@@ -192,7 +192,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
             resolveOffset(through);
             // Committed only after the handler stored the batch: a crash before this line
             // means the batch comes again, and the handler drops what it already stored.
-            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: String(BigInt(through) + 1n) }]);
+            await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: offsetAfter(through) }]);
           }
           // Paused until this process ends: the group's next member to hold the partition starts at the record.
           if (stoppedAt !== undefined) pause();
@@ -227,6 +227,9 @@ function readBatch(messages: KafkaMessage[], partition: number, unreadable: Unre
   }
   return { runs, through, stoppedAt: undefined };
 }
+
+/** The offset after `offset` (offsets are 64-bit, as text). */
+const offsetAfter = (offset: string) => String(BigInt(offset) + 1n);
 
 const asRecord = (message: KafkaMessage, partition: number) => ({
   key: message.key,

@@ -84,7 +84,7 @@ export function readRowBinaryTimes(bytes: Buffer, times: Float64Array, symbol: B
   const r = new RowReader(bytes);
   let rows = 0;
   while (r.next()) {
-    if (!r.symbolIs(symbol)) throw new Error(`a row names ${JSON.stringify(r.tick(0).symbol)} where the record's key names ${JSON.stringify(symbol.toString())}`);
+    if (!r.symbolIs(symbol)) throw notOfSymbol(r.tick(0).symbol, symbol.toString());
     if (rows < times.length) times[rows] = r.time();
     rows++;
   }
@@ -99,6 +99,9 @@ export function readLastRowBinary(bytes: Buffer, seq: number): StoredTick {
   r.back(last);
   return r.tick(seq);
 }
+
+/** A record holding a row of another symbol than its key names (readers take the key for its rows'). */
+export const notOfSymbol = (found: string, key: string) => new Error(`a row names ${JSON.stringify(found)} where the record's key names ${JSON.stringify(key)}`);
 
 /** A record's rows one at a time: `next()` walks to the next row (walkRow), the rest read it. */
 class RowReader {

@@ -1,7 +1,7 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import type { RowBinaryTicks } from '../ticks/row-binary-ticks.js';
 import { createJsonWriter, readJsonLines, readJsonRows, readLastJsonRow } from './json-records.js';
-import { createRowBinaryWriter, readLastRowBinary, readRowBinary, readRowBinaryTimes } from './row-binary-records.js';
+import { createRowBinaryWriter, notOfSymbol, readLastRowBinary, readRowBinary, readRowBinaryTimes } from './row-binary-records.js';
 
 /**
  * How ticks are laid out as records of a Kafka-protocol log, and how a tick's `seq` follows
@@ -78,8 +78,6 @@ function timesOfRows(rows: (bytes: Buffer, firstSeq: number) => StoredTick[]) {
     return ticks.length;
   };
 }
-
-const notOfSymbol = (found: string, key: string) => new Error(`a row names ${JSON.stringify(found)} where the record's key names ${JSON.stringify(key)}`);
 
 /** The last tick with the greatest time. */
 const newestOf = (ticks: readonly StoredTick[]) => ticks.reduce((a, b) => (b.time >= a.time ? b : a));
