@@ -346,10 +346,7 @@ EOF
 # The server's certificate for 127.0.0.1, from a CA of its own (tls/ca.pem); its key readable by postgres alone.
 write_postgres_tls() {
     local d=$PG_DIR/tls
-    if [[ ! -s $d/server.crt ]]; then
-        { make_ca "$d" && make_cert "$d" server 127.0.0.1 IP:127.0.0.1,DNS:localhost; } >"$PG_DIR/openssl.log" 2>&1 ||
-            die "could not make PostgreSQL's certificate" "$PG_DIR/openssl.log"
-    fi
+    write_server_tls "$PG_DIR" PostgreSQL
     chown -R postgres: "$d"
     chmod 600 "$d/server.key"
 }
@@ -376,10 +373,7 @@ launch_redis() {
     ports_free redis "$REDIS_PORT" "$REDIS_TLS_PORT"
     mkdir -p "$REDIS_DIR"
     local tls=$REDIS_DIR/tls
-    if [[ ! -s $tls/server.crt ]]; then
-        { make_ca "$tls" && make_cert "$tls" server 127.0.0.1 IP:127.0.0.1,DNS:localhost; } >"$REDIS_DIR/openssl.log" 2>&1 ||
-            die "could not make Redis's certificate" "$REDIS_DIR/openssl.log"
-    fi
+    write_server_tls "$REDIS_DIR" Redis
     # No persistence: no RDB snapshots, no AOF. TLS on a port of its own, no client certificate asked.
     launch "$REDIS_DIR/pid" "$REDIS_DIR/redis.log" redis-server \
         --bind 127.0.0.1 --port "$REDIS_PORT" --dir "$REDIS_DIR" \
@@ -472,6 +466,15 @@ make_cert() { # DIR NAME CN [SUBJECT-ALT-NAMES]: DIR/NAME.key and DIR/NAME.crt, 
         openssl x509 -req -in "$d/$name.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial -days 3650 \
             -out "$d/$name.crt"
     fi
+}
+
+# write_server_tls SERVER-DIR NAME: SERVER-DIR/tls/server.crt and .key for 127.0.0.1, from a CA of
+# the server's own (SERVER-DIR/tls/ca.pem), made once.
+write_server_tls() {
+    local d=$1/tls
+    [[ -s $d/server.crt ]] && return 0
+    { make_ca "$d" && make_cert "$d" server 127.0.0.1 IP:127.0.0.1,DNS:localhost; } >"$1/openssl.log" 2>&1 ||
+        die "could not make $2's certificate" "$1/openssl.log"
 }
 
 # The secure listeners' certificates: the broker's key and certificate for 127.0.0.1, both in
