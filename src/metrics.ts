@@ -74,6 +74,12 @@ export function createMetrics() {
       labelNames: ['reader', 'outcome'] as const,
       registers: [registry],
     }),
+    sinkLagRecords: new Gauge({
+      name: 'marketgraph_stream_sink_lag_records',
+      help: "Records of the stream server's topic that this process's sink has not stored yet, per partition the group dealt it, as far as its last fetch of the partition saw the log's end (0: caught up). Absent without a stream server.",
+      labelNames: ['partition'] as const,
+      registers: [registry],
+    }),
     ticksDelivered: new Counter({
       name: 'marketgraph_subscription_ticks_delivered_total',
       help: 'Ticks handed to subscriptions (one per subscription a tick matches).',

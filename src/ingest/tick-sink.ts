@@ -48,10 +48,15 @@ export async function startTickSink(
     if (written.stored < written.received) logger.info({ received: written.received, stored: written.stored }, 'sink dropped ticks already stored');
   };
   const handler = tracer ? (runs: TickRun[]) => inSpan(tracer, 'tick sink batch', sinkSpan(group, runs.length), () => store(runs)) : store;
-  // Partitions dealt again: another member may have stored ticks of this one's symbols.
   await stream.consume(group, handler, {
-    dealt: () => void (memory = createSinkMemory(stores.ticks)),
+    dealt: () => {
+      // Partitions dealt again: another member may have stored ticks of this one's symbols,
+      // and the partitions whose lag this process reported may be another's now.
+      memory = createSinkMemory(stores.ticks);
+      metrics?.sinkLagRecords.reset();
+    },
     unreadable: reportUnreadable('sink', logger, metrics),
+    behind: (partition, records) => metrics?.sinkLagRecords.set({ partition: String(partition) }, records),
   });
 }
 

@@ -140,6 +140,29 @@ export function tickStreamContract(name: string, open: () => Promise<[TickStream
       expect(events[1]![0]).toBe('dealt');
     });
 
+    it("tells a member how many records of a partition it has still to commit: the held batch's while its handler runs, none once it caught up", async (context) => {
+      // The sink shows it as marketgraph_stream_sink_lag_records (src/ingest/tick-sink.ts).
+      if (publisher.kind !== 'durable') return context.skip(); // a local stream has no consumer groups
+      const ticks = Array.from({ length: 40 }, (_, i) => tick(`L${i % 4}`, 70_000 + i));
+      await send(publisher, ticks);
+      const partitions = [...new Set(ticks.map((t) => publisher.partitionOf(t.symbol)))];
+      const reported: [number, number][] = [];
+      const latest = (p: number) => reported.filter(([partition]) => partition === p).pop()?.[1];
+      let release!: () => void;
+      const held = new Promise<void>((resolve) => (release = resolve));
+      let handed = 0;
+      await publisher.consume(`contract-behind-${run}`, async () => void (handed++ === 0 && (await held)), { behind: (p, n) => void reported.push([p, n]) });
+      // The first batch is held: its partition is behind by at least that batch's records.
+      expect(await until(async () => reported.length, (n) => n > 0, 30_000)).toBe(1);
+      await new Promise((r) => setTimeout(r, 300));
+      expect(reported).toHaveLength(1);
+      expect(reported[0]![1]).toBeGreaterThan(0);
+      release();
+      const caughtUp = await until(async () => partitions.map(latest), (lags) => lags.every((n) => n === 0), 30_000);
+      expect(caughtUp).toEqual(partitions.map(() => 0));
+      expect(reported.every(([, n]) => Number.isInteger(n) && n >= 0)).toBe(true);
+    });
+
     it('stops delivering to a listener after it unsubscribes', async () => {
       const got: StoredTick[] = [];
       const off = listen(subscriber, (ticks) => got.push(...ticks.filter((t) => t.symbol.endsWith(run))));

@@ -10,8 +10,8 @@ import { until } from '../helpers/until.js';
 /**
  * The Kafka sink while ClickHouse hangs (the HTTP fixture frozen with SIGSTOP): insertTicks
  * goes on acknowledging (the log is the acknowledgement), the sink's batches fail and are not
- * committed, the gateway says so in its log, and once ClickHouse answers again every
- * acknowledged tick is stored, once, without a restart.
+ * committed, the gateway says so in its log and its lag metric, and once ClickHouse answers
+ * again every acknowledged tick is stored, once, without a restart.
  */
 const { POSTGRES_URL, REDIS_URL } = process.env;
 const KAFKA_BROKERS = ciManagedUrl('KAFKA_BROKERS');
@@ -61,6 +61,12 @@ describe.skipIf(!ready)(`the Kafka sink while ClickHouse hangs${ready ? '' : ' (
       acknowledged.push(...ticksOf.map((t) => t.time));
     };
     const storedTimes = async () => (await ticks.ticksBetween([symbol], 0, Date.now() + 60_000)).map((t) => t.time);
+    // marketgraph_stream_sink_lag_records, summed over the partitions this process's sink holds.
+    const lag = async () => {
+      const text = await (await fetch(new URL('/metrics', gateway.url))).text();
+      const lines = text.split('\n').filter((line) => line.startsWith('marketgraph_stream_sink_lag_records{'));
+      return lines.length === 0 ? undefined : lines.reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    };
     await send();
     expect(await until(storedTimes, (t) => t.length === 100, 20_000, 100)).toHaveLength(100);
 
@@ -69,6 +75,8 @@ describe.skipIf(!ready)(`the Kafka sink while ClickHouse hangs${ready ? '' : ' (
     for (let i = 0; i < 10; i++) await send();
     const failed = () => gateway.logs.filter((line) => line.includes('tick sink: a batch could not be stored'));
     expect(await until(async () => failed().length, (n) => n > 0, 30_000, 200)).toBeGreaterThan(0);
+    // An operator sees the sink fall behind: the records of the unstored batches.
+    expect(await until(lag, (n) => n !== undefined && n > 0, 10_000, 200)).toBeGreaterThan(0);
     // Long enough for the consumer's retries to run out and the consumer to start again (about 3 s).
     await new Promise((r) => setTimeout(r, 10_000));
     await send();
@@ -78,5 +86,6 @@ describe.skipIf(!ready)(`the Kafka sink while ClickHouse hangs${ready ? '' : ' (
     await send();
     const stored = await until(storedTimes, (t) => t.length >= acknowledged.length, 60_000, 200);
     expect(stored.sort((a, b) => a - b)).toEqual(acknowledged.sort((a, b) => a - b));
+    expect(await until(lag, (n) => n === 0, 10_000, 200)).toBe(0);
   });
 });

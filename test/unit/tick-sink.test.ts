@@ -8,7 +8,7 @@ import { pino } from 'pino';
 import { createMetrics } from '../../src/metrics.js';
 import { createMemoryCacheStore } from '../../src/stores/cache/memory-cache-store.js';
 import type { Stores } from '../../src/stores/stores.js';
-import type { DurableTickStream, TickRun } from '../../src/stores/stream/tick-stream.js';
+import type { ConsumeEvents, DurableTickStream, TickRun } from '../../src/stores/stream/tick-stream.js';
 import { createChdbTickStore } from '../../src/stores/ticks/chdb-tick-store.js';
 import type { StoredTick, TickStore } from '../../src/stores/ticks/tick-store.js';
 import { startMigrated } from '../helpers/migrate.js';
@@ -23,6 +23,7 @@ describe('tick sink', () => {
   let ticks: TickStore;
   let handleRuns: (runs: TickRun[]) => Promise<void>;
   let dealAgain: () => void;
+  let behind: (partition: number, records: number) => void;
   // The store's reads back of stored ticks, and an insert that is applied and then fails.
   let readsBack = 0;
   let newestAsked = 0;
@@ -42,7 +43,7 @@ describe('tick sink', () => {
     ticks = await startMigrated('ticks', createChdbTickStore(dir));
     const stream = {
       kind: 'durable',
-      consume: async (_group: string, handler: typeof handleRuns, events: { dealt: () => void }) => void ((handleRuns = handler), (dealAgain = events.dealt)),
+      consume: async (_group: string, handler: typeof handleRuns, events: Required<ConsumeEvents>) => void ((handleRuns = handler), (dealAgain = events.dealt), (behind = events.behind)),
     } as unknown as DurableTickStream;
     const seen: TickStore = {
       ...ticks,
@@ -180,5 +181,18 @@ describe('tick sink', () => {
     await handle(batches[2]!); // the batch comes again
     await handle(batches[3]!);
     expect(await stored(['SNKG'])).toBe(new Set(batches.flat().map((t) => t.time)).size);
+  });
+
+  it("shows what its stream says it has still to store per partition in marketgraph_stream_sink_lag_records, and forgets it when the partitions are dealt again", async () => {
+    const lag = async () => {
+      const { values } = await metrics.sinkLagRecords.get();
+      return Object.fromEntries(values.map((v) => [v.labels.partition, v.value]));
+    };
+    behind(3, 12);
+    behind(5, 40);
+    behind(5, 0);
+    expect(await lag()).toEqual({ '3': 12, '5': 0 });
+    dealAgain(); // partition 3 may be another member's now: its lag is that member's to say
+    expect(await lag()).toEqual({});
   });
 });

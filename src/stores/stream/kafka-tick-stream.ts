@@ -167,7 +167,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         await admin.disconnect();
       }
     },
-    async consume(group, handler, { dealt, unreadable } = {}) {
+    async consume(group, handler, { dealt, unreadable, behind } = {}) {
       const consumer = kafka.consumer({
         groupId: group,
         minBytes: options.sinkMinBytes,
@@ -186,6 +186,9 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
         autoCommit: false,
         eachBatchAutoResolve: false,
         eachBatch: async ({ batch, resolveOffset, heartbeat, pause }) => {
+          // Records from `offset` to the log's end as this fetch saw it (its high watermark).
+          const recordsFrom = (offset: string) => Number(BigInt(batch.highWatermark) - BigInt(offset));
+          behind?.(batch.partition, recordsFrom(batch.messages[0]!.offset));
           const { runs, through, stoppedAt } = readBatch(batch.messages, batch.partition, unreadable, { stopAtNewer: true, keepTimes: true });
           if (runs.length > 0) await handler(runs);
           if (through !== undefined) {
@@ -194,6 +197,7 @@ export function createKafkaTickStream(options: KafkaStreamOptions): DurableTickS
             // means the batch comes again, and the handler drops what it already stored.
             await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: offsetAfter(through) }]);
           }
+          behind?.(batch.partition, recordsFrom(stoppedAt ?? offsetAfter(through!)));
           // Paused until this process ends: the group's next member to hold the partition starts at the record.
           if (stoppedAt !== undefined) pause();
           await heartbeat();

@@ -48,6 +48,13 @@ export interface UnreadableRecord {
 
 export type UnreadableListener = (record: UnreadableRecord) => void;
 
+/** What a consumer group member hears besides its batches (DurableTickStream.consume). */
+export interface ConsumeEvents {
+  dealt?: () => void;
+  unreadable?: UnreadableListener;
+  behind?: (partition: number, records: number) => void;
+}
+
 /**
  * A durable, partitioned log (Kafka protocol: Redpanda, Apache Kafka). Appending is the
  * acknowledgement: the log assigns each tick's `seq` (its offset), every gateway process's
@@ -81,8 +88,12 @@ export interface DurableTickStream extends StreamLifecycle {
    * waits for a member that reads it (the group deals the partition to it once this process
    * is upgraded). Any other is passed over: no version reads it, and the records after it are
    * what the gateway acknowledged.
+   *
+   * `behind` tells how many records of a partition this member has still to hand and commit, as
+   * far as the log's end is known from the partition's last fetch: before each batch is handed
+   * (the batch included), and once it is committed (or stopped).
    */
-  consume(group: string, handler: (runs: TickRun[]) => Promise<void>, events?: { dealt?: () => void; unreadable?: UnreadableListener }): Promise<void>;
+  consume(group: string, handler: (runs: TickRun[]) => Promise<void>, events?: ConsumeEvents): Promise<void>;
   /**
    * The last seq per partition that the log holds or, with `group`, that this consumer group
    * handled and committed (-1 where nothing is). A seq past every tick of the last record.
