@@ -1,6 +1,6 @@
 import type { StoredTick, TickInput } from '../ticks/tick-store.js';
 import { walkRow, whyNotWhole, type RowBounds } from '../ticks/row-binary-ticks.js';
-import { ROW_BINARY_NULL, ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBinaryValues } from '../ticks/tick-rows.js';
+import { readInt64, ROW_BINARY_NULL, ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBinaryValues } from '../ticks/tick-rows.js';
 
 /**
  * Format 3 of the log's records (tick-records.ts has the layout around it): ticks as rows of
@@ -17,8 +17,6 @@ import { ROW_BINARY_NULL, ROW_BINARY_VALUES_MAX_BYTES, writeLeb128, writeRowBina
  */
 export const ROW_BINARY_STRUCTURE =
   "symbol String, time DateTime64(3, 'UTC'), bid Float64, ask Float64, last Nullable(Float64), volume Nullable(Float64), flags Nullable(UInt32)";
-
-const TWO_32 = 2 ** 32;
 
 /**
  * Writes one symbol's ticks as RowBinary rows. Like the JSON writer (json-records.ts), the
@@ -141,7 +139,7 @@ class RowReader {
 
   time(): number {
     const at = this.row.values;
-    return this.view.getUint32(at, true) + this.view.getInt32(at + 4, true) * TWO_32;
+    return readInt64(this.view, at);
   }
 
   tick(seq: number): StoredTick {

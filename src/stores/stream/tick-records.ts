@@ -194,11 +194,12 @@ export function runOf(record: IncomingRecord): TickRun {
     }
     return rows;
   };
+  let symbolBytes: Buffer | undefined;
   const times = () => {
     const read = new Float64Array(count);
     let rows: number;
     try {
-      rows = format.times(bytes, read, Buffer.from(symbol));
+      rows = format.times(bytes, read, (symbolBytes ??= Buffer.from(symbol)));
     } catch (error) {
       throw new Error(`${where}: ${(error as Error).message}`);
     }

@@ -205,6 +205,11 @@ export function writeInt53(view: DataView, at: number, x: number): void {
   view.setUint32(at + 4, high, true);
 }
 
+/** An Int64, little-endian, as a number: exact within ±2^53, as every tick's time is. */
+export function readInt64(view: DataView, at: number): number {
+  return view.getUint32(at, true) + view.getInt32(at + 4, true) * TWO_32;
+}
+
 type TickColumn = (typeof TICK_COLUMNS)[number];
 
 const NATIVE_TYPES: Record<TickColumn, string> = {
