@@ -6,7 +6,7 @@ import { execute, parse } from 'graphql';
 import { DateTime } from '../src/graphql/datetime.js';
 import { typeDefs } from '../src/graphql/schema.js';
 import { createNativeSpool, insertNative } from '../src/stores/ticks/chdb-tick-store.js';
-import { ticksToNative, ticksToTabSeparated } from '../src/stores/ticks/tick-rows.js';
+import { ticksToJsonEachRow, ticksToNative, ticksToTabSeparated } from '../src/stores/ticks/tick-rows.js';
 import { TICK_COLUMNS, TICKS_TABLE } from '../src/stores/ticks/ticks-sql.js';
 import type { StoredTick, TickInput } from '../src/stores/ticks/tick-store.js';
 import { discardChdb, openTicksEngine } from './harness.js';
@@ -36,6 +36,14 @@ export function graphqlJsBaseline(batch: number, ticks: (count: number) => TickI
 }
 
 /**
+ * The engine's input formats a baseline can insert in: Native and TabSeparated, as the embedded
+ * tick store writes them; JSONEachRow, the ticks as JSON lines (with their `time` in epoch
+ * milliseconds, as bridges send them): what the engine would pay to read the bridges' own text.
+ */
+export type ChdbFormat = 'Native' | 'TabSeparated' | 'JSONEachRow';
+const ENCODERS = { Native: ticksToNative, TabSeparated: ticksToTabSeparated, JSONEachRow: ticksToJsonEachRow } satisfies Record<ChdbFormat, (ticks: StoredTick[]) => Buffer>;
+
+/**
  * chDB alone inserting the same rows as the gateway gets for this batch size (`totalRows`,
  * in inserts of `batch` rows, one after another), bodies written beforehand: in Native format
  * through a file, the way the embedded tick store does, and in TabSeparated through chDB's insert
@@ -45,16 +53,16 @@ export function graphqlJsBaseline(batch: number, ticks: (count: number) => TickI
  * at a time, as the gateway's group commits run (chDB also runs bound queries one at a time per
  * process). `engineUsPerRow`: CPU of every thread but JavaScript's, per row (threadCpuMs).
  */
-export async function chdbBaseline(batch: number, totalRows: number, format: 'Native' | 'TabSeparated', ticks: (count: number) => TickInput[]): Promise<Baseline> {
+export async function chdbBaseline(batch: number, totalRows: number, format: ChdbFormat, ticks: (count: number) => TickInput[]): Promise<Baseline> {
   const dir = mkdtempSync(join(tmpdir(), 'marketgraph-bench-chdb-'));
   const session = await openTicksEngine(dir);
   const spool = createNativeSpool();
   try {
-    const encode = format === 'Native' ? ticksToNative : ticksToTabSeparated;
+    const encode = ENCODERS[format];
     const insert =
       format === 'Native'
         ? (body: Buffer) => insertNative(session, spool, body)
-        : (body: Buffer) => session.insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: body, format: 'TabSeparated' });
+        : (body: Buffer) => session.insert({ table: TICKS_TABLE, columns: TICK_COLUMNS, values: body, format });
     const inserts = Math.max(5, Math.round(totalRows / batch));
     const rows = Array.from({ length: inserts + 1 }, () => encode(ticks(batch).map((t, i): StoredTick => ({ ...t, seq: i }))));
     await insert(rows.pop()!); // warm-up

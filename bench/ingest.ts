@@ -179,7 +179,14 @@ interface CpuPerTick {
   engineKernelUs: number;
 }
 
-function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: number, chdb: Baseline, chdbText: Baseline, cpu: CpuPerTick): Row[] {
+/** chDB alone, in the same run: in each format (ChdbFormat). */
+interface EngineBaselines {
+  chdb: Baseline;
+  chdbText: Baseline;
+  chdbJson: Baseline;
+}
+
+function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: number, { chdb, chdbText, chdbJson }: EngineBaselines, cpu: CpuPerTick): Row[] {
   const storeFormat = batch >= NATIVE_FROM_ROWS ? 'Native' : 'TabSeparated';
   const engine = storeFormat === 'Native' ? chdb : chdbText;
   return [
@@ -202,6 +209,18 @@ function rowsOfBatch(label: string, batch: number, figure: number, graphqlJs: nu
       ratio: figure / engine.rowsPerS,
       target: '>= 0.9x (issue 15)',
       pass: figure / engine.rowsPerS >= 0.9,
+    },
+    {
+      // Like for like: the engine reading the ticks as the bridges' JSON, where the row above
+      // hands it a binary body no bridge sends.
+      scenario: `  same, against the engine's own insert of the ticks as JSON lines (JSONEachRow, the bridges' own text)`,
+      figure,
+      unit: 'ticks/s',
+      baseline: chdbJson.rowsPerS,
+      baselineName: 'chDB insert, JSONEachRow, sustained',
+      ratio: figure / chdbJson.rowsPerS,
+      target: 'report',
+      pass: null,
     },
     {
       scenario: `  the engine's insert: Native against TabSeparated (the store's only format before)`,
@@ -264,13 +283,14 @@ async function runGateway(gateway: GatewayProcess, topic: GatewayTopic | undefin
     const graphqlJs = graphqlJsBaseline(batch, (n) => ticks(n));
     const chdb = await chdbBaseline(batch, TICKS_PER_SIZE, 'Native', (n) => ticks(n));
     const chdbText = await chdbBaseline(batch, TICKS_PER_SIZE, 'TabSeparated', (n) => ticks(n));
+    const chdbJson = await chdbBaseline(batch, TICKS_PER_SIZE, 'JSONEachRow', (n) => ticks(n));
     progress(`ingest: ${CLIENTS} clients sending batches of ${batch.toLocaleString('en-US')} over HTTP`);
     const label = `ingest ${batch.toLocaleString('en-US')}-tick batches, ${CLIENTS} clients`;
     const from = await topic?.marks();
     const { load, cpu } = await timedIngest(gateway, batch, `ingest, batches of ${batch}`);
     accepted += load.accepted;
     figures.set(batch, load.accepted / load.seconds);
-    rows.push(...rowsOfBatch(label, batch, load.accepted / load.seconds, graphqlJs, chdb, chdbText, cpu));
+    rows.push(...rowsOfBatch(label, batch, load.accepted / load.seconds, graphqlJs, { chdb, chdbText, chdbJson }, cpu));
     if (topic) {
       phases.push({ label, from: from!, to: await topic.marks(), ...load });
       rows.push(catchUpRow(label, await topic.caughtUp()));
